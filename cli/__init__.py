@@ -1,0 +1,60 @@
+"""Command-line front door. Each area registers its own subcommands; heavy imports happen only
+inside the command that needs them, so `main.py validate` never loads Qt or Django."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from engine.version import APP_NAME, __version__
+
+from . import engine_commands
+
+COMMAND_MODULES = ["cli.engine_commands", "cli.server_commands", "cli.sync_commands"]
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr (exit code attached)."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} {__version__}: "
+                                     "chemical equipment CSV validation, statistics and sync.")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--smoke-test", metavar="FILE", help="start the window offscreen, import FILE, "
+                        "visit every page, then exit (non-zero on any error)")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="with --smoke-test: save the Analytics page")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import importlib
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from .gui_launch import launch
+            return launch(args)
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last line of defence: one line, never a traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

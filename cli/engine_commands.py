@@ -1,0 +1,102 @@
+"""`validate`, `stats` and `compare`: the engine on the command line, no GUI, no server."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check a CSV file and print its validation report")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("stats", help="print summary statistics per equipment type")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the statistics JSON (seed shape)")
+    p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("compare", help="compare the statistics of two CSV files (B − A)")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_compare)
+
+
+def _load(path: str):
+    import engine
+    return engine.load(path)
+
+
+def _print_issues(report, stream) -> None:
+    for i in report.issues:
+        where = f"row {i.row}" if i.row is not None else "file"
+        col = f", {i.column}" if i.column else ""
+        print(f"  {i.severity:<7} {where}{col}: {i.message}", file=stream)
+    if report.truncated:
+        print(f"  ... showing {len(report.issues)} of {report.issues_total} issues", file=stream)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    result = _load(args.file)
+    r = result.report
+    if args.json:
+        d = r.to_dict()
+        print(json.dumps({k: d[k] for k in ("valid", "rows_total", "rows_accepted", "issues", "notes")}
+                         | {"rows_excluded": d["rows_excluded"], "issues_total": d["issues_total"],
+                            "truncated": d["truncated"]}, indent=2, ensure_ascii=False))
+    else:
+        print(f"{args.file}: {r.summary()}")
+        _print_issues(r, sys.stdout)
+    return 0 if r.valid else 1
+
+
+def _fmt(v: Any) -> str:
+    return "-" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    result = _load(args.file)
+    if not result.accepted:
+        print(f"{args.file}: {result.report.summary()}", file=sys.stderr)
+        _print_issues(result.report, sys.stderr)
+        return 1
+    s = result.statistics
+    if args.json:
+        print(json.dumps(s, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{args.file}: {result.report.summary()}")
+    head = f"{'Type':<22}{'Count':>7}{'Flow L/min':>12}{'Press bar':>11}{'Temp °C':>10}"
+    print(head)
+    print("-" * len(head))
+    for t, e in s["by_type"].items():
+        print(f"{t[:21]:<22}{e['count']:>7}{_fmt(e['avg_flowrate']):>12}{_fmt(e['avg_pressure']):>11}"
+              f"{_fmt(e['avg_temperature']):>10}")
+    o = s["overall"]
+    print("-" * len(head))
+    print(f"{'All (average)':<22}{s['total_equipment']:>7}{_fmt(o['avg_flowrate']):>12}"
+          f"{_fmt(o['avg_pressure']):>11}{_fmt(o['avg_temperature']):>10}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    import engine
+    a, b = _load(args.a), _load(args.b)
+    for path, res in ((args.a, a), (args.b, b)):
+        if not res.accepted:
+            print(f"{path}: {res.report.summary()}", file=sys.stderr)
+            return 1
+    cmp = engine.compare_statistics(a.statistics, b.statistics)
+    if args.json:
+        print(json.dumps(cmp, indent=2, ensure_ascii=False))
+        return 0
+    print(f"A = {args.a}\nB = {args.b}   (change = B − A)")
+    head = f"{'Type':<22}{'Count A→B':>12}{'Δ Flow':>10}{'Δ Press':>10}{'Δ Temp':>10}  note"
+    print(head)
+    print("-" * len(head))
+    for t, e in cmp["by_type"].items():
+        note = {"only_a": "only in A", "only_b": "only in B"}.get(e["presence"], "")
+        cnt = f"{_fmt(e['count']['a'])}→{_fmt(e['count']['b'])}"
+        print(f"{t[:21]:<22}{cnt:>12}{_fmt(e['avg_flowrate']['diff']):>10}"
+              f"{_fmt(e['avg_pressure']['diff']):>10}{_fmt(e['avg_temperature']['diff']):>10}  {note}")
+    return 0

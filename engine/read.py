@@ -1,0 +1,199 @@
+"""Turn the bytes of a CSV export into a table of strings: encoding, delimiter and decimal mark
+are detected here, so validation only ever sees clean UTF-8 text cells.
+
+Arrow's CSV reader does the parsing (multi-threaded, no Python per row); everything is read as
+text and converted column by column later, so one bad cell cannot make a whole column unreadable.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_DECIMAL_COMMA_CELL = re.compile(r"^\s*-?\d+,\d+\s*$")
+
+
+class ReadError(Exception):
+    """A file-level reason the file cannot be read at all (becomes one report issue)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class RawTable:
+    headers: list[str]                 # header cells as written (BOM and outer spaces removed)
+    table: pa.Table                    # one string column per header, named c0, c1, ...
+    row_numbers: np.ndarray            # spreadsheet row of each table row (header = 1)
+    ragged: list[tuple[int, int, int]] = field(default_factory=list)  # (row, expected, found)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    decimal_comma: bool = False
+
+
+def decode_to_utf8(data: bytes) -> tuple[bytes, str]:
+    """Return UTF-8 bytes and the name of the encoding they were in."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:], "UTF-8 with BOM"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8"), "UTF-16"
+        except UnicodeDecodeError:
+            raise ReadError("unreadable_encoding",
+                            "The file starts like UTF-16 text but is damaged (truncated or mixed encodings).")
+    if data.startswith(b"PK\x03\x04"):
+        raise ReadError("not_csv", "This looks like an Excel workbook (.xlsx), not a CSV file. "
+                                   "Save it from Excel as 'CSV UTF-8' and import that.")
+    if data.startswith(b"%PDF"):
+        raise ReadError("not_csv", "This is a PDF document, not a CSV file.")
+    head = data[:SNIFF_BYTES]
+    if b"\x00" in head:
+        odd_nuls = head[1::2].count(0)
+        even_nuls = head[0::2].count(0)
+        half = max(1, len(head) // 2)
+        if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+            enc = "utf-16-le"
+        elif even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+            enc = "utf-16-be"
+        else:
+            raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")
+        try:
+            return data.decode(enc).encode("utf-8"), "UTF-16 (no BOM)"
+        except UnicodeDecodeError:
+            raise ReadError("unreadable_encoding", "The file looks like UTF-16 text but is damaged.")
+    if b"\x00" in data:
+        raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")
+    try:
+        data.decode("utf-8")
+        return data, "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252").encode("utf-8"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1").encode("utf-8"), "Latin-1"
+
+
+def _sample_lines(text: str, limit: int = 50) -> list[str]:
+    return [ln for ln in text.splitlines()[:limit] if ln.strip()]
+
+
+def sniff_delimiter(sample: str) -> str:
+    """csv.Sniffer first; when it guesses nothing sensible, pick the delimiter that gives the
+    header the most fields and the data rows the same count."""
+    lines = _sample_lines(sample)
+    if not lines:
+        return ","
+    try:
+        d = csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+        if _consistency(lines, d)[0] > 1:
+            return d
+    except csv.Error:
+        pass
+    return max(DELIMITERS, key=lambda d: _consistency(lines, d))
+
+
+def _consistency(lines: list[str], delimiter: str) -> tuple[int, float]:
+    rows = list(csv.reader(lines[:20], delimiter=delimiter))
+    if not rows:
+        return 0, 0.0
+    width = len(rows[0])
+    same = sum(1 for r in rows[1:] if len(r) == width) / max(1, len(rows) - 1)
+    return (width if width > 1 else 0), same
+
+
+def _detect_decimal_comma(lines: list[str], delimiter: str) -> bool:
+    if delimiter == ",":
+        return False
+    rows = list(csv.reader(lines[1:30], delimiter=delimiter))
+    return any(_DECIMAL_COMMA_CELL.match(cell) for r in rows for cell in r)
+
+
+def _unique_headers(cells: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, c in enumerate(cells):
+        c = c.strip().lstrip("\ufeff").strip() or f"Column {i + 1}"
+        if c in seen:
+            seen[c] += 1
+            c = f"{c} ({seen[c]})"
+        else:
+            seen[c] = 1
+        out.append(c)
+    return out
+
+
+def read_table(data: bytes) -> RawTable:
+    """Parse CSV bytes into a RawTable, or raise ReadError with a sentence for the user."""
+    if not data.strip():
+        raise ReadError("empty_file", "The file is empty.")
+    utf8, encoding = decode_to_utf8(data)
+    # Blank lines above the header: skip them, but keep spreadsheet row numbers true.
+    stripped = utf8.lstrip(b" \t\r\n")
+    lead_lines = utf8[: len(utf8) - len(stripped)].count(b"\n")
+    utf8 = stripped
+    head = utf8[:SNIFF_BYTES]
+    if len(utf8) > SNIFF_BYTES and b"\n" in head:
+        head = head[: head.rfind(b"\n")]
+    sample = head.decode("utf-8", errors="replace")
+    lines = _sample_lines(sample)
+    if not lines:
+        raise ReadError("empty_file", "The file contains only blank lines.")
+    delimiter = sniff_delimiter(sample)
+    header_cells = next(csv.reader([lines[0]], delimiter=delimiter))
+    headers = _unique_headers(header_cells)
+    decimal_comma = _detect_decimal_comma(lines, delimiter)
+    table, ragged = _parse(utf8, headers, delimiter)
+    n_records = table.num_rows + len(ragged)
+    rows = np.arange(2, n_records + 2, dtype=np.int64)
+    if ragged:
+        rows = np.setdiff1d(rows, np.array([r for r, _, _ in ragged], dtype=np.int64), assume_unique=True)
+    rows += lead_lines
+    ragged = [(r + lead_lines, e, a) for r, e, a in ragged]
+    return RawTable(headers=[h for h in headers], table=table, row_numbers=rows, ragged=ragged,
+                    encoding=encoding, delimiter=delimiter, decimal_comma=decimal_comma)
+
+
+def _parse(utf8: bytes, headers: list[str], delimiter: str,
+           use_threads: bool = True, block_size: int = 1 << 20) -> tuple[pa.Table, list[tuple[int, int, int]]]:
+    names = [f"c{i}" for i in range(len(headers))]
+    ragged: list[tuple[int | None, int, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        ragged.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    quoted = b'"' in utf8
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=use_threads,
+                                           block_size=block_size),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
+                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as exc:
+        msg = str(exc)
+        if "straddling" in msg or "block" in msg.lower() and block_size < len(utf8) + 1:
+            return _parse(utf8, headers, delimiter, use_threads=False, block_size=len(utf8) + 1)
+        raise ReadError("unreadable", f"The file could not be read as CSV ({_first_line(msg)}).")
+    if any(r[0] is None for r in ragged) and use_threads:
+        return _parse(utf8, headers, delimiter, use_threads=False, block_size=block_size)
+    return table, [(int(r), e, a) for r, e, a in ragged]
+
+
+def _first_line(msg: str) -> str:
+    return msg.strip().splitlines()[0][:200] if msg.strip() else "unknown parser error"

@@ -1,0 +1,208 @@
+"""Row-level validation over whole columns at once; builds the loaded frame and the report.
+
+Policy (see issue #2): row errors exclude the row and keep it listed; warnings keep the row;
+a file with no acceptable row is rejected.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import schema
+from .columns import ColumnMap
+from .numbers import parse_numbers
+from .read import RawTable
+from .report import Issue, Report
+
+# Order in which a row's first error is recorded as its exclusion reason.
+_REASON_CODES = ["missing_value", "not_a_number", "not_finite", "negative_value",
+                 "below_absolute_zero", "duplicate_name"]
+KELVIN_SUSPECT_MIN = 250.0
+
+
+def _cell(table_col: pa.ChunkedArray, i: int) -> str:
+    v = table_col[int(i)].as_py()
+    return v if len(v) <= 40 else v[:37] + "..."
+
+
+class _RowChecks:
+    """Collects boolean masks of problems and turns the first N into Issue objects."""
+
+    def __init__(self, report: Report, rows: np.ndarray):
+        self.report = report
+        self.rows = rows
+        self.reason = np.full(len(rows), -1, dtype=np.int8)
+
+    def flag(self, mask: np.ndarray, code: str, column: str | None, severity: str,
+             message: Callable[[int], str]) -> None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        if severity == "error":
+            code_no = _REASON_CODES.index(code)
+            unset = self.reason[idx] == -1
+            self.reason[idx[unset]] = code_no
+        room = max(0, self.report.max_issues - self.report._row_issues_kept())
+        for i in idx[:room]:
+            self.report.issues.append(Issue(int(self.rows[i]), column, code, message(int(i)), severity))
+        self.report.issue_counts[code] += len(idx)
+
+
+def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | None:
+    """Validate every row; return the frame of all data rows (excluded ones flagged)."""
+    t = raw.table
+    cols = {c: t.column(i) for c, i in cmap.canonical.items()}
+    n = t.num_rows
+    # Lines with every cell empty are spacing, not data.
+    blank = np.ones(n, dtype=bool)
+    for i in range(t.num_columns):
+        blank &= _np_bool(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(t.column(i))), 0))
+    if blank.any():
+        keep = ~blank
+        t = t.filter(pa.array(keep))
+        cols = {c: t.column(i) for c, i in cmap.canonical.items()}
+        rows = raw.row_numbers[keep]
+        report.add(Issue(None, None, "blank_lines_skipped",
+                         f"{int(blank.sum())} blank line(s) were skipped.", "info"))
+    else:
+        rows = raw.row_numbers
+    n = t.num_rows
+    for r, expected, found in raw.ragged:
+        report.add(Issue(r, None, "wrong_field_count",
+                         f"Row {r} has {found} fields but the header has {expected}; the row is excluded.", "error"))
+    report.rows_total = n + len(raw.ragged)
+    if n == 0:
+        report.add(Issue(None, None, "no_data_rows", "The file has a header but no data rows.", "error"))
+        return None
+
+    checks = _RowChecks(report, rows)
+    name = pc.utf8_trim_whitespace(cols[schema.NAME])
+    typ = pc.utf8_trim_whitespace(cols[schema.TYPE])
+    name_empty = _np_bool(pc.equal(name, ""))
+    type_empty = _np_bool(pc.equal(typ, ""))
+    checks.flag(name_empty, "missing_value", schema.NAME, "error",
+                lambda i: f"Row {rows[i]}: the equipment name is empty.")
+    checks.flag(type_empty, "missing_value", schema.TYPE, "error",
+                lambda i: f"Row {rows[i]}: the equipment type is empty.")
+
+    numeric: dict[str, np.ndarray] = {}
+    for column in schema.NUMERIC_COLUMNS:
+        values, empty, bad = parse_numbers(cols[column], raw.decimal_comma)
+        unit = cmap.units.get(column)
+        if unit is not None and not unit.is_identity:
+            values = unit.to_product(values)
+        numeric[column] = values
+        src = cols[column]
+        checks.flag(empty | (~bad & np.isnan(values)), "missing_value", column, "error",
+                    lambda i, c=column: f"Row {rows[i]}: {c} is missing.")
+        checks.flag(bad, "not_a_number", column, "error",
+                    lambda i, c=column, s=src: f"Row {rows[i]}: {c} value '{_cell(s, i)}' is not a number.")
+        checks.flag(np.isinf(values), "not_finite", column, "error",
+                    lambda i, c=column, s=src: f"Row {rows[i]}: {c} value '{_cell(s, i)}' is infinite.")
+    unit_of = schema.UNITS
+    with np.errstate(invalid="ignore"):
+        for column in (schema.FLOWRATE, schema.PRESSURE):
+            v = numeric[column]
+            checks.flag(v < 0, "negative_value", column, "error",
+                        lambda i, c=column, v=v: f"Row {rows[i]}: {c} is negative ({v[i]:g} {unit_of[c]}); "
+                                                  f"a {c.lower()} cannot be below zero.")
+        tv = numeric[schema.TEMPERATURE]
+        checks.flag(tv < schema.ABSOLUTE_ZERO_C - 1e-9, "below_absolute_zero", schema.TEMPERATURE, "error",
+                    lambda i: f"Row {rows[i]}: Temperature {tv[i]:g} °C is below absolute zero (−273.15 °C).")
+
+    # Repeated names: the first row keeps the name, later ones are excluded.
+    key = pc.utf8_lower(name)
+    enc = pc.dictionary_encode(key)
+    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes[name_empty] = -1
+    running = np.maximum.accumulate(np.concatenate(([-1], codes)))[:-1]
+    first = codes > running
+    dup = ~first & ~name_empty
+    if dup.any():
+        first_pos = np.full(len(enc.dictionary), -1, dtype=np.int64)
+        first_pos[codes[first]] = np.flatnonzero(first)
+        checks.flag(dup, "duplicate_name", schema.NAME, "error",
+                    lambda i: f"Row {rows[i]}: equipment name '{_cell(name, i)}' already appears in row "
+                              f"{rows[first_pos[codes[i]]]}; this row is excluded.")
+
+    excluded = checks.reason >= 0
+    codes_used, per_code = np.unique(checks.reason[excluded], return_counts=True)
+    for c, k in zip(codes_used, per_code):
+        report.excluded_reasons[_REASON_CODES[c]] += int(k)
+    if raw.ragged:
+        report.excluded_reasons["wrong_field_count"] += len(raw.ragged)
+    with np.errstate(invalid="ignore"):
+        for column in schema.NUMERIC_COLUMNS:
+            v = numeric[column]
+            limit = schema.PLAUSIBLE_MAX[column]
+            checks.flag((v > limit) & ~excluded, "implausible_value", column, "warning",
+                        lambda i, c=column, v=v, lim=limit: f"Row {rows[i]}: {c} {v[i]:g} {unit_of[c]} is above "
+                                                             f"{lim:g} {unit_of[c]}; please check it.")
+
+    types, type_notes = _normalise_types(typ)
+    for note in type_notes:
+        report.add(note)
+
+    report.rows_accepted = int((~excluded).sum())
+    if report.rows_accepted == 0:
+        top = ", ".join(f"{k.replace('_', ' ')} ({v})" for k, v in report.issue_counts.most_common(3)
+                        if k in _REASON_CODES or k == "wrong_field_count")
+        report.add(Issue(None, None, "no_valid_rows",
+                         f"None of the {report.rows_total} data rows can be used ({top}).", "error"))
+    elif schema.TEMPERATURE not in cmap.units:
+        accepted_t = numeric[schema.TEMPERATURE][~excluded]
+        if len(accepted_t) >= 3 and accepted_t.min() >= KELVIN_SUSPECT_MIN:
+            report.add(Issue(None, schema.TEMPERATURE, "temperature_maybe_kelvin",
+                             f"Every temperature is between {accepted_t.min():g} and {accepted_t.max():g} °C. "
+                             f"If these are kelvin, rename the header to 'Temperature (K)' and import again.",
+                             "warning"))
+
+    data: dict[str, object] = {
+        schema.NAME: name.to_pandas(),
+        schema.TYPE: types.to_pandas(),
+    }
+    for column in schema.NUMERIC_COLUMNS:
+        data[column] = numeric[column]
+    for idx in cmap.extras:
+        label = raw.headers[idx]
+        if label in data or label in schema.META_COLUMNS:
+            label = f"{label} (extra)"
+        data[label] = t.column(idx).to_pandas()
+    data[schema.ROW] = rows
+    data[schema.EXCLUDED] = excluded
+    reason = np.array([""] + _REASON_CODES, dtype=object)[checks.reason + 1]
+    data[schema.REASON] = reason
+    return pd.DataFrame(data)
+
+
+def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[Issue]]:
+    enc = pc.dictionary_encode(typ)
+    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+    raw_values = enc.dictionary.to_pylist()
+    mapped = [schema.display_type(v) if v else "" for v in raw_values]
+    counts = np.bincount(enc.indices.to_numpy(zero_copy_only=False), minlength=len(raw_values))
+    notes: list[Issue] = []
+    renamed: dict[str, list[str]] = {}
+    for raw, disp in zip(raw_values, mapped):
+        if raw and raw != disp:
+            renamed.setdefault(disp, []).append(raw)
+    for disp, raws in sorted(renamed.items()):
+        spelled = ", ".join(f"'{r}'" for r in raws)
+        notes.append(Issue(None, schema.TYPE, "type_normalised", f"Type {spelled} read as {disp}.", "info"))
+    custom = sorted({d for d, c in zip(mapped, counts) if d and c and d not in schema.CANONICAL_TYPES})
+    if custom:
+        notes.append(Issue(None, schema.TYPE, "custom_types",
+                           f"Types outside the standard list are kept as their own groups: {', '.join(custom)}.",
+                           "info"))
+    out = pc.take(pa.array(mapped, pa.string()), enc.indices)
+    return pa.chunked_array([out]), notes
+
+
+def _np_bool(a) -> np.ndarray:
+    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    return a.fill_null(False).to_numpy(zero_copy_only=False)
