@@ -1,0 +1,1 @@
+"""ChemViz desktop: PyQt5 app, local store, API client and sync, over the shared engine."""
