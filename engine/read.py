@@ -61,9 +61,9 @@ def decode_to_utf8(data: bytes) -> tuple[bytes, str]:
         odd_nuls = head[1::2].count(0)
         even_nuls = head[0::2].count(0)
         half = max(1, len(head) // 2)
-        if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        if odd_nuls > 0.7 * half and even_nuls < 0.05 * half:
             enc = "utf-16-le"
-        elif even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        elif even_nuls > 0.7 * half and odd_nuls < 0.05 * half:
             enc = "utf-16-be"
         else:
             raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")

@@ -101,5 +101,13 @@ def display_type(raw: str) -> str:
         last = type_key(words[-1])
         if last in TYPE_SUFFIXES:
             return TYPE_SUFFIXES[last]
-    return " ".join(w if (w.isupper() or any(c.isupper() for c in w[1:])) else w.capitalize()
-                    for w in words)
+    return " ".join(_tidy_word(w) for w in words)
+
+
+def _tidy_word(word: str) -> str:
+    """`tank`/`TANK` -> `Tank`; short acronyms (`CSTR`) and camel case (`HeatX`) stay."""
+    if word.isupper() and len(word) <= 4:
+        return word
+    if not word.isupper() and any(c.isupper() for c in word[1:]):
+        return word
+    return word.capitalize()

@@ -185,6 +185,9 @@ def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[Issue]
     enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
     raw_values = enc.dictionary.to_pylist()
     mapped = [schema.display_type(v) if v else "" for v in raw_values]
+    # One display form per type: the first spelling seen wins ("storage tank", "Storage_Tank").
+    first_form: dict[str, str] = {}
+    mapped = [first_form.setdefault(schema.type_key(m), m) if m else "" for m in mapped]
     counts = np.bincount(enc.indices.to_numpy(zero_copy_only=False), minlength=len(raw_values))
     notes: list[Issue] = []
     renamed: dict[str, list[str]] = {}

@@ -1,0 +1,69 @@
+"""`main.py validate|stats|compare`: exit codes, JSON shapes, one clear line on failure."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ..conftest import CORPUS, ROOT
+
+GOOD = CORPUS / "mimo-to__Chemical-Equipment-Parameter-Visualizer.csv"
+BAD = CORPUS / "mimo-to__Chemical-Equipment-Parameter-Visualizer__invalid_missing_columns.csv"
+OTHER = CORPUS / "iZiaur__ChemViz.csv"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "main.py", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_validate_json_accepted():
+    out = run("validate", GOOD, "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert {"valid", "rows_total", "rows_accepted", "issues", "notes"} <= set(d)
+    assert d["valid"] is True and d["rows_accepted"] == 15
+
+
+def test_validate_rejected_file_exits_1_and_names_the_missing_columns():
+    out = run("validate", BAD)
+    assert out.returncode == 1
+    assert "Missing required columns: Pressure, Temperature" in out.stdout
+    d = json.loads(run("validate", BAD, "--json").stdout)
+    assert d["valid"] is False and d["issues"][0]["code"] == "missing_column"
+
+
+def test_stats_json_is_seed_shaped():
+    out = run("stats", GOOD, "--json")
+    assert out.returncode == 0
+    s = json.loads(out.stdout)
+    assert s["total_equipment"] == 15 and s["by_type"]["Pump"]["count"] == 4
+    assert set(s["overall"]) >= {"avg_flowrate", "avg_pressure", "avg_temperature"}
+
+
+def test_stats_table_and_rejection_on_stderr():
+    out = run("stats", GOOD)
+    assert out.returncode == 0 and "Pump" in out.stdout and "L/min" in out.stdout
+    out = run("stats", BAD)
+    assert out.returncode == 1 and "Missing required column" in out.stderr and out.stdout == ""
+
+
+def test_compare_json_and_table():
+    out = run("compare", GOOD, OTHER, "--json")
+    assert out.returncode == 0
+    c = json.loads(out.stdout)
+    assert "Condenser" in c["only_in_a"] and "Column" in c["only_in_b"]
+    out = run("compare", GOOD, OTHER)
+    assert "only in B" in out.stdout
+
+
+@pytest.mark.parametrize("args", [("validate", "/nonexistent/file.csv"), ("stats", "/")])
+def test_failures_are_one_line_never_a_traceback(args):
+    out = run(*args)
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr + out.stdout
+
+
+def test_unknown_command_is_a_usage_error():
+    out = run("frobnicate")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
