@@ -15,7 +15,7 @@ def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> tup
 
     `1,234.5` (thousands comma) is read as 1234.5; with decimal commas `1.234,5` is 1234.5.
     """
-    text = pc.utf8_trim_whitespace(cells)
+    text = pc.ascii_trim_whitespace(cells) if _ascii(cells) else pc.utf8_trim_whitespace(cells)
     if decimal_comma:
         text = pc.if_else(pc.match_substring_regex(text, _THOUSANDS_DOT_DECIMAL_COMMA),
                           pc.replace_substring(text, ".", ""), text)
@@ -35,6 +35,10 @@ def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> tup
         bad = ~_np_bool(ok) & ~empty
     arr = _np_float(values)
     return arr, empty, bad
+
+
+def _ascii(a) -> bool:
+    return pc.all(pc.string_is_ascii(a)).as_py() is not False
 
 
 def _np_bool(a) -> np.ndarray:

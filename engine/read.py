@@ -7,7 +7,6 @@ text and converted column by column later, so one bad cell cannot make a whole c
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -73,11 +72,26 @@ def decode_to_utf8(data: bytes) -> tuple[bytes, str]:
             raise ReadError("unreadable_encoding", "The file looks like UTF-16 text but is damaged.")
     if b"\x00" in data:
         raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")
+    # Only the head is checked here; Arrow validates the rest and read_table() falls back to
+    # Windows-1252 if it finds invalid UTF-8 further down.
     try:
-        data.decode("utf-8")
+        _decode_head(head)
         return data, "UTF-8"
     except UnicodeDecodeError:
-        pass
+        return transcode_legacy(data)
+
+
+def _decode_head(head: bytes) -> str:
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut in two at the sample's end
+            return head[: exc.start].decode("utf-8")
+        raise
+
+
+def transcode_legacy(data: bytes) -> tuple[bytes, str]:
+    """Windows-1252 (what Excel writes in Western Europe), else Latin-1 which never fails."""
     try:
         return data.decode("cp1252").encode("utf-8"), "Windows-1252"
     except UnicodeDecodeError:
@@ -135,15 +149,17 @@ def _unique_headers(cells: list[str]) -> list[str]:
 
 def read_table(data: bytes) -> RawTable:
     """Parse CSV bytes into a RawTable, or raise ReadError with a sentence for the user."""
-    if not data.strip():
+    if not data:
         raise ReadError("empty_file", "The file is empty.")
     utf8, encoding = decode_to_utf8(data)
     # Blank lines above the header: skip them, but keep spreadsheet row numbers true.
-    stripped = utf8.lstrip(b" \t\r\n")
-    lead_lines = utf8[: len(utf8) - len(stripped)].count(b"\n")
-    utf8 = stripped
-    head = utf8[:SNIFF_BYTES]
-    if len(utf8) > SNIFF_BYTES and b"\n" in head:
+    first = _FIRST_TEXT.search(utf8)
+    if first is None:
+        raise ReadError("empty_file", "The file is empty (only blank lines).")
+    offset = first.start()
+    lead_lines = utf8[:offset].count(b"\n")
+    head = utf8[offset:offset + SNIFF_BYTES]
+    if len(utf8) - offset > SNIFF_BYTES and b"\n" in head:
         head = head[: head.rfind(b"\n")]
     sample = head.decode("utf-8", errors="replace")
     lines = _sample_lines(sample)
@@ -153,7 +169,11 @@ def read_table(data: bytes) -> RawTable:
     header_cells = next(csv.reader([lines[0]], delimiter=delimiter))
     headers = _unique_headers(header_cells)
     decimal_comma = _detect_decimal_comma(lines, delimiter)
-    table, ragged = _parse(utf8, headers, delimiter)
+    try:
+        table, ragged = _parse(utf8, offset, headers, delimiter)
+    except _InvalidUtf8:
+        utf8, encoding = transcode_legacy(utf8)
+        table, ragged = _parse(utf8, offset, headers, delimiter)
     n_records = table.num_rows + len(ragged)
     rows = np.arange(2, n_records + 2, dtype=np.int64)
     if ragged:
@@ -164,7 +184,14 @@ def read_table(data: bytes) -> RawTable:
                     encoding=encoding, delimiter=delimiter, decimal_comma=decimal_comma)
 
 
-def _parse(utf8: bytes, headers: list[str], delimiter: str,
+class _InvalidUtf8(Exception):
+    pass
+
+
+_FIRST_TEXT = re.compile(rb"[^ \t\r\n]")
+
+
+def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
            use_threads: bool = True, block_size: int = 1 << 20) -> tuple[pa.Table, list[tuple[int, int, int]]]:
     names = [f"c{i}" for i in range(len(headers))]
     ragged: list[tuple[int | None, int, int]] = []
@@ -176,7 +203,7 @@ def _parse(utf8: bytes, headers: list[str], delimiter: str,
     quoted = b'"' in utf8
     try:
         table = pacsv.read_csv(
-            io.BytesIO(utf8),
+            pa.BufferReader(pa.py_buffer(utf8)[offset:]),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=use_threads,
                                            block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
@@ -187,11 +214,13 @@ def _parse(utf8: bytes, headers: list[str], delimiter: str,
         )
     except pa.ArrowInvalid as exc:
         msg = str(exc)
-        if "straddling" in msg or "block" in msg.lower() and block_size < len(utf8) + 1:
-            return _parse(utf8, headers, delimiter, use_threads=False, block_size=len(utf8) + 1)
+        if "UTF8" in msg or "UTF-8" in msg:
+            raise _InvalidUtf8() from exc
+        if ("straddling" in msg or "block" in msg.lower()) and block_size < len(utf8) + 1:
+            return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=len(utf8) + 1)
         raise ReadError("unreadable", f"The file could not be read as CSV ({_first_line(msg)}).")
     if any(r[0] is None for r in ragged) and use_threads:
-        return _parse(utf8, headers, delimiter, use_threads=False, block_size=block_size)
+        return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=block_size)
     return table, [(int(r), e, a) for r, e, a in ragged]
 
 

@@ -29,11 +29,24 @@ def accepted_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _quantiles(sorted_values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """Linear-interpolated quantiles of an already sorted array (numpy's default method)."""
+    n = len(sorted_values)
+    out = []
+    for q in qs:
+        pos = q * (n - 1)
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, n - 1)
+        out.append(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
+    return out
+
+
 def _describe(values: np.ndarray, rows: np.ndarray, key: str, out: dict[str, Any]) -> None:
-    q1, med, q3 = np.percentile(values, [25, 50, 75])
+    s = np.sort(values)
+    q1, med, q3 = _quantiles(s, (0.25, 0.5, 0.75))
     out[f"avg_{key}"] = _r(values.mean())
-    out[f"min_{key}"] = _r(values.min())
-    out[f"max_{key}"] = _r(values.max())
+    out[f"min_{key}"] = _r(s[0])
+    out[f"max_{key}"] = _r(s[-1])
     out[f"std_{key}"] = _r(values.std(ddof=1)) if len(values) > 1 else None
     out[f"median_{key}"] = _r(med)
     out[f"q1_{key}"] = _r(q1)
@@ -44,23 +57,42 @@ def _describe(values: np.ndarray, rows: np.ndarray, key: str, out: dict[str, Any
                                            "rows": rows[mask][:MAX_OUTLIER_ROWS].tolist()}
 
 
+def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Small integer codes per row and the type names, without hashing when already categorical."""
+    if isinstance(types.dtype, pd.CategoricalDtype):
+        return types.cat.codes.to_numpy(), [str(c) for c in types.cat.categories]
+    codes, uniques = pd.factorize(types, sort=False)
+    return codes, [str(u) for u in uniques]
+
+
 def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None) -> dict[str, Any]:
     """Statistics of the accepted rows of a loaded frame (or of any frame with the schema columns)."""
-    ok = accepted_rows(frame)
-    n = len(ok)
-    rows = (ok[schema.ROW].to_numpy() if schema.ROW in ok.columns else np.arange(2, n + 2))
-    codes, uniques = pd.factorize(ok[schema.TYPE], sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    values = {c: ok[c].to_numpy(dtype=np.float64)[order] for c in schema.NUMERIC_COLUMNS}
+    keep = (~frame[schema.EXCLUDED].to_numpy(dtype=bool)) if schema.EXCLUDED in frame.columns else None
+    if keep is not None and keep.all():
+        keep = None  # nothing excluded: skip copying every column through a mask
+
+    def col(c: str) -> np.ndarray:
+        a = frame[c].to_numpy()
+        return a if keep is None else a[keep]
+
+    rows = col(schema.ROW) if schema.ROW in frame.columns else np.arange(2, len(frame) + 2)
+    codes, names = _type_codes(frame[schema.TYPE])
+    codes = codes if keep is None else codes[keep]
+    n = len(codes)
+    small = codes.astype(np.int16 if len(names) < 32000 else np.int64)
+    order = np.argsort(small, kind="stable")  # radix sort on small ints
+    bounds = np.searchsorted(small[order], np.arange(len(names) + 1))
+    values = {c: col(c).astype(np.float64, copy=False)[order] for c in schema.NUMERIC_COLUMNS}
     sorted_rows = rows[order]
     by_type: dict[str, Any] = {}
-    for code, name in enumerate(uniques):
+    for code, name in enumerate(names):
         lo, hi = bounds[code], bounds[code + 1]
+        if hi == lo:
+            continue
         entry: dict[str, Any] = {"count": int(hi - lo)}
         for column in schema.NUMERIC_COLUMNS:
             _describe(values[column][lo:hi], sorted_rows[lo:hi], schema.STAT_KEY[column], entry)
-        by_type[str(name)] = entry
+        by_type[name] = entry
     overall: dict[str, Any] = {}
     for column in schema.NUMERIC_COLUMNS:
         key = schema.STAT_KEY[column]

@@ -5,6 +5,7 @@ a file with no acceptable row is rejected.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -22,6 +23,7 @@ from .report import Issue, Report
 _REASON_CODES = ["missing_value", "not_a_number", "not_finite", "negative_value",
                  "below_absolute_zero", "duplicate_name"]
 KELVIN_SUSPECT_MIN = 250.0
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-dups")
 
 
 def _cell(table_col: pa.ChunkedArray, i: int) -> str:
@@ -55,21 +57,25 @@ class _RowChecks:
 def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | None:
     """Validate every row; return the frame of all data rows (excluded ones flagged)."""
     t = raw.table
-    cols = {c: t.column(i) for c, i in cmap.canonical.items()}
+    # Lines with every cell empty are spacing, not data. Only rows with an empty first cell
+    # can be blank, so the other columns are checked for those rows alone.
     n = t.num_rows
-    # Lines with every cell empty are spacing, not data.
-    blank = np.ones(n, dtype=bool)
-    for i in range(t.num_columns):
-        blank &= _np_bool(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(t.column(i))), 0))
+    first_empty = np.flatnonzero(_np_bool(pc.equal(_trim(t.column(0)), ""))) if n else np.array([], int)
+    blank = np.zeros(n, dtype=bool)
+    if len(first_empty):
+        cand = t.take(pa.array(first_empty))
+        all_empty = np.ones(len(first_empty), dtype=bool)
+        for i in range(1, t.num_columns):
+            all_empty &= _np_bool(pc.equal(_trim(cand.column(i)), ""))
+        blank[first_empty[all_empty]] = True
     if blank.any():
-        keep = ~blank
-        t = t.filter(pa.array(keep))
-        cols = {c: t.column(i) for c, i in cmap.canonical.items()}
-        rows = raw.row_numbers[keep]
+        t = t.filter(pa.array(~blank))
+        rows = raw.row_numbers[~blank]
         report.add(Issue(None, None, "blank_lines_skipped",
                          f"{int(blank.sum())} blank line(s) were skipped.", "info"))
     else:
         rows = raw.row_numbers
+    cols = {c: t.column(i) for c, i in cmap.canonical.items()}
     n = t.num_rows
     for r, expected, found in raw.ragged:
         report.add(Issue(r, None, "wrong_field_count",
@@ -80,9 +86,12 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
         return None
 
     checks = _RowChecks(report, rows)
-    name = pc.utf8_trim_whitespace(cols[schema.NAME])
-    typ = pc.utf8_trim_whitespace(cols[schema.TYPE])
+    name = _trim(cols[schema.NAME])
+    typ = _trim(cols[schema.TYPE])
     name_empty = _np_bool(pc.equal(name, ""))
+    # Hashing a million names is the slowest step; Arrow releases the GIL, so it overlaps
+    # with the numeric parsing below on a second core.
+    dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
     type_empty = _np_bool(pc.equal(typ, ""))
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
@@ -114,21 +123,11 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
         checks.flag(tv < schema.ABSOLUTE_ZERO_C - 1e-9, "below_absolute_zero", schema.TEMPERATURE, "error",
                     lambda i: f"Row {rows[i]}: Temperature {tv[i]:g} °C is below absolute zero (−273.15 °C).")
 
-    # Repeated names: the first row keeps the name, later ones are excluded.
-    key = pc.utf8_lower(name)
-    enc = pc.dictionary_encode(key)
-    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
-    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    codes[name_empty] = -1
-    running = np.maximum.accumulate(np.concatenate(([-1], codes)))[:-1]
-    first = codes > running
-    dup = ~first & ~name_empty
-    if dup.any():
-        first_pos = np.full(len(enc.dictionary), -1, dtype=np.int64)
-        first_pos[codes[first]] = np.flatnonzero(first)
+    dup, first_row_of = dup_job.result()
+    if dup is not None:
         checks.flag(dup, "duplicate_name", schema.NAME, "error",
                     lambda i: f"Row {rows[i]}: equipment name '{_cell(name, i)}' already appears in row "
-                              f"{rows[first_pos[codes[i]]]}; this row is excluded.")
+                              f"{first_row_of(i)}; this row is excluded.")
 
     excluded = checks.reason >= 0
     codes_used, per_code = np.unique(checks.reason[excluded], return_counts=True)
@@ -162,27 +161,44 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
                              f"If these are kelvin, rename the header to 'Temperature (K)' and import again.",
                              "warning"))
 
-    data: dict[str, object] = {
-        schema.NAME: name.to_pandas(),
-        schema.TYPE: types.to_pandas(),
-    }
+    data: dict[str, object] = {schema.NAME: _one_chunk(name), schema.TYPE: types}
     for column in schema.NUMERIC_COLUMNS:
-        data[column] = numeric[column]
+        data[column] = pa.array(numeric[column])
     for idx in cmap.extras:
         label = raw.headers[idx]
         if label in data or label in schema.META_COLUMNS:
             label = f"{label} (extra)"
-        data[label] = t.column(idx).to_pandas()
-    data[schema.ROW] = rows
-    data[schema.EXCLUDED] = excluded
-    reason = np.array([""] + _REASON_CODES, dtype=object)[checks.reason + 1]
-    data[schema.REASON] = reason
-    return pd.DataFrame(data)
+        data[label] = _one_chunk(t.column(idx))
+    data[schema.ROW] = pa.array(rows)
+    data[schema.EXCLUDED] = pa.array(excluded)
+    data[schema.REASON] = pa.DictionaryArray.from_arrays(
+        pa.array(checks.reason.astype(np.int32) + 1), pa.array([""] + _REASON_CODES))
+    # split_blocks: no copy into one 2-D float block (pandas would otherwise consolidate).
+    frame = pa.table(data).to_pandas(split_blocks=True)
+    return frame
 
 
-def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[Issue]]:
-    enc = pc.dictionary_encode(typ)
-    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.ndarray):
+    """Rows whose (trimmed, case-folded) name appeared earlier, and a lookup of that earlier row."""
+    n = len(name_empty)
+    key = pc.ascii_lower(name) if _is_ascii(name) else pc.utf8_lower(name)
+    n_named = n - int(name_empty.sum())
+    distinct = len(pc.unique(key)) - (1 if n_named < n else 0)
+    if distinct == n_named:
+        return None, None
+    enc = pc.dictionary_encode(_one_chunk(key))  # dictionary order = first seen
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes[name_empty] = -1
+    running = np.maximum.accumulate(np.concatenate(([-1], codes)))[:-1]
+    first = codes > running
+    dup = ~first & ~name_empty
+    first_pos = np.full(len(enc.dictionary), -1, dtype=np.int64)
+    first_pos[codes[first]] = np.flatnonzero(first)
+    return dup, lambda i: int(rows[first_pos[codes[i]]])
+
+
+def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.DictionaryArray, list[Issue]]:
+    enc = pc.dictionary_encode(_one_chunk(typ))
     raw_values = enc.dictionary.to_pylist()
     mapped = [schema.display_type(v) if v else "" for v in raw_values]
     # One display form per type: the first spelling seen wins ("storage tank", "Storage_Tank").
@@ -202,8 +218,26 @@ def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[Issue]
         notes.append(Issue(None, schema.TYPE, "custom_types",
                            f"Types outside the standard list are kept as their own groups: {', '.join(custom)}.",
                            "info"))
-    out = pc.take(pa.array(mapped, pa.string()), enc.indices)
-    return pa.chunked_array([out]), notes
+    # Categorical: a handful of types over many rows; statistics group on its codes directly.
+    categories = sorted({m for m in mapped})
+    position = {c: i for i, c in enumerate(categories)}
+    remap = np.array([position[m] for m in mapped], dtype=np.int32)
+    codes = remap[enc.indices.to_numpy(zero_copy_only=False)] if len(remap) else np.zeros(0, np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())), notes
+
+
+def _one_chunk(a) -> pa.Array:
+    """Dictionary codes must come from one dictionary, in first-seen order, across the file."""
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
+def _is_ascii(a) -> bool:
+    return bool(pc.all(pc.string_is_ascii(a)).as_py() is not False)
+
+
+def _trim(a):
+    """Whitespace trim; the ASCII kernel is several times faster and covers almost every file."""
+    return pc.ascii_trim_whitespace(a) if _is_ascii(a) else pc.utf8_trim_whitespace(a)
 
 
 def _np_bool(a) -> np.ndarray:
