@@ -1,0 +1,154 @@
+"""`import`, `sync`, `list` (and `signout`): the desktop's local store and server sync without
+a GUI. Same code paths as the app (`chemviz_desktop.sync`), so the CLI doubles as a test rig."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_FAILED = 1      # the server refused at least one dataset for good
+EXIT_PENDING = 3     # some datasets could not be sent now (server down...): run sync again
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="validate a CSV file and add it to the local store")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("sync", help="push pending datasets to the server and list the server's",
+                       description="Password from CHEMVIZ_PASSWORD, else a token remembered in the "
+                       "keychain. Exit 0 when everything reached the server, 1 when the server "
+                       "refused a dataset, 3 when some are still pending (server unreachable).")
+    p.add_argument("--server", help="server URL (default: the last one used)")
+    p.add_argument("--user", help="user name (default: the last one used)")
+    p.add_argument("--remember", action="store_true", help="keep the token in the OS keychain")
+    p.set_defaults(func=cmd_sync)
+    p = sub.add_parser("list", help="one line per dataset in the local store, with its sync state")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("signout", help="revoke the remembered token and remove it from the keychain")
+    p.add_argument("--server")
+    p.add_argument("--user")
+    p.set_defaults(func=cmd_signout)
+
+
+def _error(message: str, code: int = 2):
+    from . import CliError
+    return CliError(message, code)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import engine
+    from chemviz_desktop.store import Store
+    from chemviz_desktop.sync.credentials import AccountFile
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _error(f"cannot read {path}: {exc.strerror or exc}")
+    res = engine.load(data, file_name=path.name)
+    if not res.accepted:
+        print(f"{path.name}: not imported: {res.report.summary()}", file=sys.stderr)
+        for issue in res.report.file_errors[:5]:
+            print(f"  {issue.message}", file=sys.stderr)
+        return 1
+    store = Store()
+    try:
+        queue = bool(AccountFile.load().username)  # an account is set up: this one must reach it
+        ds_id = store.add(res, file_name=path.name, csv_bytes=data, queue=queue)
+        info = store.info(ds_id)
+    finally:
+        store.close()
+    print(f"imported {path.name}: {res.report.summary()} [{info.sync_state}, id {info.id}, uuid {info.uuid}]")
+    return 0
+
+
+def _session(args: argparse.Namespace):
+    from chemviz_desktop.sync.account import Session, sign_in
+    from chemviz_desktop.sync.api_client import ApiError, Unreachable, server_root
+    from chemviz_desktop.sync.credentials import AccountFile, load_token
+    acct = AccountFile.load()
+    url, user = args.server or acct.server_url, args.user or acct.username
+    if not url or not user:
+        raise _error("say which server and user: --server URL --user NAME")
+    password = os.environ.get("CHEMVIZ_PASSWORD")
+    if password:
+        try:
+            session, note = sign_in(url, user, password, remember=getattr(args, "remember", False))
+        except Unreachable as exc:
+            raise _error(f"cannot reach the server: {exc}", EXIT_PENDING)
+        except ApiError as exc:
+            raise _error(f"sign-in failed: {exc.detail}")
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        return session
+    token = load_token(server_root(url), user)
+    if not token:
+        raise _error("no password: set CHEMVIZ_PASSWORD, or sign in once with --remember")
+    return Session(server_root(url), user, token, acct.role, True)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from chemviz_desktop.store import Store
+    from chemviz_desktop.sync.api_client import AuthError
+    from chemviz_desktop.sync.syncer import SyncEngine
+    session = _session(args)
+
+    def say(name: str, outcome: str, message: str) -> None:
+        print(f"{outcome:<8}{name}" + (f": {message}" if message else ""), flush=True)
+
+    store = Store()
+    client = session.client()
+    try:
+        store.enqueue_all_local()
+        sync = SyncEngine(store, client, session.username)
+        try:
+            rep = sync.push(force=True, on_item=say)
+            if not rep.offline:
+                rep.merge(sync.pull())
+        except AuthError as exc:
+            raise _error(f"the server refused the sign-in ({exc.detail}); sign in again")
+        for name in rep.pulled:
+            say(name, "pulled", "")
+        left = store.pending_count()
+    finally:
+        client.close()
+        store.close()
+    print(f"pushed {len(rep.pushed)}, pulled {len(rep.pulled)}, failed {len(rep.failed)}, "
+          f"pending {left} — {session.server_url}" + (" (unreachable)" if rep.offline else ""))
+    if rep.failed:
+        return EXIT_FAILED
+    return EXIT_PENDING if left else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from chemviz_desktop.store import Store
+    store = Store()
+    try:
+        items = store.list()
+    finally:
+        store.close()
+    for i in items:
+        owner = f"  by {i.server_owner}" if i.server_owner else ""
+        err = f"  ({i.sync_error})" if i.sync_error else ""
+        print(f"{i.id:>4}  {i.sync_state:<11}  {i.file_name}  {i.rows_accepted} rows{owner}{err}")
+    if not items:
+        print("no datasets in the local store", file=sys.stderr)
+    return 0
+
+
+def cmd_signout(args: argparse.Namespace) -> int:
+    from chemviz_desktop.sync.account import restore, sign_out, Session
+    from chemviz_desktop.sync.api_client import server_root
+    from chemviz_desktop.sync.credentials import AccountFile, load_token
+    acct = AccountFile.load()
+    url, user = args.server or acct.server_url, args.user or acct.username
+    session = restore() if not (args.server or args.user) else None
+    if session is None and url and user:
+        token = load_token(server_root(url), user)
+        session = Session(server_root(url), user, token, "", True) if token else None
+    if session is None:
+        print("not signed in", file=sys.stderr)
+        return 0
+    note = sign_out(session)
+    print(note or f"signed out of {session.server_url}")
+    return 0

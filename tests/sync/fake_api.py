@@ -1,0 +1,85 @@
+"""An in-process stand-in for ApiClient, following the server's contract (issue 4): uploads
+keyed by (user, client_id) return 200 on a repeat, viewers get 403, bad files 400."""
+from __future__ import annotations
+
+import engine
+from chemviz_desktop.sync.api_client import ApiError, AuthError, Unreachable
+
+
+class FakeApi:
+    server_url = "http://fake.test"
+
+    def __init__(self, username: str = "alice", role: str = "engineer"):
+        self.username, self.role = username, role
+        self.rows: dict[int, dict] = {}
+        self.files: dict[int, bytes] = {}
+        self.next_id = 1
+        self.down = False
+        self.token_valid = True
+        self.fail_next: list[Exception] = []   # raised by the next calls, in order
+        self.lose_answer_next = False           # commit the upload, then "time out"
+        self.calls: list[str] = []
+
+    def _enter(self, name: str) -> None:
+        self.calls.append(name)
+        if self.down:
+            raise Unreachable("fake server down")
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if not self.token_valid:
+            raise AuthError(401, "Invalid token.")
+
+    def upload(self, file_name: str, data: bytes, client_id: str):
+        self._enter("upload")
+        if self.role == "viewer":
+            raise ApiError(403, "You do not have permission to perform this action.")
+        for r in self.rows.values():
+            if r["client_id"] == client_id and r["uploaded_by"]["username"] == self.username:
+                return 200, r
+        res = engine.load(data, file_name=file_name)
+        if not res.accepted:
+            raise ApiError(400, res.report.summary(),
+                           [{"message": i.message} for i in res.report.file_errors])
+        sid = self.next_id
+        self.next_id += 1
+        self.rows[sid] = {"id": sid, "file_name": file_name, "client_id": client_id,
+                          "uploaded_by": {"id": 1, "username": self.username},
+                          "uploaded_at": "2026-01-01T00:00:00Z", "row_count": res.report.rows_accepted,
+                          "status": "completed", "statistics": res.statistics,
+                          "report": res.report.to_dict()}
+        self.files[sid] = res.clean().to_csv(index=False).encode()
+        if self.lose_answer_next:
+            self.lose_answer_next = False
+            raise Unreachable("read timed out")
+        return 201, self.rows[sid]
+
+    def add_foreign(self, file_name: str, data: bytes, owner: str = "bob", client_id: str | None = None) -> int:
+        saved, self.username = self.username, owner
+        try:
+            _, body = self.upload(file_name, data, client_id or f"foreign-{self.next_id}")
+        finally:
+            self.username = saved
+        if client_id is None:
+            self.rows[body["id"]]["client_id"] = None
+        return body["id"]
+
+    def datasets(self):
+        self._enter("datasets")
+        return [dict(r) for r in sorted(self.rows.values(), key=lambda r: -r["id"])]
+
+    def dataset(self, sid: int):
+        self._enter("dataset")
+        if sid not in self.rows:
+            raise ApiError(404, "Not found.")
+        return dict(self.rows[sid])
+
+    def export(self, sid: int) -> bytes:
+        self._enter("export")
+        return self.files[sid]
+
+    def delete(self, sid: int) -> None:
+        self._enter("delete")
+        self.rows.pop(sid, None)
+
+    def count(self, client_id: str) -> int:
+        return sum(1 for r in self.rows.values() if r["client_id"] == client_id)
