@@ -1,0 +1,114 @@
+"""`serve` and `adduser`: the embedded ChemViz server. Django is imported only inside the commands,
+so other subcommands never pay for it."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+ROLES = ("admin", "engineer", "viewer")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the ChemViz API server (SQLite + files in the server dir)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("adduser", help="create a server user (or reset an existing user's password/role)")
+    p.add_argument("name")
+    p.add_argument("--role", choices=ROLES, required=True)
+    p.add_argument("--email", default="")
+    p.add_argument("--department", default=None)
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of stdin instead of prompting")
+    p.set_defaults(func=cmd_adduser)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "server.chemviz_server.settings")
+    import django
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from cli import CliError
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port must be between 1 and 65535, not {args.port}")
+    _setup_django()
+    _migrate()
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import WSGIServer, run
+    from django.core.wsgi import get_wsgi_application
+
+    from engine.version import __version__
+
+    # Static files (admin CSS, browsable API) served by the process itself; no collectstatic.
+    handler = StaticFilesHandler(get_wsgi_application())
+    ipv6 = ":" in args.host
+    print(f"ChemViz server {__version__} on http://{'[' + args.host + ']' if ipv6 else args.host}:"
+          f"{args.port}/api/v1/  (data: {settings.SERVER_DIR}; Ctrl+C stops)", flush=True)
+    try:
+        run(args.host, args.port, handler, ipv6=ipv6, threading=True, server_cls=WSGIServer)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", code=1)
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    from cli import CliError
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CliError("the passwords do not match")
+    if not password:
+        raise CliError("an empty password is not allowed")
+    return password
+
+
+def cmd_adduser(args: argparse.Namespace) -> int:
+    from cli import CliError
+    password = _read_password(args.password_stdin)
+    _setup_django()
+    _migrate()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from server.users.models import UserProfile
+
+    User = get_user_model()
+    user = User.objects.filter(username=args.name).first()
+    try:
+        validate_password(password, user or User(username=args.name, email=args.email))
+    except ValidationError as exc:
+        raise CliError("weak password: " + " ".join(exc.messages))
+    is_admin = args.role == "admin"
+    with transaction.atomic():
+        created = user is None
+        if created:
+            user = User(username=args.name, email=args.email)
+            user._initial_role = args.role
+        elif args.email:
+            user.email = args.email
+        user.is_staff = user.is_superuser = is_admin
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        profile, _ = UserProfile.objects.get_or_create(user=user)
+        profile.role = args.role
+        if args.department is not None:
+            profile.department = args.department
+        profile.save()
+    print(f"{'created' if created else 'updated'} user {args.name!r} with role {args.role}")
+    return 0

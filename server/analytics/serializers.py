@@ -1,0 +1,76 @@
+"""Dataset JSON shapes of seed §3.4 (list item, detail, upload response)."""
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import CSVDataset
+
+
+class UploaderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class DatasetListSerializer(serializers.ModelSerializer):
+    uploaded_by = UploaderSerializer(allow_null=True)
+
+    class Meta:
+        model = CSVDataset
+        fields = ["id", "file_name", "uploaded_by", "uploaded_at", "row_count", "status",
+                  "processed_at", "client_id"]
+
+
+class DatasetDetailSerializer(DatasetListSerializer):
+    file_path = serializers.SerializerMethodField()
+
+    class Meta(DatasetListSerializer.Meta):
+        fields = ["id", "file_name", "file_path", "uploaded_by", "uploaded_at", "row_count", "status",
+                  "error_log", "statistics", "processed_at", "report", "client_id"]
+
+    def get_file_path(self, ds: CSVDataset) -> str:
+        # where the file lives under MEDIA_URL (not served publicly: files need the API + auth)
+        return ("/media/" + ds.file.name) if ds.file else ""
+
+
+def upload_statistics(stats: dict[str, Any]) -> dict[str, Any]:
+    """The engine's statistics plus the seed upload example's flat averages
+    (flowrate_avg, pressure_avg, temperature_avg) taken from `overall`."""
+    overall = stats.get("overall", {})
+    flat = {f"{k}_avg": overall.get(f"avg_{k}") for k in ("flowrate", "pressure", "temperature")}
+    return {**stats, **flat}
+
+
+def upload_response(ds: CSVDataset, created: bool) -> dict[str, Any]:
+    """Seed upload response (dataset_id, file_name, status, message, row_count, statistics,
+    created_at) plus id, client_id and the validation report."""
+    summary = (ds.report or {}).get("summary", "")
+    if not created:
+        message = "This upload was already received; returning the existing dataset."
+    elif (ds.report or {}).get("rows_excluded"):
+        message = f"CSV processed with excluded rows: {summary}"
+    else:
+        message = "CSV processed successfully."
+    return {
+        "id": ds.pk,
+        "dataset_id": ds.pk,
+        "file_name": ds.file_name,
+        "status": ds.status,
+        "message": message,
+        "row_count": ds.row_count,
+        "statistics": upload_statistics(ds.statistics or {}),
+        "created_at": serializers.DateTimeField().to_representation(ds.uploaded_at),
+        "client_id": str(ds.client_id) if ds.client_id else None,
+        "report": ds.report,
+    }
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    client_id = serializers.UUIDField(required=False)
+
+
+class UploadErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    issues = serializers.ListField(child=serializers.DictField())

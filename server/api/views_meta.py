@@ -1,0 +1,29 @@
+"""GET health/ (no auth) and metadata/equipment-types/ (seed §3.5)."""
+from __future__ import annotations
+
+import engine
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=inline_serializer("Health", {
+        "status": serializers.CharField(), "version": serializers.CharField(),
+        "time": serializers.DateTimeField()}))
+    def get(self, request):
+        return Response({"status": "ok", "version": engine.__version__,
+                         "time": timezone.now().isoformat().replace("+00:00", "Z")})
+
+
+class EquipmentTypesView(APIView):
+    @extend_schema(responses=inline_serializer("EquipmentTypes", {
+        "types": serializers.ListField(child=serializers.CharField())}))
+    def get(self, request):
+        return Response({"types": list(engine.schema.CANONICAL_TYPES)})

@@ -1,0 +1,154 @@
+"""Django settings, all from environment variables with production-safe defaults.
+
+DJANGO_SECRET_KEY (else generated once into the server dir), DJANGO_DEBUG (off unless "1"/"true"),
+ALLOWED_HOSTS (comma separated; default localhost names), DATABASE_URL (e.g. postgres://...;
+default SQLite in the server dir), CHEMVIZ_SERVER_DIR (database + uploaded files),
+CHEMVIZ_KEEP_PER_USER (datasets kept per user, default 5), CHEMVIZ_THROTTLE_LOGIN / _TOKEN /
+_UPLOAD (DRF rates such as "60/min").
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+from .paths import secret_key, server_dir
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+if str(REPO_ROOT) not in sys.path:  # `server/manage.py` and gunicorn must find the engine package
+    sys.path.insert(0, str(REPO_ROOT))
+
+from engine.version import __version__  # noqa: E402
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [h.strip() for h in os.environ.get(name, default).split(",") if h.strip()]
+
+
+SERVER_DIR = server_dir()
+SERVER_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = secret_key(SERVER_DIR)
+DEBUG = _flag("DJANGO_DEBUG")
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "server.users",
+    "server.analytics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "server.chemviz_server.urls"
+WSGI_APPLICATION = "server.chemviz_server.wsgi.application"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+
+_default_db = f"sqlite:///{(SERVER_DIR / 'db.sqlite3').as_posix()}"
+DATABASES = {"default": dj_database_url.config(default=_default_db, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Threaded server: wait for the write lock instead of failing; WAL is switched on in
+    # server.analytics.apps so readers never block behind an upload.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [{"NAME": f"django.contrib.auth.password_validation.{name}"} for name in (
+    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+    "NumericPasswordValidator")]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = SERVER_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = SERVER_DIR / "media"
+
+# Uploads: the API refuses CSV files over CHEMVIZ_MAX_UPLOAD_BYTES with 413 (seed §6.1: 10 MB).
+CHEMVIZ_MAX_UPLOAD_BYTES = int(os.environ.get("CHEMVIZ_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # non-file form/JSON fields
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # larger files spool to a temp file
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+CHEMVIZ_KEEP_PER_USER = max(1, int(os.environ.get("CHEMVIZ_KEEP_PER_USER", 5)))
+
+REST_FRAMEWORK = {
+    # Basic first: DRF takes WWW-Authenticate from the first class, so a 401 names a scheme.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "server.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("CHEMVIZ_THROTTLE_LOGIN", "60/min"),
+        "token": os.environ.get("CHEMVIZ_THROTTLE_TOKEN", "60/min"),
+        "upload": os.environ.get("CHEMVIZ_THROTTLE_UPLOAD", "600/min"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ChemViz API",
+    "DESCRIPTION": "Chemical equipment CSV upload, validation and statistics (base /api/v1/).",
+    "VERSION": __version__,
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Throttle counters; per process. Behind several gunicorn workers point this at a shared cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if _flag("CHEMVIZ_HTTPS"):  # behind TLS: secure cookies and HSTS
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 3600
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CHEMVIZ_LOG_LEVEL", "WARNING")},
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}
