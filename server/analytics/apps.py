@@ -4,7 +4,8 @@ from django.db.backends.signals import connection_created
 
 def _sqlite_wal(sender, connection, **kwargs):
     """SQLite in WAL mode: readers (statistics) never wait behind a writer (upload)."""
-    if connection.vendor == "sqlite" and connection.settings_dict.get("NAME") not in (":memory:", ""):
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor == "sqlite" and name and "memory" not in name:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

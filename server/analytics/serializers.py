@@ -62,6 +62,9 @@ def upload_response(ds: CSVDataset, created: bool) -> dict[str, Any]:
         "statistics": upload_statistics(ds.statistics or {}),
         "created_at": serializers.DateTimeField().to_representation(ds.uploaded_at),
         "client_id": str(ds.client_id) if ds.client_id else None,
+        "uploaded_by": ({"id": ds.uploaded_by_id, "username": ds.uploaded_by.get_username()}
+                        if ds.uploaded_by_id else None),
+        "uploaded_at": serializers.DateTimeField().to_representation(ds.uploaded_at),
         "report": ds.report,
     }
 

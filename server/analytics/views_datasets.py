@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -51,7 +52,7 @@ class DatasetListView(APIView):
 class DatasetDetailView(generics.RetrieveDestroyAPIView):
     queryset = CSVDataset.objects.select_related("uploaded_by")
     serializer_class = DatasetDetailSerializer
-    permission_classes = [DatasetAccess]
+    permission_classes = [IsAuthenticated, DatasetAccess]
 
 
 class DatasetExportView(APIView):

@@ -19,7 +19,7 @@ class DatasetAccess(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
-            return True
+            return bool(request.user and request.user.is_authenticated)
         role = role_of(request.user)
         if role not in (Role.ENGINEER, Role.ADMIN):
             self.message = "Your role (viewer) can only read."

@@ -30,7 +30,8 @@ def _check_credentials(request):
         return user, None
     inactive = get_user_model().objects.filter(username=username, is_active=False).first()
     if inactive is not None and inactive.check_password(password):
-        return None, Response({"detail": "This account is inactive."}, status=status.HTTP_401_UNAUTHORIZED)
+        return None, Response({"detail": "This account is inactive."}, status=status.HTTP_401_UNAUTHORIZED,
+                              headers={"WWW-Authenticate": 'Basic realm="api"'})
     return None, Response({"detail": INVALID}, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -38,9 +39,6 @@ class CredentialView(APIView):
     authentication_classes: list = []   # a stale session must not trigger CSRF checks here
     permission_classes = [AllowAny]
     throttle_classes = [ScopedThrottle]
-
-    def get_authenticate_header(self, request):
-        return 'Basic realm="api"'   # a 401 (inactive account) still names a scheme
 
 
 class LoginView(CredentialView):

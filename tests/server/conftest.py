@@ -1,0 +1,61 @@
+"""Django set up for the server tests (pytest-django supplies the test database).
+
+Settings are read once per session, so the server dir here is a session temp dir; each test
+still gets its own MEDIA_ROOT, a cleared throttle cache and fast password hashing."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="chemviz-server-tests-"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "server.chemviz_server.settings"
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+_saved_dir = os.environ.get("CHEMVIZ_SERVER_DIR")
+os.environ["CHEMVIZ_SERVER_DIR"] = str(_SESSION_DIR)
+
+import django  # noqa: E402
+
+django.setup()
+if _saved_dir is None:
+    os.environ.pop("CHEMVIZ_SERVER_DIR", None)
+else:
+    os.environ["CHEMVIZ_SERVER_DIR"] = _saved_dir
+
+import pytest  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from srv_helpers import basic, make_user  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _server_isolation(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def users(db):
+    """ada admin, eve and ed engineers, vic viewer (all with PASSWORD)."""
+    return {name: make_user(name, role, department="Operations")
+            for name, role in (("ada", "admin"), ("eve", "engineer"), ("ed", "engineer"), ("vic", "viewer"))}
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(users):
+    """client_for("engineer") -> an APIClient authenticated with Basic auth as that user."""
+    def make(who: str) -> APIClient:
+        name = {"admin": "ada", "engineer": "eve", "engineer2": "ed", "viewer": "vic"}.get(who, who)
+        c = APIClient()
+        c.credentials(HTTP_AUTHORIZATION=basic(name))
+        return c
+    return make
