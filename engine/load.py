@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import schema
 from .columns import map_columns
-from .read import DELIMITER_NAMES, ReadError, read_table
+from .read import DELIMITER_NAMES, ReadError, parse, sniff
 from .report import DEFAULT_MAX_ISSUES, Issue, Report
 from .stats import compute_statistics
 from .validate import validate
@@ -92,22 +92,28 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
     except OSError as exc:
         return reject("unreadable", f"The file '{file_name}' cannot be read: {exc.strerror or exc}.")
 
-    checkpoint(0.05, "Parsing CSV")
+    checkpoint(0.05, "Detecting format")
     try:
-        raw = read_table(data)
+        sniffed = sniff(data)
     except ReadError as exc:
         return reject(exc.code, exc.message)
     del data
+    cmap = map_columns(sniffed.headers)
+    for issue in cmap.issues:
+        report.add(issue)
+    checkpoint(0.1, "Parsing CSV")
+    numeric = frozenset(cmap.canonical[c] for c in schema.NUMERIC_COLUMNS if c in cmap.canonical)
+    try:
+        raw = parse(sniffed, numeric, frozenset([cmap.canonical[schema.TYPE]]) if schema.TYPE in cmap.canonical
+                    else frozenset())
+    except ReadError as exc:
+        return reject(exc.code, exc.message)
     if raw.encoding != "UTF-8" or raw.delimiter != ",":
         sep = DELIMITER_NAMES.get(raw.delimiter, repr(raw.delimiter))
         dec = ", decimal commas" if raw.decimal_comma else ""
         report.add(Issue(None, None, "format_detected",
                          f"Read as {raw.encoding}, {sep}-separated{dec}.", "info"))
 
-    checkpoint(0.45, "Checking columns")
-    cmap = map_columns(raw.headers)
-    for issue in cmap.issues:
-        report.add(issue)
     if any(i.severity == "error" for i in cmap.issues):
         report.rows_total = raw.table.num_rows + len(raw.ragged)
         return LoadResult(report)

@@ -15,6 +15,9 @@ def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> tup
 
     `1,234.5` (thousands comma) is read as 1234.5; with decimal commas `1.234,5` is 1234.5.
     """
+    if pa.types.is_floating(cells.type):  # already numbers: the parser's fast path
+        values = _np_float(cells)
+        return values, np.isnan(values), np.zeros(len(values), dtype=bool)
     text = pc.ascii_trim_whitespace(cells) if _ascii(cells) else pc.utf8_trim_whitespace(cells)
     if decimal_comma:
         text = pc.if_else(pc.match_substring_regex(text, _THOUSANDS_DOT_DECIMAL_COMMA),

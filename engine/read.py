@@ -147,8 +147,20 @@ def _unique_headers(cells: list[str]) -> list[str]:
     return out
 
 
-def read_table(data: bytes) -> RawTable:
-    """Parse CSV bytes into a RawTable, or raise ReadError with a sentence for the user."""
+@dataclass
+class Sniffed:
+    """What the first 64 KB say about the file, before the full parse."""
+    utf8: bytes
+    offset: int            # first byte of the header line
+    lead_lines: int        # blank lines above the header
+    headers: list[str]
+    delimiter: str
+    decimal_comma: bool
+    encoding: str
+
+
+def sniff(data: bytes) -> Sniffed:
+    """Detect encoding, delimiter, decimal mark and the header; raise ReadError if hopeless."""
     if not data:
         raise ReadError("empty_file", "The file is empty.")
     utf8, encoding = decode_to_utf8(data)
@@ -157,31 +169,60 @@ def read_table(data: bytes) -> RawTable:
     if first is None:
         raise ReadError("empty_file", "The file is empty (only blank lines).")
     offset = first.start()
-    lead_lines = utf8[:offset].count(b"\n")
     head = utf8[offset:offset + SNIFF_BYTES]
     if len(utf8) - offset > SNIFF_BYTES and b"\n" in head:
         head = head[: head.rfind(b"\n")]
     sample = head.decode("utf-8", errors="replace")
     lines = _sample_lines(sample)
-    if not lines:
-        raise ReadError("empty_file", "The file contains only blank lines.")
     delimiter = sniff_delimiter(sample)
     header_cells = next(csv.reader([lines[0]], delimiter=delimiter))
-    headers = _unique_headers(header_cells)
-    decimal_comma = _detect_decimal_comma(lines, delimiter)
+    return Sniffed(utf8, offset, utf8[:offset].count(b"\n"), _unique_headers(header_cells), delimiter,
+                   _detect_decimal_comma(lines, delimiter), encoding)
+
+
+def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
+          dict_columns: frozenset[int] = frozenset()) -> RawTable:
+    """Parse every row. Columns in `float_columns` are first tried as numbers straight from the
+    parser (the fast path for clean files); if any cell is not a plain number the file is parsed
+    again with those columns as text, and validation then names the bad cells. Columns in
+    `dict_columns` (few distinct values, e.g. Type) come back dictionary-encoded."""
+    utf8, encoding = s.utf8, s.encoding
     try:
-        table, ragged = _parse(utf8, offset, headers, delimiter)
+        table, ragged = _parse_text_or_floats(utf8, s, float_columns, dict_columns)
     except _InvalidUtf8:
         utf8, encoding = transcode_legacy(utf8)
-        table, ragged = _parse(utf8, offset, headers, delimiter)
+        table, ragged = _parse_text_or_floats(utf8, s, float_columns, dict_columns)
     n_records = table.num_rows + len(ragged)
     rows = np.arange(2, n_records + 2, dtype=np.int64)
     if ragged:
         rows = np.setdiff1d(rows, np.array([r for r, _, _ in ragged], dtype=np.int64), assume_unique=True)
-    rows += lead_lines
-    ragged = [(r + lead_lines, e, a) for r, e, a in ragged]
-    return RawTable(headers=[h for h in headers], table=table, row_numbers=rows, ragged=ragged,
-                    encoding=encoding, delimiter=delimiter, decimal_comma=decimal_comma)
+    rows += s.lead_lines
+    ragged = [(r + s.lead_lines, e, a) for r, e, a in ragged]
+    return RawTable(headers=list(s.headers), table=table, row_numbers=rows, ragged=ragged,
+                    encoding=encoding, delimiter=s.delimiter, decimal_comma=s.decimal_comma)
+
+
+def read_table(data: bytes) -> RawTable:
+    """Parse CSV bytes into a RawTable of text columns, or raise ReadError."""
+    return parse(sniff(data))
+
+
+def _parse_text_or_floats(utf8: bytes, s: Sniffed, float_columns: frozenset[int], dict_columns: frozenset[int]):
+    types = {i: _DICT for i in dict_columns}
+    if float_columns and not s.decimal_comma:
+        try:
+            return _parse(utf8, s.offset, s.headers, s.delimiter,
+                          column_types=types | {i: pa.float64() for i in float_columns})
+        except _NotPlainNumbers:
+            pass
+    return _parse(utf8, s.offset, s.headers, s.delimiter, column_types=types)
+
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
+
+
+class _NotPlainNumbers(Exception):
+    pass
 
 
 class _InvalidUtf8(Exception):
@@ -192,7 +233,8 @@ _FIRST_TEXT = re.compile(rb"[^ \t\r\n]")
 
 
 def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
-           use_threads: bool = True, block_size: int = 1 << 20) -> tuple[pa.Table, list[tuple[int, int, int]]]:
+           use_threads: bool = True, block_size: int = 1 << 20,
+           column_types: dict[int, pa.DataType] | None = None) -> tuple[pa.Table, list[tuple[int, int, int]]]:
     names = [f"c{i}" for i in range(len(headers))]
     ragged: list[tuple[int | None, int, int]] = []
 
@@ -208,7 +250,8 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
                                            block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            convert_options=pacsv.ConvertOptions(column_types={n: (column_types or {}).get(i, pa.string())
+                                                               for i, n in enumerate(names)},
                                                  strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False),
         )
@@ -216,11 +259,15 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
         msg = str(exc)
         if "UTF8" in msg or "UTF-8" in msg:
             raise _InvalidUtf8() from exc
+        if column_types and "conversion error" in msg.lower():
+            raise _NotPlainNumbers() from exc
         if ("straddling" in msg or "block" in msg.lower()) and block_size < len(utf8) + 1:
-            return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=len(utf8) + 1)
+            return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=len(utf8) + 1,
+                          column_types=column_types)
         raise ReadError("unreadable", f"The file could not be read as CSV ({_first_line(msg)}).")
     if any(r[0] is None for r in ragged) and use_threads:
-        return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=block_size)
+        return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=block_size,
+                      column_types=column_types)
     return table, [(int(r), e, a) for r, e, a in ragged]
 
 

@@ -102,7 +102,7 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None) -> di
             overall[f"min_{key}"] = _r(v.min())
             overall[f"max_{key}"] = _r(v.max())
             overall[f"std_{key}"] = _r(v.std(ddof=1)) if n > 1 else None
-            overall[f"median_{key}"] = _r(np.median(v))
+            overall[f"median_{key}"] = _r(_quantiles(np.sort(v), (0.5,))[0])
     total = rows_total if rows_total is not None else len(frame)
     return {
         "total_equipment": n,

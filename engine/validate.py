@@ -28,6 +28,7 @@ _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-dups")
 
 def _cell(table_col: pa.ChunkedArray, i: int) -> str:
     v = table_col[int(i)].as_py()
+    v = "" if v is None else v if isinstance(v, str) else f"{v:g}"
     return v if len(v) <= 40 else v[:37] + "..."
 
 
@@ -60,15 +61,17 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
     # Lines with every cell empty are spacing, not data. Only rows with an empty first cell
     # can be blank, so the other columns are checked for those rows alone.
     n = t.num_rows
-    first_empty = np.flatnonzero(_np_bool(pc.equal(_trim(t.column(0)), ""))) if n else np.array([], int)
+    first_col = _trim(t.column(0)) if n and pa.types.is_string(t.column(0).type) else None
+    first_empty = np.flatnonzero(_empty_mask(first_col if first_col is not None else t.column(0)))
     blank = np.zeros(n, dtype=bool)
     if len(first_empty):
         cand = t.take(pa.array(first_empty))
         all_empty = np.ones(len(first_empty), dtype=bool)
-        for i in range(1, t.num_columns):
-            all_empty &= _np_bool(pc.equal(_trim(cand.column(i)), ""))
+        for i in range(t.num_columns):
+            all_empty &= _empty_mask(cand.column(i))
         blank[first_empty[all_empty]] = True
     if blank.any():
+        first_col = None
         t = t.filter(pa.array(~blank))
         rows = raw.row_numbers[~blank]
         report.add(Issue(None, None, "blank_lines_skipped",
@@ -86,13 +89,12 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
         return None
 
     checks = _RowChecks(report, rows)
-    name = _trim(cols[schema.NAME])
-    typ = _trim(cols[schema.TYPE])
+    name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
+    types, type_empty, type_notes = _normalise_types(cols[schema.TYPE])
     name_empty = _np_bool(pc.equal(name, ""))
     # Hashing a million names is the slowest step; Arrow releases the GIL, so it overlaps
     # with the numeric parsing below on a second core.
     dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
-    type_empty = _np_bool(pc.equal(typ, ""))
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
     checks.flag(type_empty, "missing_value", schema.TYPE, "error",
@@ -143,7 +145,6 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
                         lambda i, c=column, v=v, lim=limit: f"Row {rows[i]}: {c} {v[i]:g} {unit_of[c]} is above "
                                                              f"{lim:g} {unit_of[c]}; please check it.")
 
-    types, type_notes = _normalise_types(typ)
     for note in type_notes:
         report.add(note)
 
@@ -197,18 +198,23 @@ def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.nda
     return dup, lambda i: int(rows[first_pos[codes[i]]])
 
 
-def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.DictionaryArray, list[Issue]]:
-    enc = pc.dictionary_encode(_one_chunk(typ))
-    raw_values = enc.dictionary.to_pylist()
+def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray, list[Issue]]:
+    """Map each distinct spelling once (there are few) and return codes, empty mask and notes."""
+    if pa.types.is_dictionary(typ.type):
+        enc = _one_chunk(typ)  # the reader dictionary-encoded it; concatenation unifies dictionaries
+    else:
+        enc = pc.dictionary_encode(_one_chunk(typ))
+    raw_values = [v.strip() for v in enc.dictionary.to_pylist()]
+    indices = enc.indices.to_numpy(zero_copy_only=False)
     mapped = [schema.display_type(v) if v else "" for v in raw_values]
     # One display form per type: the first spelling seen wins ("storage tank", "Storage_Tank").
     first_form: dict[str, str] = {}
     mapped = [first_form.setdefault(schema.type_key(m), m) if m else "" for m in mapped]
-    counts = np.bincount(enc.indices.to_numpy(zero_copy_only=False), minlength=len(raw_values))
+    counts = np.bincount(indices, minlength=len(raw_values))
     notes: list[Issue] = []
     renamed: dict[str, list[str]] = {}
-    for raw, disp in zip(raw_values, mapped):
-        if raw and raw != disp:
+    for raw, disp, c in zip(raw_values, mapped, counts):
+        if raw and raw != disp and c and raw not in renamed.get(disp, []):
             renamed.setdefault(disp, []).append(raw)
     for disp, raws in sorted(renamed.items()):
         spelled = ", ".join(f"'{r}'" for r in raws)
@@ -219,11 +225,21 @@ def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.DictionaryArray, list[Iss
                            f"Types outside the standard list are kept as their own groups: {', '.join(custom)}.",
                            "info"))
     # Categorical: a handful of types over many rows; statistics group on its codes directly.
-    categories = sorted({m for m in mapped})
+    categories = sorted(set(mapped))
     position = {c: i for i, c in enumerate(categories)}
     remap = np.array([position[m] for m in mapped], dtype=np.int32)
-    codes = remap[enc.indices.to_numpy(zero_copy_only=False)] if len(remap) else np.zeros(0, np.int32)
-    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())), notes
+    codes = remap[indices] if len(remap) else np.zeros(0, np.int32)
+    empty = np.array([m == "" for m in mapped], dtype=bool)[indices] if len(remap) else np.zeros(0, bool)
+    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())), empty, notes
+
+
+def _empty_mask(col) -> np.ndarray:
+    """Cells with nothing in them, whatever type the reader gave the column."""
+    if pa.types.is_floating(col.type):
+        return _np_bool(pc.is_null(col))
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(pa.string())
+    return _np_bool(pc.equal(_trim(col), ""))
 
 
 def _one_chunk(a) -> pa.Array:

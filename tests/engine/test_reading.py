@@ -159,3 +159,21 @@ def test_progress_and_cancel_hooks(tmp_path):
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
     with pytest.raises(engine.LoadCancelled):
         engine.load(p, cancelled=lambda: True)
+
+
+@pytest.mark.parametrize("text", [
+    "Flowrate,Pressure,Temperature,Type,Equipment Name\n1,2,3,Pump,A\n,,,,\n4,5,6,Valve,B\n",
+    "Type,Equipment Name,Flowrate,Pressure,Temperature\nPump,A,1,2,3\n,,,,\nValve,B,1,2,3\n",
+])
+def test_column_order_does_not_matter_and_blank_rows_are_skipped(tmp_path, text):
+    res = load_text(tmp_path, text)
+    assert res.accepted and list(res.frame[schema.ROW]) == [2, 4]
+    assert set(res.statistics["by_type"]) == {"Pump", "Valve"}
+
+
+def test_invalid_utf8_after_the_sniffed_head_falls_back_to_windows_1252(tmp_path):
+    rows = "".join(f"P-{i},Pump,1,2,3\n" for i in range(5000))
+    p = tmp_path / "late.csv"
+    p.write_bytes((HEADER + "\n" + rows).encode() + "Kühler-1,Condenser,1,2,3\n".encode("cp1252"))
+    res = engine.load(p)
+    assert res.accepted and res.frame[schema.NAME].iloc[-1] == "Kühler-1"
