@@ -1,0 +1,48 @@
+"""Property: whatever bytes arrive, the engine returns a report (never raises) quickly, and
+accepted rows never carry NaN or infinity. The long run is bench/fuzz_engine.py."""
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import engine
+from engine import schema
+
+from .strategies import hostile_bytes
+
+
+def check(data: bytes) -> float:
+    start = time.perf_counter()
+    res = engine.load(data)
+    took = time.perf_counter() - start
+    assert isinstance(res, engine.LoadResult)
+    if res.accepted:
+        ok = res.frame[~res.frame[schema.EXCLUDED]]
+        for c in schema.NUMERIC_COLUMNS:
+            assert np.isfinite(ok[c].to_numpy(dtype=float)).all()
+        assert res.statistics["total_equipment"] == res.report.rows_accepted > 0
+    else:
+        assert res.report.file_errors, "a rejected file must say why"
+    return took
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_bytes())
+def test_engine_never_raises_on_hostile_files(data):
+    check(data)
+
+
+@pytest.mark.parametrize("name,data", [
+    ("10000 columns", (",".join(f"c{i}" for i in range(10_000)) + "\n" + ",".join("1" * 10_000) + "\n").encode()),
+    ("1 MB line", b"Equipment Name,Type,Flowrate,Pressure,Temperature\n" + b"A" * 1_000_000 + b",Pump,1,2,3\nB,Pump,1,2,3\n"),
+    ("header only", b"Equipment Name,Type,Flowrate,Pressure,Temperature\n"),
+    ("duplicated headers", b"Type,Type,Equipment Name,Flowrate,Pressure,Temperature\nPump,Valve,A,1,2,3\n"),
+    ("NUL bytes", b"Equipment Name,Type,Flowrate,Pressure,Temperature\nA\x00,Pump,1,2,3\n"),
+    ("unbalanced quote", b'Equipment Name,Type,Flowrate,Pressure,Temperature\n"A,Pump,1,2,3\nB,Pump,1,2,3\n'),
+    ("mixed delimiters", b"Equipment Name;Type,Flowrate;Pressure,Temperature\nA;Pump,1;2,3\n"),
+    ("truncated utf-16", "Equipment Name,Type,Flowrate,Pressure,Temperature\nA,Pump,1,2,3\n".encode("utf-16")[:-3]),
+    ("truncated utf-8", "Equipment Name,Type,Flowrate,Pressure,Temperature\nÄ,Pump,1,2,3\n".encode()[:-11]),
+])
+def test_named_hostile_cases(name, data):
+    assert check(data) < 2.0
