@@ -260,6 +260,11 @@ class Store:
         stats = json.loads(r["statistics_json"]) if r["statistics_json"] else None
         return StoredDataset(self._info(r), frame, Report.from_dict(json.loads(r["report_json"] or "{}")), stats)
 
+    def statistics(self, dataset_id: int) -> dict[str, Any] | None:
+        """Only the stored statistics (no rows): what Compare needs."""
+        r = self.db.execute("SELECT statistics_json FROM datasets WHERE id=?", (dataset_id,)).fetchone()
+        return json.loads(r["statistics_json"]) if r and r["statistics_json"] else None
+
     def csv_bytes(self, dataset_id: int) -> bytes | None:
         r = self.db.execute("SELECT csv_bytes FROM dataset_rows WHERE dataset_id=?", (dataset_id,)).fetchone()
         return r["csv_bytes"] if r else None

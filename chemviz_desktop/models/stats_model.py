@@ -1,0 +1,74 @@
+"""Per-type statistics (engine output) as a read-only table; numbers formatted, units in headers."""
+from __future__ import annotations
+
+from typing import Any
+
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from engine import schema
+
+MEASURES = ("avg", "min", "max", "std")
+
+
+def stat_columns() -> list[tuple[str, str | None]]:
+    """(header, key) pairs: Type, Count, avg/min/max/std per parameter, outliers."""
+    cols: list[tuple[str, str | None]] = [("Type", None), ("Count", "count")]
+    for column, key in schema.STAT_KEY.items():
+        unit = schema.UNITS[column]
+        for m in MEASURES:
+            cols.append((f"{m.capitalize()} {column.lower()} ({unit})", f"{m}_{key}"))
+    cols.append(("Outliers (IQR)", "outliers"))
+    return cols
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}"
+
+
+def outlier_total(entry: dict[str, Any]) -> int:
+    return sum(v.get("count", 0) for v in entry.get("outliers", {}).values())
+
+
+class StatsModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.columns = stat_columns()
+        self.rows: list[tuple[str, dict[str, Any]]] = []
+
+    def set_statistics(self, stats: dict[str, Any] | None) -> None:
+        self.beginResetModel()
+        self.rows = list((stats or {}).get("by_type", {}).items())
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.columns[section][0]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        name, entry = self.rows[index.row()]
+        key = self.columns[index.column()][1]
+        if role == Qt.DisplayRole:
+            if key is None:
+                return name
+            if key == "outliers":
+                return f"{outlier_total(entry):,}"
+            return fmt(entry.get(key))
+        if role == Qt.TextAlignmentRole and key is not None:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ToolTipRole and key == "outliers":
+            parts = [f"{k}: {v['count']}" for k, v in entry.get("outliers", {}).items() if v.get("count")]
+            return "Outside 1.5 × IQR — " + (", ".join(parts) if parts else "none")
+        return None

@@ -1,0 +1,76 @@
+"""Small shared widgets: an Orange-style message bar (no modal pop-ups for routine messages),
+a KPI card, and table-view defaults that never size rows by content."""
+from __future__ import annotations
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+
+class MessageBar(QLabel):
+    """One line of feedback inside a page; hidden when empty."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("MessageBar")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.hide()
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        self.setProperty("level", level)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.hide()
+
+
+class KpiCard(QFrame):
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("KpiCard")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 8, 12, 8)
+        lay.setSpacing(2)
+        self.title = QLabel(title)
+        self.title.setObjectName("KpiTitle")
+        self.value = QLabel("–")
+        self.value.setObjectName("KpiValue")
+        self.detail = QLabel("")
+        self.detail.setObjectName("Muted")
+        self.detail.setWordWrap(True)
+        for w in (self.title, self.value, self.detail):
+            lay.addWidget(w)
+
+    def set(self, value: str, detail: str = "") -> None:
+        self.value.setText(value)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+
+
+def setup_table(view: QTableView, stretch_last: bool = True) -> None:
+    """Fixed row heights and interactive columns: nothing in a size path walks every row."""
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    vh = view.verticalHeader()
+    vh.setSectionResizeMode(QHeaderView.Fixed)
+    vh.setDefaultSectionSize(view.fontMetrics().height() + 8)
+    vh.hide()
+    hh = view.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.Interactive)
+    hh.setStretchLastSection(stretch_last)
+    hh.setHighlightSections(False)
+    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+
+
+def fit_columns_to_header(view: QTableView, minimum: int = 70) -> None:
+    """Column widths from the header text only (never from cell contents)."""
+    model = view.model()
+    fm = view.horizontalHeader().fontMetrics()
+    for c in range(model.columnCount()):
+        text = str(model.headerData(c, Qt.Horizontal) or "")
+        view.setColumnWidth(c, max(minimum, fm.horizontalAdvance(text) + 28))
