@@ -1,5 +1,7 @@
 """A real `main.py serve` process for tests that need the server over HTTP (server and sync tests).
 
+    from tests.server_process import ServerProcess   # the repo root is on sys.path (tests/conftest.py)
+
     with ServerProcess(tmp_path / "server") as srv:
         srv.add_user("alice", "Correct-horse-9", "engineer")   # Django password rules apply
         requests.get(srv.api + "health/")

@@ -22,7 +22,8 @@ PARTLY_BAD_CSV = (b"Equipment Name,Type,Flowrate,Pressure,Temperature\n"
 def make_user(username: str, role: str, *, active: bool = True, department: str | None = None):
     User = get_user_model()
     user = User.objects.create_user(username, email=f"{username}@example.com", password=PASSWORD,
-                                    first_name=username.title(), last_name="Tester", is_active=active)
+                                    first_name=username.title(), last_name="Tester", is_active=active,
+                                    is_staff=role == "admin", is_superuser=role == "admin")
     UserProfile.objects.filter(user=user).update(role=role, department=department)
     user.refresh_from_db()
     return user
