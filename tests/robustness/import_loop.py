@@ -1,0 +1,16 @@
+"""Child process for the crash-safety test: imports a file into the local store forever."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import engine  # noqa: E402
+from chemviz_desktop.store import Store  # noqa: E402
+
+store = Store(keep=3)
+print("ready", flush=True)
+i = 0
+while True:
+    result = engine.load(sys.argv[1])
+    store.add(result, file_name=f"loop-{i}.csv", queue=(i % 4 == 0))
+    i += 1
