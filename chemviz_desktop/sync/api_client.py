@@ -171,8 +171,10 @@ class ApiClient:
                              files={"file": (file_name, data, "text/csv")})
         return resp.status_code, resp.json()
 
-    def datasets(self) -> list[dict]:
-        body = self._json("GET", "analytics/csv/datasets/")
+    def datasets(self, limit: int | None = None) -> list[dict]:
+        """The newest datasets of the whole team (server default 5, at most 100)."""
+        params = {"limit": int(limit)} if limit else None
+        body = self._json("GET", "analytics/csv/datasets/", params=params)
         return list(body.get("results", body if isinstance(body, list) else []))
 
     def dataset(self, server_id: int) -> dict:
@@ -180,7 +182,7 @@ class ApiClient:
 
     def export(self, server_id: int) -> bytes:
         resp = self._request("GET", f"analytics/csv/datasets/{int(server_id)}/export/",
-                             headers={"Accept": "text/csv"})
+                             headers={"Accept": "text/csv, */*;q=0.5"})
         return resp.content
 
     def delete(self, server_id: int) -> None:

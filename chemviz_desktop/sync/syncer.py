@@ -18,6 +18,7 @@ from .api_client import ApiClient, ApiError, AuthError, Unreachable
 # Outbox backoff between sync passes (each request already retried by urllib3 inside the client).
 OUTBOX_BACKOFF_BASE = 5.0
 OUTBOX_BACKOFF_CAP = 600.0
+PULL_LIMIT = 20      # newest server datasets listed in History beside the local ones
 # Statuses meaning "the server as a whole is struggling": stop this pass, retry later.
 _SERVER_BUSY = (429, 502, 503, 504)
 
@@ -86,6 +87,7 @@ class SyncEngine:
         self.client = client
         self.username = username
         self.now = now
+        self.pull_limit = PULL_LIMIT
 
     # -- push -------------------------------------------------------------------------------
     def due(self, force: bool = False) -> list[str]:
@@ -162,7 +164,7 @@ class SyncEngine:
         An upload whose answer was lost (timeout, crash) shows up here and leaves the outbox."""
         rep = SyncReport()
         try:
-            remote = self.client.datasets()
+            remote = self.client.datasets(limit=self.pull_limit)
         except Unreachable:
             rep.offline = True
             return rep
@@ -222,3 +224,31 @@ class SyncEngine:
         if on_server and info.server_id is not None:
             self.client.delete(info.server_id)
         self.store.delete(dataset_id)
+
+
+@dataclass
+class PassResult:
+    """The outcome of one background pass, small enough to hand across threads."""
+    online: bool
+    pending: int = 0
+    report: SyncReport | None = None
+    auth_error: str = ""
+
+
+def sync_pass(store: Store, client: ApiClient, username: str, *, force: bool = False,
+              stop: Callable[[], bool] = lambda: False,
+              progress: Callable[[int], None] = lambda pending: None) -> PassResult:
+    """What the background worker does each tick: probe health/, queue what was imported while
+    signed out, push, pull. Never raises for network trouble; a 401 comes back as auth_error."""
+    if not client.health():
+        return PassResult(online=False, pending=store.pending_count())
+    store.enqueue_all_local()
+    progress(store.pending_count())
+    sync = SyncEngine(store, client, username)
+    try:
+        rep = sync.push(force=force, stop=stop, on_item=lambda *_: progress(store.pending_count()))
+        if not rep.offline and not stop():
+            rep.merge(sync.pull())
+    except AuthError as exc:
+        return PassResult(online=True, pending=store.pending_count(), auth_error=exc.detail)
+    return PassResult(online=not rep.offline, pending=store.pending_count(), report=rep)

@@ -63,9 +63,9 @@ class FakeApi:
             self.rows[body["id"]]["client_id"] = None
         return body["id"]
 
-    def datasets(self):
+    def datasets(self, limit=None):
         self._enter("datasets")
-        return [dict(r) for r in sorted(self.rows.values(), key=lambda r: -r["id"])]
+        return [dict(r) for r in sorted(self.rows.values(), key=lambda r: -r["id"])][:limit or 5]
 
     def dataset(self, sid: int):
         self._enter("dataset")

@@ -1,0 +1,137 @@
+"""`attach_sync(window)`: the one call MainWindow makes. It needs `window.sync_status_label`
+(QLabel), `window.account_menu` (QMenu) and `window.history_page` (refresh(), store, message,
+open/delete buttons); anything missing is skipped, so the window works without sync."""
+from __future__ import annotations
+
+from typing import Any
+
+from PyQt5.QtWidgets import QMenu, QMessageBox, QWidget
+
+from ..account_dialog import AccountDialog
+from ..store import Store
+from .qt_controller import SyncController
+
+
+def ask_delete_scope(parent: QWidget, name: str) -> str | None:
+    """'server' (both), 'local' (this computer only) or None (cancel). Tests replace this."""
+    box = QMessageBox(QMessageBox.Question, "Delete dataset",
+                      f"'{name}' is also on the server.\nDelete it on the server too?", parent=parent)
+    both = box.addButton("Delete here and on the server", QMessageBox.DestructiveRole)
+    local = box.addButton("Delete on this computer only", QMessageBox.AcceptRole)
+    box.addButton(QMessageBox.Cancel)
+    box.exec_()
+    return {both: "server", local: "local"}.get(box.clickedButton())
+
+
+def open_account_dialog(ctl: SyncController, parent: QWidget | None) -> AccountDialog:
+    """Non-modal sign-in dialog driven by the controller's worker (the UI keeps running)."""
+    acct_url = ctl.server_url
+    user = ctl.session.username if ctl.session else ""
+    if not user:
+        from .account import last_account
+        user = last_account().username
+    dlg = AccountDialog(parent, acct_url, user)
+    dlg.signInRequested.connect(ctl.sign_in)
+    ctl.signInFailed.connect(dlg.show_error)
+    ctl.signedIn.connect(lambda _note: dlg.succeeded())
+    dlg.finished.connect(lambda _r: _disconnect(ctl, dlg))
+    dlg.show()
+    return dlg
+
+
+def _disconnect(ctl: SyncController, dlg: AccountDialog) -> None:
+    for sig, slot in ((ctl.signInFailed, dlg.show_error),):
+        try:
+            sig.disconnect(slot)
+        except TypeError:
+            pass
+
+
+def build_account_menu(menu: QMenu, ctl: SyncController, parent: QWidget | None) -> None:
+    menu.clear()
+    s = ctl.session
+    if s is None:
+        menu.addAction("Sign in…", lambda: open_account_dialog(ctl, parent))
+        return
+    who = menu.addAction(f"Signed in as {s.username}" + (f" ({s.role})" if s.role else ""))
+    who.setEnabled(False)
+    menu.addAction("Sync now", ctl.sync_now)
+    menu.addAction("Sign out", ctl.sign_out)
+
+
+def _hook_history(page: Any, ctl: SyncController) -> None:
+    """Open of a server-only dataset downloads it first; deleting a dataset that is on the
+    server asks whether to delete it there too (only offered when the role allows)."""
+    orig_open, orig_delete = page.open_selected, page.delete_selected
+
+    def open_selected() -> None:
+        info = page.selected()
+        if info is not None and not info.has_rows and info.server_id is not None and ctl.session:
+            page.message.show_message(f"Downloading '{info.display_name}' from the server…", "info")
+            ctl.fetch(info.id)
+            return
+        orig_open()
+
+    def delete_selected() -> None:
+        info = page.selected()
+        if info is None or not ctl.can_delete_on_server(info):
+            orig_delete()
+            return
+        scope = ctl.ask_delete_scope(page, info.display_name)
+        if scope == "server":
+            page.message.show_message(f"Deleting '{info.display_name}' on the server…", "info")
+            ctl.delete_on_server(info.id)
+        elif scope == "local":
+            page.store.delete(info.id)
+            page.table.clearSelection()
+            page.refresh()
+            page.message.show_message(f"Deleted '{info.display_name}' on this computer.", "info")
+            page.deleted.emit(info.id)
+
+    page.open_selected, page.delete_selected = open_selected, delete_selected  # double-click looks these up
+    for button, old, new in ((getattr(page, "open_button", None), orig_open, open_selected),
+                             (getattr(page, "delete_button", None), orig_delete, delete_selected)):
+        if button is not None:
+            try:
+                button.clicked.disconnect(old)
+            except TypeError:
+                pass
+            button.clicked.connect(new)
+
+    def fetched(dataset_id: int) -> None:
+        page.refresh()
+        page.message.clear_message()
+        page.openRequested.emit(dataset_id)
+
+    def deleted(dataset_id: int) -> None:
+        page.table.clearSelection()
+        page.refresh()
+        page.message.show_message("Deleted here and on the server.", "info")
+        page.deleted.emit(dataset_id)
+
+    ctl.datasetFetched.connect(fetched)
+    ctl.datasetDeleted.connect(deleted)
+    ctl.syncFinished.connect(lambda _r: page.refresh())
+    ctl.message.connect(lambda text, level: page.message.show_message(text, level))
+    page.changed.connect(ctl.refresh_status) if hasattr(page, "changed") else None
+
+
+def attach_sync(window: Any, **options: Any) -> SyncController:
+    """Create the controller for `window`, wire status label, account menu and History, start it."""
+    page = getattr(window, "history_page", None)
+    store: Store | None = getattr(page, "store", None) if page is not None else None
+    ctl = SyncController(store.path if store is not None else Store().path, window, **options)
+    ctl.ask_delete_scope = ask_delete_scope
+    label = getattr(window, "sync_status_label", None)
+    if label is not None:
+        ctl.statusChanged.connect(label.setText)
+        label.setText(ctl.status)
+    menu = getattr(window, "account_menu", None)
+    if menu is not None:
+        build_account_menu(menu, ctl, window)
+        ctl.sessionChanged.connect(lambda: build_account_menu(menu, ctl, window))
+    if page is not None:
+        _hook_history(page, ctl)
+    window.sync_controller = ctl
+    ctl.start()
+    return ctl
