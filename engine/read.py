@@ -72,22 +72,15 @@ def decode_to_utf8(data: bytes) -> tuple[bytes, str]:
             raise ReadError("unreadable_encoding", "The file looks like UTF-16 text but is damaged.")
     if b"\x00" in data:
         raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")
-    # Only the head is checked here; Arrow validates the rest and read_table() falls back to
-    # Windows-1252 if it finds invalid UTF-8 further down.
+    # Pure ASCII is valid UTF-8 and cheap to prove; otherwise decode once to be sure, because
+    # Arrow cannot report a ragged row whose text is not valid UTF-8.
+    if data.isascii():
+        return data, "UTF-8"
     try:
-        _decode_head(head)
+        data.decode("utf-8")
         return data, "UTF-8"
     except UnicodeDecodeError:
         return transcode_legacy(data)
-
-
-def _decode_head(head: bytes) -> str:
-    try:
-        return head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # a character cut in two at the sample's end
-            return head[: exc.start].decode("utf-8")
-        raise
 
 
 def transcode_legacy(data: bytes) -> tuple[bytes, str]:
