@@ -1,0 +1,131 @@
+"""Analytics charts and KPIs, History (open, rename, delete, keep N, sync column), Compare,
+restart with the same data dir, and the hooks the sync layer relies on."""
+from __future__ import annotations
+
+from engine import schema
+from chemviz_desktop.models.history_model import HistoryModel
+from chemviz_desktop.store import FAILED
+from PyQt5.QtCore import Qt
+
+from .conftest import import_file, write
+
+OTHER_CSV = """Equipment Name,Type,Flowrate,Pressure,Temperature
+Pump-9,Pump,200,6,50
+Tank-1,Tank,10,1,20
+"""
+
+
+def test_kpis_stats_table_and_every_chart_with_units(qtbot, window, good_csv):
+    import_file(qtbot, window, good_csv)
+    window.show_page("analytics")
+    page = window.analytics_page
+    assert page.cards["total"].value.text() == "6"
+    assert page.cards["flowrate"].value.text().endswith("L/min")
+    assert page.stats_model.rowCount() == 3        # Pump, Valve, Mixer
+    assert page.stats_model.data(page.stats_model.index(0, 0)) == "Pump"
+    units = set(schema.UNITS.values())
+    for key in ("averages", "distribution", "parameter", "scatter"):
+        with qtbot.waitSignal(page.chartDrawn, timeout=5000) as blocker:
+            page.set_chart(key)
+        assert blocker.args == [key]
+        labels = [ax.get_ylabel() + ax.get_xlabel() for ax in page.chart.figure.axes]
+        assert labels and all(any(u in label or "items" in label for u in units | {"items"}) for label in labels)
+    assert page.param_combo.isVisible()            # the parameter chart shows its parameter picker
+    page.set_chart("parameter", schema.TEMPERATURE)
+    assert page.chart.figure.axes[0].get_xlabel() == "Temperature (°C)"
+    page.set_chart("parameter", schema.FLOWRATE)
+    # Pump-3 (900 L/min) is the engine's IQR outlier: drawn in red on the box axis
+    box_ax = page.chart.figure.axes[1]
+    assert any("outliers" in t.get_text() for t in box_ax.get_legend().get_texts())
+    assert page.chart.toolbar is not None          # NavigationToolbar2QT
+
+
+def test_history_open_rename_delete_with_confirm(qtbot, window, good_csv, tmp_path):
+    import_file(qtbot, window, good_csv)
+    import_file(qtbot, window, write(tmp_path, "other.csv", OTHER_CSV))
+    page = window.history_page
+    assert [i.file_name for i in page.model.items] == ["other.csv", "good.csv"]   # newest first
+    page.select_id(page.model.items[1].id)
+    with qtbot.waitSignal(window.datasetChanged, timeout=10_000):
+        page.open_button.click()
+    assert window.dataset.name == "good.csv" and window.current_page() == "analytics"
+    assert window.data_page.model.rowCount() == 6
+
+    page.ask_text = lambda *a: "Plant A, March"
+    page.rename_button.click()
+    assert page.model.items[1].display_name == "Plant A, March"
+
+    page.confirm = lambda q: False
+    page.delete_button.click()
+    assert page.model.rowCount() == 2
+    page.select_id(page.model.items[1].id)
+    page.confirm = lambda q: True
+    page.delete_button.click()
+    assert [i.file_name for i in page.model.items] == ["other.csv"]
+    assert window.compare_page.combo_a.count() == 1
+
+
+def test_keep_setting_limits_history(qtbot, window, tmp_path):
+    window.history_page.keep_spin.setValue(2)
+    assert window.settings.keep == 2
+    for n in range(3):
+        import_file(qtbot, window, write(tmp_path, f"f{n}.csv", OTHER_CSV))
+    assert [i.file_name for i in window.history_page.model.items] == ["f2.csv", "f1.csv"]
+
+
+def test_sync_column_shows_state_with_error_tooltip(qtbot, window, good_csv):
+    ds = import_file(qtbot, window, good_csv)
+    model = window.history_page.model
+    assert model.data(model.index(0, 6)) == "local"
+    info = window.store.info(ds.store_id)
+    window.store.set_sync_state(info.uuid, FAILED, error="server said: duplicate")
+    window.history_page.refresh()
+    assert model.data(model.index(0, 6)) == "failed"
+    assert model.data(model.index(0, 6), Qt.ToolTipRole) == "server said: duplicate"
+    assert isinstance(model, HistoryModel)
+
+
+def test_compare_two_datasets_marks_types_in_one_only(qtbot, window, good_csv, tmp_path):
+    a = import_file(qtbot, window, good_csv)
+    b = import_file(qtbot, window, write(tmp_path, "other.csv", OTHER_CSV))
+    window.show_page("compare")
+    page = window.compare_page
+    page.select(a.store_id, b.store_id)
+    with qtbot.waitSignal(page.compared, timeout=5000):
+        page.compare_button.click()
+    rows = {(t, m): d for t, presence, m, d in page.model.rows}
+    assert rows[("Pump", "count")] == {"a": 3, "b": 1, "diff": -2, "pct": -66.67}
+    shown = [page.model.data(page.model.index(r, 0)) for r in range(page.model.rowCount())]
+    assert "Tank (only in B)" in shown and "Mixer (only in A)" in shown and "Valve (only in A)" in shown
+    assert "only in B: Tank" in page.summary.text()
+    assert len(page.chart.figure.axes) == 3
+    assert page.chart.figure.axes[0].get_ylabel() == "Flowrate (L/min)"
+
+
+def test_restart_finds_history_layout_and_settings(qtbot, make_window, good_csv):
+    first = make_window()
+    import_file(qtbot, first, good_csv)
+    first.resize(1100, 650)
+    first.show_page("history")
+    first.history_page.keep_spin.setValue(7)
+    first.set_theme("dark")
+    first.close()
+
+    second = make_window()
+    assert second.current_page() == "history"
+    assert [i.file_name for i in second.history_page.model.items] == ["good.csv"]
+    assert second.size().width() == 1100 and second.size().height() == 650
+    assert second.settings.keep == 7 and second.history_page.keep_spin.value() == 7
+    assert second.settings.theme == "dark" and second.theme_actions["dark"].isChecked()
+    second.history_page.select_id(second.history_page.model.items[0].id)
+    with qtbot.waitSignal(second.datasetChanged, timeout=10_000):
+        second.history_page.open_selected()
+    assert second.dataset.statistics["total_equipment"] == 6
+    second.set_theme("light")
+
+
+def test_sync_hooks_offline_placeholders(window):
+    assert window.sync_status_label.text() == "Offline — not signed in"
+    actions = [a for a in window.account_menu.actions() if a.text() == "Sign in…"]
+    assert actions and not actions[0].isEnabled()
+    window.history_page.refresh()          # the hook the sync controller calls
