@@ -30,8 +30,9 @@ def test_kpis_stats_table_and_every_chart_with_units(qtbot, window, good_csv):
         assert blocker.args == [key]
         labels = [ax.get_ylabel() + ax.get_xlabel() for ax in page.chart.figure.axes]
         assert labels and all(any(u in label or "items" in label for u in units | {"items"}) for label in labels)
-    assert page.param_combo.isVisible()            # the parameter chart shows its parameter picker
+    assert not page.param_combo.isVisible()        # scatter: no parameter picker
     page.set_chart("parameter", schema.TEMPERATURE)
+    assert page.param_combo.isVisible()
     assert page.chart.figure.axes[0].get_xlabel() == "Temperature (°C)"
     page.set_chart("parameter", schema.FLOWRATE)
     # Pump-3 (900 L/min) is the engine's IQR outlier: drawn in red on the box axis
