@@ -34,11 +34,19 @@ def test_kpis_stats_table_and_every_chart_with_units(qtbot, window, good_csv):
     page.set_chart("parameter", schema.TEMPERATURE)
     assert page.param_combo.isVisible()
     assert page.chart.figure.axes[0].get_xlabel() == "Temperature (°C)"
-    page.set_chart("parameter", schema.FLOWRATE)
-    # Pump-3 (900 L/min) is the engine's IQR outlier: drawn in red on the box axis
-    box_ax = page.chart.figure.axes[1]
-    assert any("outliers" in t.get_text() for t in box_ax.get_legend().get_texts())
     assert page.chart.toolbar is not None          # NavigationToolbar2QT
+
+
+def test_engine_outliers_are_highlighted(qtbot, window, sample_csv):
+    ds = import_file(qtbot, window, sample_csv)
+    assert ds.statistics["by_type"]["Pump"]["outliers"]["flowrate"]["rows"] == [5]   # Pump-104, 410 L/min
+    window.show_page("analytics")
+    page = window.analytics_page
+    page.set_chart("parameter", schema.FLOWRATE)
+    box_ax = page.chart.figure.axes[1]
+    assert any("IQR outliers (1)" in t.get_text() for t in box_ax.get_legend().get_texts())
+    red = box_ax.collections[-1]
+    assert list(red.get_offsets()[:, 1]) == [410.0]
 
 
 def test_history_open_rename_delete_with_confirm(qtbot, window, good_csv, tmp_path):
