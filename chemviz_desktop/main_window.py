@@ -8,7 +8,7 @@ from typing import Any
 
 from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QFileDialog, QLabel, QMainWindow, QMenu,
+from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QFileDialog, QFrame, QLabel, QMainWindow, QMenu,
                              QMessageBox, QProgressBar, QTabWidget, QWidget)
 
 from engine.version import APP_NAME, __version__
@@ -82,8 +82,12 @@ class MainWindow(QMainWindow):
         self.sync_status_label = QLabel(OFFLINE_TEXT)
         self.sync_status_label.setObjectName("Muted")
         self.sync_status_label.setToolTip("Datasets are kept on this computer. Sign in to sync them to a server.")
+        separator = QFrame()
+        separator.setFrameShape(QFrame.VLine)
+        separator.setFrameShadow(QFrame.Sunken)
         bar.addPermanentWidget(self.busy_bar)
         bar.addPermanentWidget(self.dataset_label)
+        bar.addPermanentWidget(separator)
         bar.addPermanentWidget(self.sync_status_label)
 
     def _action(self, menu: QMenu, text: str, slot: Any, shortcut: Any = None) -> QAction:
@@ -251,8 +255,8 @@ class MainWindow(QMainWindow):
 
     def set_dataset(self, ds: Dataset | None) -> None:
         self.dataset = ds
+        self.analytics_page.set_dataset(ds)   # first, so the Data page's filter reset is a no-op there
         self.data_page.set_dataset(ds)
-        self.analytics_page.set_dataset(ds)
         self.setWindowTitle(f"{ds.name} — {APP_NAME}" if ds else APP_NAME)
         self.dataset_label.setText(f"{ds.name}: {ds.report.rows_accepted:,} rows" if ds else "No dataset")
         self._update_actions()

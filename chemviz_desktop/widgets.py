@@ -41,7 +41,7 @@ class KpiCard(QFrame):
         self.value.setObjectName("KpiValue")
         self.detail = QLabel("")
         self.detail.setObjectName("Muted")
-        self.detail.setWordWrap(True)
+        self.detail.setWordWrap(False)
         for w in (self.title, self.value, self.detail):
             lay.addWidget(w)
 

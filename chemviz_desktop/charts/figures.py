@@ -140,7 +140,8 @@ def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFram
     groups = data.groupby(schema.TYPE, sort=False, observed=True)[column]
     series = {str(t): s.to_numpy(dtype=float) for t, s in groups}
     present = [t for t in types if t in series]
-    ax_h.hist([series[t] for t in present], bins=30, stacked=True, color=[colors[t] for t in present],
+    ax_h.hist([series[t] for t in present], bins=40, stacked=True, histtype="stepfilled",
+              color=[colors[t] for t in present],
               label=present)
     ax_h.set_xlabel(axis_label(column))
     ax_h.set_ylabel("Equipment count (items)")
@@ -200,7 +201,7 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
     rows = np.union1d(_outlier_rows(stats, "pressure"), _outlier_rows(stats, "temperature"))
     if len(rows) and schema.ROW in data:
         hit = data[np.isin(data[schema.ROW].to_numpy(), rows)]
-        ax.scatter(hit[schema.PRESSURE], hit[schema.TEMPERATURE], s=70, facecolors="none",
+        ax.scatter(hit[schema.PRESSURE], hit[schema.TEMPERATURE], s=70 if n < 2000 else 30, facecolors="none",
                    edgecolors=c.outlier, linewidths=1.4, label="IQR outlier", zorder=3)
     ax.set_xlabel(axis_label(schema.PRESSURE))
     ax.set_ylabel(axis_label(schema.TEMPERATURE))

@@ -21,6 +21,10 @@ from ..workers import TaskRunner
 SYNC_LIMIT = 200_000
 
 
+def short(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}"
+
+
 class AnalyticsPage(QWidget):
     statisticsReady = pyqtSignal()
     chartDrawn = pyqtSignal(str)
@@ -75,7 +79,8 @@ class AnalyticsPage(QWidget):
         setup_table(self.stats_table, stretch_last=False)
         fm = self.stats_table.fontMetrics()
         for c, (header, _key) in enumerate(self.stats_model.columns):
-            self.stats_table.setColumnWidth(c, max(64, fm.horizontalAdvance(header) + 20) if c else 130)
+            self.stats_table.setColumnWidth(c, max(fm.horizontalAdvance("1,000,000.00") + 16,
+                                                   fm.horizontalAdvance(header) + 20) if c else 130)
 
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(chart_box)
@@ -138,13 +143,15 @@ class AnalyticsPage(QWidget):
             excl = ds_report.rows_excluded if ds_report else stats.get("rows_excluded", 0)
             self.cards["excluded"].set(f"{excl:,}", "of the file" if not self.spec.filtered else "(whole file)")
             top = sorted(by_type.items(), key=lambda kv: -kv[1]["count"])
-            self.cards["types"].set(str(len(by_type)), ", ".join(f"{t} {e['count']:,}" for t, e in top[:3])
-                                    + (" …" if len(top) > 3 else ""))
+            n_items = max(1, stats.get("total_equipment", 0))
+            self.cards["types"].set(str(len(by_type)), f"largest: {top[0][0]} ({100 * top[0][1]['count'] / n_items:.0f} %)"
+                                    if top else "")
+            self.cards["types"].setToolTip("\n".join(f"{t}: {e['count']:,}" for t, e in by_type.items()))
             for column, key in schema.STAT_KEY.items():
                 value = overall.get(f"avg_{key}")
                 self.cards[key].set("–" if value is None else f"{fmt(value)} {schema.UNITS[column]}",
-                                    "" if value is None else f"range {fmt(overall.get(f'min_{key}'))}"
-                                                             f"–{fmt(overall.get(f'max_{key}'))}")
+                                    "" if value is None else f"range {short(overall.get(f'min_{key}'))} – "
+                                                             f"{short(overall.get(f'max_{key}'))}")
         parts = [p for p in (self.spec.type_name, f"name contains '{self.spec.text.strip()}'"
                              if self.spec.text.strip() else "") if p]
         self.filter_label.setText(("Filtered: " + ", ".join(parts)) if parts else "All rows")
