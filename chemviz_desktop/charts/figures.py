@@ -265,7 +265,7 @@ def draw_compare(fig: Figure, comparison: dict[str, Any] | None, name_a: str, na
     _style(fig, c)
     for text in legend.get_texts():
         text.set_color(c.text)
-    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
 
 
 def _short(text: str, limit: int = 40) -> str:

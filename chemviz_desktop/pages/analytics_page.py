@@ -87,7 +87,7 @@ class AnalyticsPage(QWidget):
         self.splitter.addWidget(self.stats_table)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([430, 160])
+        self.splitter.setSizes([370, 210])
         self.splitter.setChildrenCollapsible(False)
 
         lay = QVBoxLayout(self)

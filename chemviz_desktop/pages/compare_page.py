@@ -59,7 +59,7 @@ class ComparePage(QWidget):
         self.splitter.addWidget(self.table)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([360, 220])
+        self.splitter.setSizes([420, 170])
         self.splitter.setChildrenCollapsible(False)
 
         title = QLabel("Compare two datasets")

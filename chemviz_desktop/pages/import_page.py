@@ -72,8 +72,9 @@ class ImportPage(QWidget):
         setup_table(self.table)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
-        for c, w in enumerate((80, 70, 130)):
-            self.table.setColumnWidth(c, w)
+        fm = self.table.fontMetrics()
+        for c, sample in enumerate(("Severity", "1,000,000", "Equipment Name")):
+            self.table.setColumnWidth(c, fm.horizontalAdvance(sample) + 24)
         self.table.doubleClicked.connect(self._double_clicked)
         self.truncated = QLabel("")
         self.truncated.setObjectName("Muted")
@@ -137,6 +138,11 @@ class ImportPage(QWidget):
         self.notes.setText("\n".join(f"• {n}" for n in notes))
         self.notes.setVisible(bool(notes))
         self.model.set_issues(report.issues)
+        header = self.table.horizontalHeader()
+        if header.sortIndicatorSection() < 0:          # default: errors first, then by row
+            header.setSortIndicator(0, Qt.AscendingOrder)
+        else:
+            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         if report.truncated:
             self.truncated.setText(f"Showing the first {len(report.issues):,} of {report.issues_total:,} "
                                    "problems; every excluded row is marked in the Data page.")
