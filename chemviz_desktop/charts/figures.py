@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from engine import schema
 
@@ -98,6 +99,7 @@ def draw_distribution(fig: Figure, stats: dict[str, Any] | None, c: ChartColors 
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f"  {n:,} ({100 * n / total:.0f} %)",
                 va="center", fontsize=9, color=c.text)
     ax.set_xlabel("Equipment count (items)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, counts.max() * 1.25)
     ax.set_title("Type distribution", fontsize=11)
     _style(fig, c)
@@ -146,16 +148,22 @@ def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFram
     ax_h.set_xlabel(axis_label(column))
     ax_h.set_ylabel("Equipment count (items)")
     ax_h.set_title(f"{column} histogram", fontsize=10)
+    ax_h.yaxis.set_major_locator(MaxNLocator(integer=True))
     if len(present) <= 10:
-        ax_h.legend(fontsize=8, ncol=2 if len(present) > 5 else 1)
+        handles, labels = ax_h.get_legend_handles_labels()
+        order = [labels.index(t) for t in present if t in labels]   # stacked patches come back reversed
+        ax_h.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8,
+                    ncol=2 if len(present) > 5 else 1)
     boxes = []
     for t in present:
         e = by_type[t]
         q1, q3 = e.get(f"q1_{key}"), e.get(f"q3_{key}")
         iqr = q3 - q1
+        v = series[t]
+        inside = v[(v >= q1 - 1.5 * iqr) & (v <= q3 + 1.5 * iqr)]   # whiskers end on real points (Tukey)
         boxes.append({"label": t, "med": e.get(f"median_{key}"), "q1": q1, "q3": q3,
-                      "whislo": max(e.get(f"min_{key}"), q1 - 1.5 * iqr),
-                      "whishi": min(e.get(f"max_{key}"), q3 + 1.5 * iqr), "fliers": []})
+                      "whislo": float(inside.min()) if len(inside) else q1,
+                      "whishi": float(inside.max()) if len(inside) else q3, "fliers": []})
     ax_b.bxp(boxes, showfliers=False, patch_artist=True, boxprops={"facecolor": c.axes, "edgecolor": c.text},
              medianprops={"color": "#ff7f0e"}, whiskerprops={"color": c.text}, capprops={"color": c.text})
     rows = _outlier_rows(stats, key)

@@ -91,7 +91,7 @@ def write_report(path: Path, ds: Dataset, stats: dict[str, Any] | None, filter_t
         if state is not None:
             state.check()
             state.progress(0.2 + 0.7 * i / len(charts), f"Drawing {name}")
-        story.append(_chart_image(name, stats, ds, column, mask, width * 0.8))
+        story.append(_chart_image(name, stats, ds, column, mask, width * 0.66))  # two per page
         story.append(Spacer(1, 6))
     story += [PageBreak(), Paragraph("Validation summary", styles["Heading2"]),
               Paragraph(f"{r.rows_total:,} data rows read; {r.rows_accepted:,} accepted, "
