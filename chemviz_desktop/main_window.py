@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
-from PyQt5.QtGui import QKeySequence
+from PyQt5.QtGui import QIcon, QKeySequence
 from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QFileDialog, QFrame, QLabel, QMainWindow, QMenu,
                              QMessageBox, QProgressBar, QTabWidget, QWidget)
 
@@ -25,7 +25,8 @@ from .settings import PAGES, AppSettings
 from .store import Store
 from .workers import TaskRunner, wait_all
 
-SAMPLE = Path(__file__).resolve().parent / "resources" / "sample_equipment.csv"
+RESOURCES = Path(__file__).resolve().parent / "resources"
+SAMPLE = RESOURCES / "sample_equipment.csv"
 OFFLINE_TEXT = "Offline — not signed in"
 
 
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow):
         self.dataset: Dataset | None = None
         self.last_export_error = ""
         self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(QIcon(str(RESOURCES / "chemviz.svg")))
         self.setMinimumSize(960, 600)
         self.setAcceptDrops(True)
 

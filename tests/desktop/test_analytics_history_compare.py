@@ -115,6 +115,8 @@ def test_restart_finds_history_layout_and_settings(qtbot, make_window, good_csv)
     first = make_window()
     import_file(qtbot, first, good_csv)
     first.resize(1100, 650)
+    first.analytics_page.splitter.setSizes([300, 250])
+    sizes = first.analytics_page.splitter.sizes()
     first.show_page("history")
     first.history_page.keep_spin.setValue(7)
     first.set_theme("dark")
@@ -124,6 +126,7 @@ def test_restart_finds_history_layout_and_settings(qtbot, make_window, good_csv)
     assert second.current_page() == "history"
     assert [i.file_name for i in second.history_page.model.items] == ["good.csv"]
     assert second.size().width() == 1100 and second.size().height() == 650
+    assert second.analytics_page.splitter.sizes() == sizes
     assert second.settings.keep == 7 and second.history_page.keep_spin.value() == 7
     assert second.settings.theme == "dark" and second.theme_actions["dark"].isChecked()
     second.history_page.select_id(second.history_page.model.items[0].id)

@@ -95,6 +95,12 @@ def test_filter_by_type_and_name_and_show_excluded(qtbot, window, good_csv):
     assert model.data(model.index(1, 0), Qt.BackgroundRole) is not None     # excluded row marked
     assert model.data(model.index(0, 0), Qt.BackgroundRole) is None
     assert "2 of 7 rows" in page.count_label.text()
+    page.set_filter("", "no such name")
+    assert model.rowCount() == 0
+    assert window.analytics_page.statistics["total_equipment"] == 0
+    window.show_page("analytics")
+    window.analytics_page.set_chart("scatter")       # an empty selection draws a message, not an error
+    assert window.analytics_page.cards["total"].value.text() == "0"
 
 
 def test_sort_by_any_column(qtbot, window, good_csv):
