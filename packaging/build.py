@@ -51,7 +51,7 @@ REQUIRED = ["chemviz_desktop.app", "chemviz_desktop.main_window", "engine", "cli
             "cli.sync_commands", "pyarrow.csv", "pyarrow.compute", "pyarrow.parquet", "pyarrow.dataset",
             "matplotlib.backends.backend_qt5agg", "matplotlib.backends.backend_pdf",
             "matplotlib.backends.backend_svg", "chemviz_desktop/resources/sample_equipment.csv",
-            "chemviz_desktop/resources/icons/chemviz-256.png"]
+            "chemviz_desktop/resources/chemviz.svg", "PyQt5/Qt5/plugins/iconengines/libqsvgicon.so"]
 
 
 def log(msg: str) -> None:
