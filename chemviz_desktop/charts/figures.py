@@ -73,11 +73,10 @@ def draw_averages(fig: Figure, stats: dict[str, Any] | None, c: ChartColors | No
     for ax, (column, key) in zip(axes, schema.STAT_KEY.items()):
         values = [by_type[t].get(f"avg_{key}") or 0.0 for t in types]
         ax.bar(x, values, color=[colors[t] for t in types])
-        ax.set_title(f"Average {column.lower()}", fontsize=10)
+        ax.set_title(f"Average {column.lower()} per type", fontsize=10)
         ax.set_ylabel(axis_label(column))
         ax.set_xticks(x)
         ax.set_xticklabels(types, rotation=40, ha="right", fontsize=8)
-    fig.suptitle("Per-type averages", fontsize=11)
     _style(fig, c)
     fig.tight_layout()
 

@@ -79,15 +79,15 @@ class AnalyticsPage(QWidget):
         setup_table(self.stats_table, stretch_last=False)
         fm = self.stats_table.fontMetrics()
         for c, (header, _key) in enumerate(self.stats_model.columns):
-            self.stats_table.setColumnWidth(c, max(fm.horizontalAdvance("1,000,000.00") + 16,
-                                                   fm.horizontalAdvance(header) + 20) if c else 130)
+            sample = "HeatExchanger" if c == 0 else "1,000,000" if c == 1 else "1,000,000.00"
+            self.stats_table.setColumnWidth(c, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(header)) + 24)
 
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(chart_box)
         self.splitter.addWidget(self.stats_table)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([370, 210])
+        self.splitter.setSizes([400, 180])
         self.splitter.setChildrenCollapsible(False)
 
         lay = QVBoxLayout(self)
