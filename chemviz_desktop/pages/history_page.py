@@ -2,8 +2,9 @@
 rename, delete (confirmed) and how many to keep. `refresh()` is the hook the sync layer calls."""
 from __future__ import annotations
 
-from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QSpinBox,
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QShortcut, QSpinBox,
                              QTableView, QVBoxLayout, QWidget)
 
 from ..models.history_model import INFO_ROLE, HistoryModel
@@ -37,6 +38,11 @@ class HistoryPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        for key, slot in ((QKeySequence.Delete, self.delete_selected), (Qt.Key_F2, self.rename_selected),
+                          (Qt.Key_Return, self.open_selected)):
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.WidgetShortcut)
+            shortcut.activated.connect(slot)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
         self.open_button = QPushButton("Open")

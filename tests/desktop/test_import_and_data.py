@@ -155,3 +155,40 @@ def test_open_sample_data_action(qtbot, window):
     types = set(ds.statistics["by_type"])
     assert {"Pump", "Compressor", "Valve", "HeatExchanger", "Reactor", "Condenser", "Other"} <= types
     assert len(types - {"Pump", "Compressor", "Valve", "HeatExchanger", "Reactor", "Condenser", "Other"}) == 2
+
+
+def test_big_frames_filter_sort_and_statistics_run_in_workers(qtbot, window, good_csv, monkeypatch):
+    from chemviz_desktop.pages import analytics_page, data_page
+    monkeypatch.setattr(data_page, "SYNC_LIMIT", 0)
+    monkeypatch.setattr(analytics_page, "SYNC_LIMIT", 0)
+    import_file(qtbot, window, good_csv)
+    page = window.data_page
+    with qtbot.waitSignals([page.viewReady, window.analytics_page.statisticsReady], timeout=10_000):
+        page.set_filter("Pump")
+    assert set(cells(page.model, "Type")) == {"Pump"}
+    assert window.analytics_page.statistics["total_equipment"] == 3
+    with qtbot.waitSignal(page.viewReady, timeout=10_000):
+        page.table.sortByColumn(column_of(page.model, "Flowrate (L/min)"), Qt.DescendingOrder)
+    assert cells(page.model, "Flowrate (L/min)") == ["900", "110", "100"]
+
+
+def test_menus_shortcuts_recent_files_and_export_enabling(qtbot, window, good_csv):
+    from PyQt5.QtGui import QKeySequence
+    assert window.open_action.shortcut() == QKeySequence(QKeySequence.Open)
+    assert not window.export_menu.isEnabled()
+    import_file(qtbot, window, good_csv)
+    assert window.export_menu.isEnabled() and window.export_actions["pdf"].shortcut().toString() == "Ctrl+E"
+    window._fill_recent()
+    assert str(good_csv.resolve()) in [a.text() for a in window.recent_menu.actions()]
+
+
+def test_history_keyboard_delete_asks_first(qtbot, window, good_csv):
+    import_file(qtbot, window, good_csv)
+    window.show_page("history")
+    page = window.history_page
+    page.select_id(page.model.items[0].id)
+    asked = []
+    page.confirm = lambda q: asked.append(q) or True
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key_Delete)
+    assert asked and page.model.rowCount() == 0
