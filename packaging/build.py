@@ -92,7 +92,9 @@ def contents(exe: Path, onefile: bool) -> set[str]:
     names = set(pkg_archive_contents(str(exe)))
     if not onefile:
         internal = exe.parent / "_internal"
-        names |= {p.relative_to(internal).as_posix() for p in internal.rglob("*") if p.is_file()}
+        names |= {p.relative_to(internal).as_posix() for p in internal.rglob("*") if p.is_file() or p.is_symlink()}
+        dangling = [p for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
+        names |= {f"DANGLING:{p.relative_to(internal).as_posix()}" for p in dangling}
     return names
 
 
@@ -105,6 +107,7 @@ def check_contents(names: set[str]) -> list[str]:
         elif any(re.search(p, name) for p in FORBIDDEN_PATTERNS):
             problems.append(f"forbidden in the build: {name}")
     problems += [f"missing from the build: {r}" for r in REQUIRED if r not in names]
+    problems += [f"dangling link in the build: {n[9:]}" for n in names if n.startswith("DANGLING:")]
     return problems
 
 
@@ -136,33 +139,39 @@ def check_run(exe: Path, sample: Path) -> list[str]:
     return problems
 
 
-def startup(cmd: list[str], runs: int) -> dict:
-    """Run `cmd` with CHEMVIZ_EXIT_AFTER_SHOW: seconds from launch to the main window's first show
-    event (as printed by the entry script), and wall time to process exit."""
-    shown, wall = [], []
+def startup(cmds: dict[str, list[str]], runs: int) -> dict[str, dict]:
+    """Run each command `runs` times, interleaved (so a busy machine hurts all alike), with
+    CHEMVIZ_EXIT_AFTER_SHOW: seconds from launch to the main window's first show event (as printed
+    by the entry script), and wall time to process exit. Each command keeps one data dir (and so
+    its caches) across its runs, like a user's machine."""
+    shown: dict[str, list[float]] = {k: [] for k in cmds}
+    wall: dict[str, list[float]] = {k: [] for k in cmds}
     with tempfile.TemporaryDirectory(prefix="chemviz-startup-") as tmp:
-        env = run_env(os.path.join(tmp, "data"))
-        env["CHEMVIZ_EXIT_AFTER_SHOW"] = "1"
         for _ in range(runs):
-            env["CHEMVIZ_PROBE_T0"] = repr(time.time())
-            t0 = time.perf_counter()
-            r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
-            wall.append(time.perf_counter() - t0)
-            m = re.search(r"first window shown after ([0-9.]+) s", r.stdout)
-            if r.returncode or not m:
-                raise RuntimeError(f"startup probe failed: {cmd}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
-            shown.append(float(m.group(1)))
-    return {"runs_s": [round(x, 3) for x in shown], "median_s": round(statistics.median(shown), 3),
-            "wall_median_s": round(statistics.median(wall), 3)}
+            for key, cmd in cmds.items():
+                env = run_env(os.path.join(tmp, key))
+                env["CHEMVIZ_EXIT_AFTER_SHOW"] = "1"
+                env["CHEMVIZ_PROBE_T0"] = repr(time.time())
+                t0 = time.perf_counter()
+                r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+                wall[key].append(time.perf_counter() - t0)
+                m = re.search(r"first window shown after ([0-9.]+) s", r.stdout)
+                if r.returncode or not m:
+                    raise RuntimeError(f"startup probe failed: {cmd}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+                shown[key].append(float(m.group(1)))
+    return {k: {"runs_s": [round(x, 3) for x in shown[k]], "median_s": round(statistics.median(shown[k]), 3),
+                "wall_median_s": round(statistics.median(wall[k]), 3)} for k in cmds}
 
 
 def biggest(exe: Path, onefile: bool, n: int = 10) -> dict:
     if onefile:
         return {}
     internal = exe.parent / "_internal"
-    parts = {p.name + ("/" if p.is_dir() else ""): dir_size(p) for p in internal.iterdir()}
+    # PyInstaller links some libraries into _internal/ next to their package copy: count them once
+    parts = {p.name + ("/" if p.is_dir() else ""): dir_size(p) for p in internal.iterdir() if not p.is_symlink()}
     parts[exe.name + " (bootloader + Python archive)"] = exe.stat().st_size
-    files = {p.relative_to(internal).as_posix(): p.stat().st_size for p in internal.rglob("*") if p.is_file()}
+    files = {p.relative_to(internal).as_posix(): p.stat().st_size for p in internal.rglob("*")
+             if p.is_file() and not p.is_symlink()}
     top = lambda d: [[k, round(v / 1e6, 1)] for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:n]]  # noqa: E731
     return {"parts_mb": top(parts), "files_mb": top(files)}
 
@@ -205,10 +214,16 @@ def main(argv: list[str] | None = None) -> int:
         log(f"contents: {len(names)} entries checked, {len(problems)} problems")
         problems += check_run(exe, args.sample)
     if args.measure:
-        report["startup_exe"] = startup([str(exe)], args.measure)
-        log(f"startup, built executable: {report['startup_exe']}")
-        report["startup_python"] = startup([sys.executable, str(HERE / "chemviz_entry.py")], args.measure)
-        log(f"startup, python from the checkout: {report['startup_python']}")
+        try:
+            load = os.getloadavg()[0]
+        except OSError:
+            load = float("nan")
+        report["load_before_measure"] = round(load, 2)
+        timed = startup({"exe": [str(exe)], "python": [sys.executable, str(HERE / "chemviz_entry.py")]},
+                        args.measure)
+        report["startup_exe"], report["startup_python"] = timed["exe"], timed["python"]
+        log(f"startup to first shown window (load average {load:.2f} before): "
+            f"built executable {timed['exe']}; python from the checkout {timed['python']}")
     report.update(biggest(exe, args.onefile))
     for key in ("parts_mb", "files_mb"):
         if key in report:

@@ -108,7 +108,29 @@ def install_show_probe() -> None:
     app_module._make_app = probing_make_app
 
 
+def persistent_mpl_cache() -> None:
+    """PyInstaller's Matplotlib run-time hook points MPLCONFIGDIR at a fresh temporary folder on
+    every start, so Matplotlib rebuilds its font cache each time (a few hundred ms). Use a cache
+    folder named after the app instead, like `python main.py` uses ~/.cache/matplotlib."""
+    if not getattr(sys, "frozen", False):
+        return
+    override = os.environ.get("CHEMVIZ_DATA_DIR")
+    if override:
+        folder = os.path.join(override, "cache", "matplotlib")
+    else:
+        from platformdirs import user_cache_dir
+
+        from engine.version import APP_NAME, APP_ORG
+        folder = os.path.join(user_cache_dir(APP_NAME, APP_ORG), "matplotlib")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return  # keep the temporary folder: slower, but it works
+    os.environ["MPLCONFIGDIR"] = folder
+
+
 def main() -> int:
+    persistent_mpl_cache()
     if "--bundle-check" in sys.argv[1:]:
         code = bundle_check()
         sys.stdout.flush()
