@@ -260,14 +260,19 @@ class MainWindow(QMainWindow):
         self.analytics_page.set_dataset(ds)   # first, so the Data page's filter reset is a no-op there
         self.data_page.set_dataset(ds)
         self.setWindowTitle(f"{ds.name} — {APP_NAME}" if ds else APP_NAME)
-        self.dataset_label.setText(f"{ds.name}: {ds.report.rows_accepted:,} rows" if ds else "No dataset")
+        self._set_dataset_label(f"{ds.name}: {ds.report.rows_accepted:,} rows" if ds else "No dataset")
         self._update_actions()
         self.datasetChanged.emit(ds)
+
+    def _set_dataset_label(self, text: str) -> None:
+        """Long file names are elided so the sync field always stays visible."""
+        self.dataset_label.setToolTip(text)
+        self.dataset_label.setText(self.dataset_label.fontMetrics().elidedText(text, Qt.ElideMiddle, 340))
 
     def _history_deleted(self, dataset_id: int) -> None:
         if self.dataset is not None and self.dataset.store_id == dataset_id:
             self.dataset.store_id = None
-            self.dataset_label.setText(f"{self.dataset.name} (deleted from history)")
+            self._set_dataset_label(f"{self.dataset.name} (deleted from history)")
 
     def _keep_changed(self, keep: int) -> None:
         self.settings.keep = keep

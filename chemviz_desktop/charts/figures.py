@@ -16,6 +16,7 @@ from ..theme import TYPE_PALETTE, ChartColors, chart_colors
 
 CHARTS = {"averages": "Averages by type", "distribution": "Type distribution",
           "parameter": "Parameter distribution", "scatter": "Pressure vs temperature"}
+NO_DATA = "No dataset yet: import a CSV (Ctrl+O), drop one on the window, or open the sample data."
 MAX_POINTS = 20_000  # scatter points drawn; outliers are always drawn
 
 
@@ -65,7 +66,7 @@ def draw_averages(fig: Figure, stats: dict[str, Any] | None, c: ChartColors | No
     fig.clear()
     by_type = _by_type(stats)
     if not by_type:
-        return _empty(fig, "No statistics to show", c)
+        return _empty(fig, NO_DATA, c)
     types = list(by_type)
     colors = type_colors(types)
     axes = fig.subplots(1, 3)
@@ -87,7 +88,7 @@ def draw_distribution(fig: Figure, stats: dict[str, Any] | None, c: ChartColors 
     fig.clear()
     by_type = _by_type(stats)
     if not by_type:
-        return _empty(fig, "No statistics to show", c)
+        return _empty(fig, NO_DATA, c)
     types = list(by_type)[::-1]
     counts = np.array([by_type[t]["count"] for t in types])
     colors = type_colors(list(by_type))
