@@ -101,6 +101,8 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
     cmap = map_columns(sniffed.headers)
     for issue in cmap.issues:
         report.add(issue)
+    if any(i.severity == "error" for i in cmap.issues):
+        return LoadResult(report)  # no need to parse rows we cannot use
     checkpoint(0.1, "Parsing CSV")
     numeric = frozenset(cmap.canonical[c] for c in schema.NUMERIC_COLUMNS if c in cmap.canonical)
     try:
@@ -113,10 +115,6 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
         dec = ", decimal commas" if raw.decimal_comma else ""
         report.add(Issue(None, None, "format_detected",
                          f"Read as {raw.encoding}, {sep}-separated{dec}.", "info"))
-
-    if any(i.severity == "error" for i in cmap.issues):
-        report.rows_total = raw.table.num_rows + len(raw.ragged)
-        return LoadResult(report)
 
     checkpoint(0.5, "Validating rows")
     frame = validate(raw, cmap, report)

@@ -167,6 +167,8 @@ def sniff(data: bytes) -> Sniffed:
         head = head[: head.rfind(b"\n")]
     sample = head.decode("utf-8", errors="replace")
     lines = _sample_lines(sample)
+    if not lines:
+        raise ReadError("empty_file", "The file contains only blank lines.")
     delimiter = sniff_delimiter(sample)
     header_cells = next(csv.reader([lines[0]], delimiter=delimiter))
     return Sniffed(utf8, offset, utf8[:offset].count(b"\n"), _unique_headers(header_cells), delimiter,
