@@ -51,15 +51,19 @@ def pct(values: list[float], p: float) -> float:
 
 def start_server(kind: str, port: int, env: dict) -> subprocess.Popen:
     if kind == "gunicorn":
-        cmd = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+        # gthread: HTTP keep-alive (the sync worker closes every connection)
+        cmd = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
+               "-b", f"127.0.0.1:{port}",
                "--log-level", "warning", "server.chemviz_server.wsgi"]
     else:
         cmd = [sys.executable, "main.py", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(Path(env["CHEMVIZ_SERVER_DIR"]) / "server.log", "wb")  # a pipe nobody reads would fill up
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+            raise SystemExit("server exited: " + (Path(env["CHEMVIZ_SERVER_DIR"]) / "server.log")
+                             .read_text(errors="replace")[-2000:])
         try:
             if requests.get(f"http://127.0.0.1:{port}/api/v1/health/", timeout=1).ok:
                 return proc
@@ -107,7 +111,7 @@ def main() -> int:
         s = requests.Session()
         s.headers["Authorization"] = f"Token {token}"
         body = csv_rows(5000)
-        print(f"server: {args.server} on 127.0.0.1:{port}  ({'2 workers' if args.server == 'gunicorn' else 'threaded'})")
+        print(f"server: {args.server} on 127.0.0.1:{port}  ({'2 gthread workers' if args.server == 'gunicorn' else 'threaded'})")
         print(f"upload: 5,000-row CSV ({len(body) / 1024:.0f} KiB) x {args.uploads}, sequential")
         for _ in range(3):  # warm-up (imports, first connections)
             s.post(api + "analytics/csv/upload/", files={"file": ("warm.csv", body)}, timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import socket
 import sys
 
 ROLES = ("admin", "engineer", "viewer")
@@ -44,18 +45,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _migrate()
     from django.conf import settings
     from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.core.servers.basehttp import WSGIServer, run
+    from django.core.servers.basehttp import ThreadedWSGIServer, run
     from django.core.wsgi import get_wsgi_application
 
     from engine.version import __version__
 
     # Static files (admin CSS, browsable API) served by the process itself; no collectstatic.
     handler = StaticFilesHandler(get_wsgi_application())
+
+    class Server(ThreadedWSGIServer):
+        """A thread per connection (HTTP keep-alive), DB connections closed after each request."""
+        daemon_threads = True
+
+        def get_request(self):
+            # headers and body go out as separate writes: without TCP_NODELAY, Nagle plus the
+            # client's delayed ACK add ~40 ms to every keep-alive response
+            conn, addr = super().get_request()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return conn, addr
+
     ipv6 = ":" in args.host
     print(f"ChemViz server {__version__} on http://{'[' + args.host + ']' if ipv6 else args.host}:"
           f"{args.port}/api/v1/  (data: {settings.SERVER_DIR}; Ctrl+C stops)", flush=True)
     try:
-        run(args.host, args.port, handler, ipv6=ipv6, threading=True, server_cls=WSGIServer)
+        run(args.host, args.port, handler, ipv6=ipv6, threading=False, server_cls=Server)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", code=1)
     return 0

@@ -81,7 +81,6 @@ DATABASES = {"default": dj_database_url.config(default=_default_db, conn_max_age
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Threaded server: wait for the write lock instead of failing; WAL is switched on in
     # server.analytics.apps so readers never block behind an upload.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
