@@ -4,11 +4,13 @@ the global QThreadPool; it reports progress with `state.progress(fraction, messa
 never freezes and the function stays testable without Qt."""
 from __future__ import annotations
 
+import logging
 import threading
-import traceback
 from typing import Any, Callable
 
 from PyQt5.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+
+log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
@@ -64,8 +66,8 @@ class Task(QRunnable):
             value = self.fn(self.state, *self.args)
         except self._cancel_types:
             self.signals.cancelled.emit()
-        except Exception as exc:  # reported as one line; the trace goes to stderr for developers
-            traceback.print_exc()
+        except Exception as exc:  # reported as one line; the trace goes to the debug log only
+            log.debug("task %s failed", getattr(self.fn, "__name__", self.fn), exc_info=True)
             self.signals.error.emit(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
         else:
             if self.state.cancelled():
