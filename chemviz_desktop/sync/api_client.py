@@ -126,8 +126,7 @@ class ApiClient:
         return resp
 
     def _json(self, method: str, path: str, **kw: Any) -> Any:
-        resp = self._request(method, path, **kw)
-        return resp.json() if resp.content else {}
+        return _decode(self._request(method, path, **kw))
 
     # -- endpoints ------------------------------------------------------------------------------
     def health(self, timeout: float = 2.0) -> bool:
@@ -169,7 +168,10 @@ class ApiClient:
         resp = self._request("POST", "analytics/csv/upload/", data={"client_id": client_id},
                              headers={"Idempotency-Key": client_id},
                              files={"file": (file_name, data, "text/csv")})
-        return resp.status_code, resp.json()
+        body = _decode(resp)
+        if not isinstance(body, dict) or body.get("id", body.get("dataset_id")) is None:
+            raise Unreachable(f"{self.server_url}: incomplete upload answer (HTTP {resp.status_code})")
+        return resp.status_code, body
 
     def datasets(self, limit: int | None = None) -> list[dict]:
         """The newest datasets of the whole team (server default 5, at most 100)."""
@@ -192,6 +194,15 @@ class ApiClient:
         except ApiError as exc:
             if exc.status != 404:
                 raise
+
+
+def _decode(resp: requests.Response) -> Any:
+    """JSON of a success answer. A body cut short (server killed mid-answer) is a network
+    failure, not data: the caller retries, which is safe because every request is idempotent."""
+    try:
+        return resp.json()
+    except ValueError as exc:
+        raise Unreachable(f"incomplete answer from {resp.url} (HTTP {resp.status_code})") from exc
 
 
 def _error(resp: requests.Response) -> ApiError:

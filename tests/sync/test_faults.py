@@ -1,0 +1,137 @@
+"""Fault tests: the server SIGKILLed and restarted at random points while 20 datasets sync, and
+the CLI sync itself killed with kill -9 mid-sync. Either way the end state must be: the server
+holds every dataset exactly once, every local copy is synced, the outbox is empty."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from chemviz_desktop.store import SYNCED, Store
+from chemviz_desktop.sync.account import sign_in
+from chemviz_desktop.sync.api_client import ApiClient, RetryPolicy
+from chemviz_desktop.sync.syncer import SyncEngine
+
+from .conftest import PYTHON, ROOT, cli_env, import_csv, make_csv
+
+PW = "Correct-horse-9"
+N_DATASETS = 20
+MIN_KILLS = 20
+KILL9_RUNS = 6
+ROWS = 3000   # big enough that an upload takes a while, so kills land mid-request too
+FAST = RetryPolicy(total=2, backoff_factor=0.05, backoff_max=0.5, connect_timeout=0.5, read_timeout=10)
+
+
+def server_rows(server) -> list[dict]:
+    r = requests.get(server.api + "analytics/csv/datasets/?limit=100&mine=1", auth=("alice", PW), timeout=10)
+    r.raise_for_status()
+    return r.json()["results"]
+
+
+def assert_settled(server, store: Store, uids: list[str]) -> None:
+    rows = server_rows(server)
+    ids = [row["client_id"] for row in rows]
+    assert sorted(ids) == sorted(uids), "each dataset exactly once on the server"
+    by_cid = {row["client_id"]: row["id"] for row in rows}
+    for uid in uids:
+        info = store.by_uuid(uid)
+        assert info.sync_state == SYNCED and info.server_id == by_cid[uid]
+    assert store.pending_count() == 0 and store.outbox() == []
+
+
+@pytest.mark.slow
+def test_server_killed_and_restarted_during_sync_of_20_datasets(server, store):
+    server.add_user("alice", PW, "engineer")
+    session, _ = sign_in(server.url, "alice", PW, policy=FAST)
+    uids = [import_csv(store, f"unit{i:02d}.csv", make_csv(f"U{i:02d}", rows=ROWS)) for i in range(N_DATASETS)]
+    rng = random.Random(int(os.environ.get("CHEMVIZ_FAULT_SEED", "5")))
+    done, errors, passes = threading.Event(), [], [0]
+
+    def syncer() -> None:
+        st = Store(store.path)
+        client = ApiClient(server.url, token=session.token, policy=FAST)
+        sync = SyncEngine(st, client, "alice")
+        try:
+            while not done.is_set():
+                passes[0] += 1
+                rep = sync.sync(force=True)
+                if rep.offline:
+                    time.sleep(0.05)
+                elif st.pending_count() == 0:
+                    time.sleep(0.05)
+        except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            client.close()
+            st.close()
+
+    thread = threading.Thread(target=syncer, daemon=True)
+    thread.start()
+    kills = kills_while_pending = 0
+    started = time.monotonic()
+    while kills < MIN_KILLS or (store.pending_count() and time.monotonic() - started < 120):
+        # kill at a random moment, usually just after an upload landed (often mid-way through the
+        # next one), sometimes after a random wait (mid-request, mid-pull or idle)
+        before, wait_until = store.pending_count(), time.monotonic() + rng.uniform(0.05, 0.5)
+        while store.pending_count() == before and before and time.monotonic() < wait_until:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.04))
+        kills_while_pending += bool(store.pending_count())
+        server.kill()
+        kills += 1
+        time.sleep(rng.uniform(0.0, 0.3))
+        server.start()
+    deadline = time.monotonic() + 60
+    while store.pending_count() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)   # let the pass in flight finish its pull
+    done.set()
+    thread.join(30)
+    assert not errors, errors
+    print(f"\nfault: {kills} SIGKILLs ({kills_while_pending} with uploads pending), {passes[0]} sync passes, "
+          f"{N_DATASETS} datasets, outbox {store.pending_count()}")
+    assert kills >= MIN_KILLS
+    assert kills_while_pending >= 10
+    assert_settled(server, store, uids)
+
+
+@pytest.mark.slow
+def test_cli_sync_killed_with_kill_9_mid_sync_then_restarted(server, store):
+    server.add_user("alice", PW, "engineer")
+    uids = [import_csv(store, f"cli{i:02d}.csv", make_csv(f"C{i:02d}", rows=ROWS), queue=False)
+            for i in range(N_DATASETS)]
+    rng = random.Random(11)
+    env = cli_env(CHEMVIZ_PASSWORD=PW)
+    cmd = [PYTHON, "main.py", "sync", "--server", server.url, "--user", "alice"]
+    killed_mid_sync = lost_answers = 0
+    for _run in range(KILL9_RUNS):
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        wanted, seen = rng.randint(1, 2), 0
+        for line in proc.stdout:
+            if line.startswith("pushed  "):
+                seen += 1
+                if seen >= wanted:
+                    break
+        time.sleep(rng.uniform(0.0, 0.15))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        proc.stdout.close()
+        if proc.returncode == -signal.SIGKILL and store.pending_count() > 0:
+            killed_mid_sync += 1
+        synced_here = sum(i.sync_state == SYNCED for i in store.list())
+        lost_answers += len(server_rows(server)) - synced_here   # on the server, still pending here
+    final = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    print(f"\nkill -9: {killed_mid_sync} CLI runs killed mid-sync ({lost_answers} with an upload on the "
+          f"server but not yet confirmed here), final run exit {final.returncode}: "
+          f"{final.stdout.strip().splitlines()[-1]}")
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert killed_mid_sync == KILL9_RUNS
+    assert "pushed  cli" in final.stdout  # the restarted run had work left
+    assert_settled(server, store, uids)
