@@ -98,6 +98,17 @@ def _hook_history(page: Any, ctl: SyncController) -> None:
                 pass
             button.clicked.connect(new)
 
+    def update_open_button() -> None:
+        """The page disables Open for rows not here; signed in, Open downloads them."""
+        info = page.selected()
+        if info is not None and not info.has_rows and info.server_id is not None and ctl.session:
+            page.open_button.setEnabled(True)
+
+    if hasattr(page, "open_button"):
+        page.table.selectionModel().selectionChanged.connect(lambda *_: update_open_button())
+        page.changed.connect(update_open_button)
+        ctl.sessionChanged.connect(update_open_button)
+
     def fetched(dataset_id: int) -> None:
         page.refresh()
         page.message.clear_message()
@@ -113,7 +124,7 @@ def _hook_history(page: Any, ctl: SyncController) -> None:
     ctl.datasetDeleted.connect(deleted)
     ctl.syncFinished.connect(lambda _r: page.refresh())
     ctl.message.connect(lambda text, level: page.message.show_message(text, level))
-    page.changed.connect(ctl.refresh_status) if hasattr(page, "changed") else None
+    page.changed.connect(ctl.refresh_status)
 
 
 def attach_sync(window: Any, **options: Any) -> SyncController:
