@@ -41,6 +41,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from cli import CliError
     if not 0 < args.port < 65536:
         raise CliError(f"--port must be between 1 and 65535, not {args.port}")
+    if "ALLOWED_HOSTS" not in os.environ and args.host not in ("127.0.0.1", "localhost", "::1"):
+        if args.host in ("0.0.0.0", "::"):
+            print("note: listening on every address; set ALLOWED_HOSTS to the names clients use "
+                  "(only localhost names are accepted now)", file=sys.stderr)
+        else:  # a specific address: accept requests addressed to it
+            os.environ["ALLOWED_HOSTS"] = f"localhost,127.0.0.1,[::1],{args.host}"
     _setup_django()
     _migrate()
     from django.conf import settings

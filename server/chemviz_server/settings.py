@@ -36,7 +36,7 @@ SERVER_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = secret_key(SERVER_DIR)
 DEBUG = _flag("DJANGO_DEBUG")
-ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
