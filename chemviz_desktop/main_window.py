@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         QApplication.instance().installEventFilter(self)
+        from .sync.gui import attach_sync  # issue 5: status label, Account menu, History <-> server
+        self.sync_controller = attach_sync(self)
 
     # -- construction -------------------------------------------------------------------------
     def _build_status_bar(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PyQt5.QtCore import QEvent, QObject
 from PyQt5.QtWidgets import QMenu, QMessageBox, QWidget
 
 from ..account_dialog import AccountDialog
@@ -127,6 +128,19 @@ def _hook_history(page: Any, ctl: SyncController) -> None:
     page.changed.connect(ctl.refresh_status)
 
 
+class _StopOnClose(QObject):
+    """Stops the timer and workers when the window closes (before its own closeEvent waits)."""
+
+    def __init__(self, ctl: SyncController, parent: QObject):
+        super().__init__(parent)
+        self.ctl = ctl
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Close:
+            self.ctl.close()
+        return False
+
+
 def attach_sync(window: Any, **options: Any) -> SyncController:
     """Create the controller for `window`, wire status label, account menu and History, start it."""
     page = getattr(window, "history_page", None)
@@ -144,5 +158,6 @@ def attach_sync(window: Any, **options: Any) -> SyncController:
     if page is not None:
         _hook_history(page, ctl)
     window.sync_controller = ctl
+    window.installEventFilter(_StopOnClose(ctl, window))
     ctl.start()
     return ctl

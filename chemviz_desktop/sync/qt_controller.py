@@ -65,7 +65,7 @@ class SyncController(QObject):
         self.server_url = self.session.server_url if self.session else last_account().server_url
         self.connectivity = Connectivity(probe=lambda: False, interval=interval)
         self.state = SIGNED_OUT if self.session is None else OFFLINE
-        self._reader = Store(self.store_path)   # GUI-thread reads (pending count) only
+        self._reader: Store | None = Store(self.store_path)   # GUI-thread reads (pending count) only
         self.pending = self._reader.pending_count()
         self.timer = QTimer(self)
         self.timer.setInterval(tick_ms)
@@ -92,7 +92,7 @@ class SyncController(QObject):
 
     def refresh_status(self) -> None:
         """Re-read the outbox size (after an import, say) and re-emit the text."""
-        self.pending = self._reader.pending_count()
+        self.pending = self._pending_now()
         self.statusChanged.emit(self.status)
 
     # -- the periodic pass ----------------------------------------------------------------------
@@ -195,5 +195,11 @@ class SyncController(QObject):
         self.refresh_status()
 
     def close(self) -> None:
+        """Stop for good (window closing); safe to call twice."""
         self.stop()
-        self._reader.close()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _pending_now(self) -> int:
+        return self._reader.pending_count() if self._reader is not None else self.pending
