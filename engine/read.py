@@ -43,7 +43,15 @@ class RawTable:
 def decode_to_utf8(data: bytes) -> tuple[bytes, str]:
     """Return UTF-8 bytes and the name of the encoding they were in."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:], "UTF-8 with BOM"
+        body = data[3:]
+        if body.isascii():
+            return body, "UTF-8 with BOM"
+        try:
+            body.decode("utf-8")
+            return body, "UTF-8 with BOM"
+        except UnicodeDecodeError:  # the BOM promises UTF-8; keep that promise, mark the damage
+            return (body.decode("utf-8", errors="replace").encode("utf-8"),
+                    "UTF-8 with BOM (invalid bytes replaced by �)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16").encode("utf-8"), "UTF-16"

@@ -50,6 +50,7 @@ def test_engine_never_raises_on_hostile_files(data):
     ("mixed delimiters", b"Equipment Name;Type,Flowrate;Pressure,Temperature\nA;Pump,1;2,3\n"),
     ("truncated utf-16", "Equipment Name,Type,Flowrate,Pressure,Temperature\nA,Pump,1,2,3\n".encode("utf-16")[:-3]),
     ("vertical tab only", b"\x0b"),
+    ("BOM then truncated UTF-8", b"\xef\xbb\xbfEquipment Name,Type,Flowrate,Pressure,Temperature\nA,Pump,1,2\n\xe6\xbc"),
     ("truncated utf-8", "Equipment Name,Type,Flowrate,Pressure,Temperature\nÄ,Pump,1,2,3\n".encode()[:-11]),
 ])
 def test_named_hostile_cases(name, data):
