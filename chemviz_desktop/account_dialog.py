@@ -78,7 +78,7 @@ class AccountDialog(QDialog):
         self.error.setText(message)
         self.error.show()
 
-    def succeeded(self) -> None:
+    def succeeded(self, _note: str = "") -> None:
         self.password_edit.clear()
         self.accept()
 

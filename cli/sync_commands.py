@@ -53,7 +53,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     store = Store()
     try:
-        queue = bool(AccountFile.load().username)  # an account is set up: this one must reach it
+        queue = AccountFile.load().remember  # signed in (remembered): this one must reach the server
         ds_id = store.add(res, file_name=path.name, csv_bytes=data, queue=queue)
         info = store.info(ds_id)
     finally:

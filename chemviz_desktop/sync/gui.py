@@ -32,20 +32,21 @@ def open_account_dialog(ctl: SyncController, parent: QWidget | None) -> AccountD
         from .account import last_account
         user = last_account().username
     dlg = AccountDialog(parent, acct_url, user)
-    dlg.signInRequested.connect(ctl.sign_in)
-    ctl.signInFailed.connect(dlg.show_error)
-    ctl.signedIn.connect(lambda _note: dlg.succeeded())
-    dlg.finished.connect(lambda _r: _disconnect(ctl, dlg))
+    links = ((dlg.signInRequested, ctl.sign_in), (ctl.signInFailed, dlg.show_error),
+             (ctl.signedIn, dlg.succeeded))
+    for signal, slot in links:
+        signal.connect(slot)
+
+    def unlink(_result: int) -> None:
+        for signal, slot in links:
+            try:
+                signal.disconnect(slot)
+            except TypeError:
+                pass
+
+    dlg.finished.connect(unlink)
     dlg.show()
     return dlg
-
-
-def _disconnect(ctl: SyncController, dlg: AccountDialog) -> None:
-    for sig, slot in ((ctl.signInFailed, dlg.show_error),):
-        try:
-            sig.disconnect(slot)
-        except TypeError:
-            pass
 
 
 def build_account_menu(menu: QMenu, ctl: SyncController, parent: QWidget | None) -> None:
@@ -125,7 +126,16 @@ def _hook_history(page: Any, ctl: SyncController) -> None:
     ctl.datasetDeleted.connect(deleted)
     ctl.syncFinished.connect(lambda _r: page.refresh())
     ctl.message.connect(lambda text, level: page.message.show_message(text, level))
+    ctl.signedIn.connect(lambda note: note and page.message.show_message(note, "warning"))
     page.changed.connect(ctl.refresh_status)
+
+
+def _summary(res: Any) -> str:
+    rep = res.report
+    if rep is None:
+        return "The server could not be reached; pending datasets are kept and retried."
+    return (f"Last sync: {len(rep.pushed)} uploaded, {len(rep.pulled)} new on the server, "
+            f"{len(rep.failed)} refused, {res.pending} still pending.")
 
 
 class _StopOnClose(QObject):
@@ -151,6 +161,8 @@ def attach_sync(window: Any, **options: Any) -> SyncController:
     if label is not None:
         ctl.statusChanged.connect(label.setText)
         label.setText(ctl.status)
+        label.setToolTip("Sign in (Account menu) to sync datasets with a server.")
+        ctl.syncFinished.connect(lambda res: label.setToolTip(_summary(res)))
     menu = getattr(window, "account_menu", None)
     if menu is not None:
         build_account_menu(menu, ctl, window)

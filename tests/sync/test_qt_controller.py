@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from PyQt5.QtWidgets import QLabel, QMainWindow, QMenu
+from PyQt5.QtWidgets import QLabel, QMainWindow
 
 from chemviz_desktop.account_dialog import AccountDialog
 from chemviz_desktop.pages.history_page import HistoryPage
@@ -228,3 +228,21 @@ def test_no_password_is_ever_written_to_disk(qtbot, server, window, store, tmp_p
             assert _files_containing(root, secret.encode()) == []
     assert secret not in str(memory_keyring.items)        # the keychain holds the token only
     assert list(memory_keyring.items.values()) == [ctl.session.token]
+
+
+def test_account_dialog_signs_in_through_the_controller(qtbot, server, window, store):
+    from chemviz_desktop.sync.gui import open_account_dialog
+    server.add_user("alice", PW, "engineer")
+    ctl = attach_sync(window, policy=FAST, interval=600, tick_ms=50)
+    dlg = open_account_dialog(ctl, window)
+    dlg.url_edit.setText(server.url)
+    dlg.user_edit.setText("alice")
+    dlg.password_edit.setText("Wrong-password-2")
+    with qtbot.waitSignal(ctl.signInFailed, timeout=20_000):
+        dlg.submit()
+    assert dlg.isVisible() and dlg.error.isVisible() and ctl.session is None
+    dlg.password_edit.setText(PW)
+    with qtbot.waitSignal(dlg.finished, timeout=20_000):
+        dlg.submit()
+    assert ctl.session.username == "alice" and dlg.password_edit.text() == ""
+    wait_status(qtbot, ctl, "Online")
