@@ -71,7 +71,7 @@ class SyncController(QObject):
         self.timer.setInterval(tick_ms)
         self.timer.timeout.connect(self.tick)
         self.runner = TaskRunner(self)
-        self.runner.progress.connect(lambda n, _m: self._set_state(SYNCING, int(n)))
+        self.runner.progress.connect(self._progress)
         self.runner.result.connect(self._pass_done)
         self.runner.error.connect(self._pass_error)
         self.account_runner = TaskRunner(self)
@@ -117,6 +117,11 @@ class SyncController(QObject):
 
     def sync_now(self) -> None:
         self.tick(force=True)
+
+    def _progress(self, pending: float, _message: str) -> None:
+        """Uploads under way: "Syncing (n pending)". A pass with nothing to send stays quiet."""
+        if pending or self.state == SYNCING:
+            self._set_state(SYNCING, int(pending))
 
     def _pass_done(self, res: PassResult) -> None:
         if self.session is None:

@@ -88,6 +88,7 @@ def server(tmp_path, monkeypatch):
 
 def cli_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # never a real keychain
     env.update(extra)
     env["PYTHONPATH"] = str(ROOT)
     return env

@@ -179,3 +179,12 @@ def test_cli_sync_with_server_down_keeps_pending_and_exits_3(tmp_path):
     r = run_cli("sync", "--server", "http://127.0.0.1:9", "--user", "alice")
     assert r.returncode == 3 and "cannot reach" in r.stderr
     assert "local" in run_cli("list", password=None).stdout
+
+
+def test_cli_remember_without_a_keychain_says_so_and_still_syncs(server, tmp_path):
+    server.add_user("alice", PW, "engineer")
+    f = tmp_path / "k.csv"
+    f.write_bytes(make_csv("K"))
+    run_cli("import", str(f), password=None)
+    r = run_cli("sync", "--server", server.url, "--user", "alice", "--remember")
+    assert r.returncode == 0 and "No system keychain" in r.stderr and "pushed  k.csv" in r.stdout
