@@ -6,7 +6,9 @@ the spec bundles the engine and sync commands and leaves `cli.server_commands` (
 the CLI skips when it is missing. Two extra switches exist only here, for packaging checks:
 
 * `--bundle-check`: import what the engine and store use from pyarrow (csv, compute, parquet,
-  dataset), round-trip a frame through the store's parquet codec, print one line, exit 0.
+  dataset), round-trip a frame through the store's parquet codec, import the sample through the
+  desktop's worker, reopen it from the store, write every export kind (CSV, XLSX, PNG, SVG, PDF),
+  dlopen every bundled library; print one line and exit 0 (1 and the failing step otherwise).
 * `CHEMVIZ_EXIT_AFTER_SHOW=1` (environment): start normally, and quit as soon as the main window
   receives its first show event (after one more event-loop turn, so it is also painted). Prints
   `first window shown after N.NNN s`, counted from `CHEMVIZ_PROBE_T0` (a `time.time()` the caller
@@ -41,14 +43,65 @@ def bundle_check() -> int:
     if total != 4.0 or not back.equals(frame):
         print("error: bundle check: pyarrow round trip differs", file=sys.stderr)
         return 1
+    problem = exports_problem()
+    if problem:
+        print(f"error: bundle check: {problem}", file=sys.stderr)
+        return 1
     broken = loader_problems()
     if broken:
         for line in broken:
             print(f"error: bundle check: {line}", file=sys.stderr)
         return 1
-    print(f"bundle check passed: pyarrow {pa.__version__} csv/compute/parquet/dataset, "
+    print(f"bundle check passed: pyarrow {pa.__version__} csv/compute/parquet/dataset, exports, "
           f"frozen={getattr(sys, 'frozen', False)}")
     return 0
+
+
+class _State:
+    """Stand-in for the desktop's TaskState (progress/cancel) when calling its worker functions."""
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return False
+
+    def check(self) -> None:
+        pass
+
+
+def exports_problem() -> str | None:
+    """Import the sample through the desktop's worker, reopen it from the store (parquet read), and
+    write every export kind: data files a frozen build can miss (reportlab's fonts, openpyxl,
+    Matplotlib's PDF/SVG backends) fail here instead of at a user's first export."""
+    import tempfile
+    from pathlib import Path
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="chemviz-bundle-check-") as tmp:
+        if not os.environ.get("CHEMVIZ_DATA_DIR"):  # never touch the user's real history
+            os.environ["CHEMVIZ_DATA_DIR"] = os.path.join(tmp, "data")
+        step = "import the desktop"
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import chemviz_desktop
+            from chemviz_desktop.dataset import import_file, open_stored
+            from chemviz_desktop.export import KINDS, run_export
+            sample = Path(chemviz_desktop.__file__).resolve().parent / "resources" / "sample_equipment.csv"
+            step = f"import {sample.name}"
+            ds = import_file(_State(), str(sample), 5)
+            step = "reopen it from the local store"
+            ds = open_stored(_State(), ds.store_id)
+            for kind, (_label, _filter, suffix) in KINDS.items():
+                step = f"export {kind}"
+                out = Path(tmp) / (f"out-{kind}{suffix}" if suffix else f"out-{kind}")
+                run_export(_State(), kind, str(out), ds, ds.statistics)
+                if not out.exists() or (out.is_file() and out.stat().st_size == 0):
+                    return f"{step}: nothing written"
+        except Exception as exc:  # one line naming the step
+            return f"{step}: {type(exc).__name__}: {exc}"
+    return None
 
 
 def loader_problems() -> list[str]:
