@@ -153,3 +153,49 @@ def test_cli_sync_killed_with_kill_9_mid_sync_then_restarted(server, store):
     assert killed_mid_sync == KILL9_RUNS
     assert "pushed  cli" in final.stdout  # the restarted run had work left
     assert_settled(server, store, uids)
+
+
+@pytest.mark.slow
+def test_desktop_app_killed_with_kill_9_mid_sync_then_restarted(server, store, tmp_path):
+    """The real window (offscreen), signed in from a remembered token, syncing in the background."""
+    import json
+
+    from chemviz_desktop.sync import credentials
+    server.add_user("alice", PW, "engineer")
+    session, _ = sign_in(server.url, "alice", PW, remember=True, policy=FAST)
+    keyring_file = tmp_path / "keyring.json"
+    keyring_file.write_text(json.dumps({credentials.SERVICE: {f"alice@{server.url}": session.token}}))
+    uids = [import_csv(store, f"app{i:02d}.csv", make_csv(f"A{i:02d}", rows=ROWS), queue=False)
+            for i in range(N_DATASETS)]
+    env = cli_env(QT_QPA_PLATFORM="offscreen", CHEMVIZ_TEST_KEYRING=str(keyring_file))
+    env["PYTHON_KEYRING_BACKEND"] = "tests.sync.file_keyring.FileKeyring"
+    rng = random.Random(23)
+
+    def synced() -> int:
+        return sum(i.sync_state == SYNCED for i in store.list())
+
+    killed_mid_sync = 0
+    for _run in range(4):
+        proc = subprocess.Popen([PYTHON, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        start, target = synced(), synced() + rng.randint(1, 3)
+        deadline = time.monotonic() + 60
+        while synced() < target and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.03))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        assert synced() > start, "the app made progress before the kill"
+        killed_mid_sync += synced() < N_DATASETS
+    proc = subprocess.Popen([PYTHON, "main.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while (synced() < N_DATASETS or store.pending_count()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    print(f"\ndesktop kill -9: {killed_mid_sync} app runs killed mid-sync, then a clean run settled")
+    assert killed_mid_sync == 4
+    assert_settled(server, store, uids)
