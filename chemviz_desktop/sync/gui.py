@@ -87,7 +87,8 @@ def _hook_history(page: Any, ctl: SyncController) -> None:
             page.store.delete(info.id)
             page.table.clearSelection()
             page.refresh()
-            page.message.show_message(f"Deleted '{info.display_name}' on this computer.", "info")
+            page.message.show_message(f"Deleted '{info.display_name}' on this computer; it stays on the "
+                                      "server and is listed as server-only.", "info")
             page.deleted.emit(info.id)
 
     page.open_selected, page.delete_selected = open_selected, delete_selected  # double-click looks these up
