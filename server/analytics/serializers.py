@@ -76,4 +76,5 @@ class UploadRequestSerializer(serializers.Serializer):
 
 class UploadErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    issues = serializers.ListField(child=serializers.DictField())
+    issues = serializers.ListField(child=serializers.DictField(), required=False,
+                                   help_text="validation issues, when the file itself was read")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import engine
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ from .models import CSVDataset
 from .serializers import DatasetDetailSerializer, DatasetListSerializer
 
 DEFAULT_LIMIT, MAX_LIMIT = 5, 100
+_BOOLEAN = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _int_param(request, name: str, default: int | None = None) -> int | None:
@@ -36,14 +38,18 @@ class DatasetListView(APIView):
         parameters=[OpenApiParameter("limit", int, description=f"how many (default {DEFAULT_LIMIT}, "
                                      f"max {MAX_LIMIT})"),
                     OpenApiParameter("mine", bool, description="only datasets I uploaded")],
-        responses={200: DatasetListSerializer(many=True)})
+        responses={200: inline_serializer("DatasetPage", {
+            "count": serializers.IntegerField(), "results": DatasetListSerializer(many=True)})})
     def get(self, request):
         try:
             limit = min(_int_param(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        mine = request.query_params.getlist("mine")
+        if len(mine) > 1 or (mine and mine[0].lower() not in _BOOLEAN):
+            return Response({"detail": "'mine' must be true or false."}, status=status.HTTP_400_BAD_REQUEST)
         qs = CSVDataset.objects.select_related("uploaded_by").defer("statistics", "report", "error_log")
-        if request.query_params.get("mine", "").lower() in {"1", "true", "yes"}:
+        if mine and _BOOLEAN[mine[0].lower()]:
             qs = qs.filter(uploaded_by=request.user)
         results = DatasetListSerializer(qs.order_by("-uploaded_at", "-id")[:limit], many=True).data
         return Response({"count": len(results), "results": results})

@@ -130,6 +130,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Chemical equipment CSV upload, validation and statistics (base /api/v1/).",
     "VERSION": __version__,
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "server.api.openapi.document_error_responses",
+    ],
 }
 
 # Throttle counters; per process. Behind several gunicorn workers point this at a shared cache.

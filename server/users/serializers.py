@@ -29,8 +29,8 @@ class MeSerializer(UserSerializer):
 
 
 class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False,
+    username = serializers.CharField(min_length=1, max_length=150)
+    password = serializers.CharField(min_length=1, max_length=1024, trim_whitespace=False,
                                      style={"input_type": "password"})
 
 

@@ -226,3 +226,18 @@ def test_django_admin_enabled(client_for, users):
     assert c.get("/admin/analytics/csvdataset/").status_code == 200
     assert c.get(f"/admin/auth/user/{users['eve'].pk}/change/").status_code == 200
     assert c.get("/admin/auth/user/add/").status_code == 200
+
+
+def test_list_rejects_a_mine_flag_that_is_not_a_boolean(client_for, two):
+    eve = client_for("engineer")
+    assert eve.get(API + "analytics/csv/datasets/?mine=null").status_code == 400
+    assert eve.get(API + "analytics/csv/datasets/?mine=false").status_code == 200
+
+
+def test_schema_documents_errors_and_positive_ids(client_for):
+    schema = client_for("engineer").get(API + "schema/?format=json").json()
+    upload = schema["paths"]["/api/v1/analytics/csv/upload/"]["post"]["responses"]
+    assert {"400", "401", "403", "413", "429"} <= set(upload)
+    params = schema["paths"]["/api/v1/analytics/comparison/"]["get"]["parameters"]
+    assert all(p["schema"].get("minimum") == 1 for p in params if p["name"] in ("a", "b"))
+    assert set(schema["components"]["schemas"]["DatasetPage"]["properties"]) == {"count", "results"}

@@ -1,0 +1,59 @@
+"""Every error the API can answer is in the OpenAPI document, so clients (and schemathesis)
+know a 401 or a 429 is part of the contract, not a surprise."""
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"},
+                   "issues": {"type": "array", "items": {"type": "object"}}},
+    "required": ["detail"],
+}
+_REASONS = {
+    "400": "the request or the uploaded file is invalid",
+    "401": "not authenticated (Basic, Token or session)",
+    "403": "authenticated, but the role does not allow it",
+    "404": "no such object",
+    "413": "the upload is larger than the limit",
+    "429": "too many requests; retry after the Retry-After header",
+}
+_THROTTLED = ("/auth/login/", "/auth/token/", "/analytics/csv/upload/")
+_OPEN = ("/health/", "/schema/", "/docs/")
+
+
+def _codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    codes = ["400"]
+    if not path.endswith(_OPEN) and not path.endswith(("/auth/login/", "/auth/token/")):
+        codes += ["401", "403"]
+    if "{" in path or path.endswith("/statistics/") or path.endswith("/comparison/"):
+        codes.append("404")
+    if path.endswith("/upload/"):
+        codes.append("413")
+    if path.endswith(_THROTTLED):
+        codes.append("429")
+    if path.endswith(_OPEN):
+        codes = []
+    return codes
+
+
+# Integer parameters that name a dataset or a count: the server answers 400 below 1.
+_POSITIVE_INTS = {"id", "a", "b", "dataset", "limit"}
+
+
+def document_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for param in operation.get("parameters", []):
+                schema = param.get("schema", {})
+                if param.get("name") in _POSITIVE_INTS and schema.get("type") == "integer":
+                    schema["minimum"] = 1
+            for code in _codes(path, method, operation):
+                operation["responses"].setdefault(code, {
+                    "description": _REASONS[code],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                })
+    return result
