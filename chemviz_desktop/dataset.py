@@ -62,6 +62,15 @@ def _finish(ds: Dataset) -> Dataset:
     return ds
 
 
+def _original_bytes(p: Path) -> bytes | None:
+    """The user's own file, kept so a later upload sends it rather than rows rebuilt from the
+    store; skipped above the server's size limit (the server would refuse it anyway)."""
+    try:
+        return p.read_bytes() if p.stat().st_size <= schema.SERVER_UPLOAD_LIMIT_BYTES else None
+    except OSError:
+        return None
+
+
 def import_file(state: TaskState, path: str, keep: int) -> Dataset:
     """Worker: engine.load with progress/cancel; an accepted result goes into the store in one
     transaction. A rejected file is returned with its report and is not stored."""
@@ -76,7 +85,7 @@ def import_file(state: TaskState, path: str, keep: int) -> Dataset:
     state.progress(0.92, "Saving to local history")
     store = Store(keep=keep)
     try:
-        ds.store_id = store.add(result, file_name=p.name)
+        ds.store_id = store.add(result, file_name=p.name, csv_bytes=_original_bytes(p))
         info = store.info(ds.store_id)
         ds.imported_at = info.imported_at if info else ""
     finally:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine import LoadResult, Report
+from engine import LoadResult, Report, schema
 
 from .paths import store_path
 
@@ -138,7 +138,10 @@ class Store:
             sync_state: str = LOCAL, server_id: int | None = None, server_owner: str = "",
             csv_bytes: bytes | None = None, queue: bool = False) -> int:
         """Store an accepted load result in one transaction; returns the new dataset id.
-        `queue=True` also puts it in the outbox (state pending). Applies retention."""
+        `queue=True` also puts it in the outbox (state pending). Applies retention. The original
+        file is kept (to upload the user's own bytes) only when the server would accept its size."""
+        if csv_bytes is not None and len(csv_bytes) > schema.SERVER_UPLOAD_LIMIT_BYTES:
+            csv_bytes = None
         if not result.accepted or result.frame is None:
             raise ValueError("only accepted datasets are stored")
         r = result.report

@@ -62,6 +62,9 @@ TYPE_SUFFIXES: dict[str, str] = {
     "reactor": "Reactor", "condenser": "Condenser",
 }
 
+# The shared server refuses files above this (seed §6.1: 10 MB); the desktop has no limit.
+SERVER_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+
 # Values that are possible but rare enough to deserve a warning (in product units).
 PLAUSIBLE_MAX: dict[str, float] = {FLOWRATE: 1_000_000.0, PRESSURE: 1000.0, TEMPERATURE: 1500.0}
 ABSOLUTE_ZERO_C = -273.15

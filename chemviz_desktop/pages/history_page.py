@@ -2,6 +2,8 @@
 rename, delete (confirmed) and how many to keep. `refresh()` is the hook the sync layer calls."""
 from __future__ import annotations
 
+from typing import Protocol
+
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QShortcut, QSpinBox,
@@ -10,6 +12,15 @@ from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMe
 from ..models.history_model import INFO_ROLE, HistoryModel
 from ..store import DatasetInfo, Store
 from ..widgets import MessageBar, setup_table
+
+
+class Remote(Protocol):
+    """What the sync layer plugs into History (`page.remote`); without it the page is local-only."""
+
+    def can_fetch(self, info: DatasetInfo) -> bool: ...
+    def fetch(self, info: DatasetInfo) -> None: ...
+    def delete(self, info: DatasetInfo) -> bool:
+        """Handle the delete (asking about the server); False leaves it to the local flow."""
 
 
 class HistoryPage(QWidget):
@@ -21,6 +32,7 @@ class HistoryPage(QWidget):
     def __init__(self, store: Store, keep: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
+        self.remote: Remote | None = None
         title = QLabel("Local history")
         title.setObjectName("PageTitle")
         hint = QLabel("Datasets are kept on this computer, with their cleaned rows, report and statistics; "
@@ -108,14 +120,21 @@ class HistoryPage(QWidget):
 
     def _update_buttons(self) -> None:
         info = self.selected()
-        self.open_button.setEnabled(info is not None and info.has_rows)
+        self.open_button.setEnabled(info is not None and (info.has_rows or self._fetchable(info)))
         self.rename_button.setEnabled(info is not None)
         self.delete_button.setEnabled(info is not None)
+
+    def _fetchable(self, info: DatasetInfo) -> bool:
+        return not info.has_rows and self.remote is not None and self.remote.can_fetch(info)
 
     # -- actions ------------------------------------------------------------------------------
     def open_selected(self) -> None:
         info = self.selected()
         if info is None:
+            return
+        if self._fetchable(info):
+            self.message.show_message(f"Downloading '{info.display_name}' from the server…", "info")
+            self.remote.fetch(info)
             return
         if not info.has_rows:
             self.message.show_message(f"'{info.display_name}' is on the server only; sign in to download it.",
@@ -134,14 +153,17 @@ class HistoryPage(QWidget):
 
     def delete_selected(self) -> None:
         info = self.selected()
-        if info is None:
+        if info is None or (self.remote is not None and self.remote.delete(info)):
             return
         if not self.confirm(f"Delete '{info.display_name}' from the local history?\nThis cannot be undone."):
             return
+        self.delete_local(info, f"Deleted '{info.display_name}'.")
+
+    def delete_local(self, info: DatasetInfo, message: str) -> None:
         self.store.delete(info.id)
         self.table.clearSelection()
         self.refresh()
-        self.message.show_message(f"Deleted '{info.display_name}'.", "info")
+        self.message.show_message(message, "info")
         self.deleted.emit(info.id)
 
     def _keep_changed(self, value: int) -> None:

@@ -61,56 +61,34 @@ def build_account_menu(menu: QMenu, ctl: SyncController, parent: QWidget | None)
     menu.addAction("Sign out", ctl.sign_out)
 
 
-def _hook_history(page: Any, ctl: SyncController) -> None:
-    """Open of a server-only dataset downloads it first; deleting a dataset that is on the
-    server asks whether to delete it there too (only offered when the role allows)."""
-    orig_open, orig_delete = page.open_selected, page.delete_selected
+class HistoryRemote:
+    """History's `remote`: opening a server-only dataset downloads it first; deleting one that is
+    on the server asks whether to delete it there too (offered only when the role allows)."""
 
-    def open_selected() -> None:
-        info = page.selected()
-        if info is not None and not info.has_rows and info.server_id is not None and ctl.session:
-            page.message.show_message(f"Downloading '{info.display_name}' from the server…", "info")
-            ctl.fetch(info.id)
-            return
-        orig_open()
+    def __init__(self, page: Any, ctl: SyncController):
+        self.page, self.ctl = page, ctl
 
-    def delete_selected() -> None:
-        info = page.selected()
-        if info is None or not ctl.can_delete_on_server(info):
-            orig_delete()
-            return
-        scope = ctl.ask_delete_scope(page, info.display_name)
+    def can_fetch(self, info: Any) -> bool:
+        return info.server_id is not None and self.ctl.session is not None
+
+    def fetch(self, info: Any) -> None:
+        self.ctl.fetch(info.id)
+
+    def delete(self, info: Any) -> bool:
+        if not self.ctl.can_delete_on_server(info):
+            return False
+        scope = self.ctl.ask_delete_scope(self.page, info.display_name)
         if scope == "server":
-            page.message.show_message(f"Deleting '{info.display_name}' on the server…", "info")
-            ctl.delete_on_server(info.id)
+            self.page.message.show_message(f"Deleting '{info.display_name}' on the server…", "info")
+            self.ctl.delete_on_server(info.id)
         elif scope == "local":
-            page.store.delete(info.id)
-            page.table.clearSelection()
-            page.refresh()
-            page.message.show_message(f"Deleted '{info.display_name}' on this computer; it stays on the "
-                                      "server and is listed as server-only.", "info")
-            page.deleted.emit(info.id)
+            self.page.delete_local(info, f"Deleted '{info.display_name}' on this computer; it stays on the "
+                                         "server and is listed as server-only.")
+        return True
 
-    page.open_selected, page.delete_selected = open_selected, delete_selected  # double-click looks these up
-    for button, old, new in ((getattr(page, "open_button", None), orig_open, open_selected),
-                             (getattr(page, "delete_button", None), orig_delete, delete_selected)):
-        if button is not None:
-            try:
-                button.clicked.disconnect(old)
-            except TypeError:
-                pass
-            button.clicked.connect(new)
 
-    def update_open_button() -> None:
-        """The page disables Open for rows not here; signed in, Open downloads them."""
-        info = page.selected()
-        if info is not None and not info.has_rows and info.server_id is not None and ctl.session:
-            page.open_button.setEnabled(True)
-
-    if hasattr(page, "open_button"):
-        page.table.selectionModel().selectionChanged.connect(lambda *_: update_open_button())
-        page.changed.connect(update_open_button)
-        ctl.sessionChanged.connect(update_open_button)
+def _hook_history(page: Any, ctl: SyncController) -> None:
+    page.remote = HistoryRemote(page, ctl)
 
     def fetched(dataset_id: int) -> None:
         page.refresh()
@@ -126,6 +104,7 @@ def _hook_history(page: Any, ctl: SyncController) -> None:
     ctl.datasetFetched.connect(fetched)
     ctl.datasetDeleted.connect(deleted)
     ctl.syncFinished.connect(lambda _r: page.refresh())
+    ctl.sessionChanged.connect(page.refresh)  # Open becomes possible for server-only rows
     ctl.message.connect(lambda text, level: page.message.show_message(text, level))
     ctl.signedIn.connect(lambda note: note and page.message.show_message(note, "warning"))
     page.changed.connect(ctl.refresh_status)

@@ -74,6 +74,8 @@ class SyncController(QObject):
         self.runner.progress.connect(self._progress)
         self.runner.result.connect(self._pass_done)
         self.runner.error.connect(self._pass_error)
+        self.runner.finished.connect(self._run_requested_again)
+        self._again = False  # "Sync now" pressed while a pass was running: run once more after it
         self.account_runner = TaskRunner(self)
         self.item_runner = TaskRunner(self)
         self.item_runner.result.connect(self._item_done)
@@ -102,6 +104,7 @@ class SyncController(QObject):
         self.tick()
 
     def stop(self) -> None:
+        self._again = False
         self.timer.stop()
         for r in (self.runner, self.account_runner, self.item_runner):
             r.cancel()
@@ -111,12 +114,20 @@ class SyncController(QObject):
             if self.state != SIGNED_OUT:
                 self._set_state(SIGNED_OUT)
             return
-        if self.runner.busy or not (force or self.connectivity.due()):
+        if self.runner.busy:
+            self._again = self._again or force
+            return
+        if not (force or self.connectivity.due()):
             return
         self.runner.start(_pass_task, self.store_path, self.session, self.policy, force)
 
     def sync_now(self) -> None:
         self.tick(force=True)
+
+    def _run_requested_again(self) -> None:
+        if self._again:
+            self._again = False
+            self.tick(force=True)
 
     def _progress(self, pending: float, _message: str) -> None:
         """Uploads under way: "Syncing (n pending)". A pass with nothing to send stays quiet."""

@@ -20,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 if str(REPO_ROOT) not in sys.path:  # `server/manage.py` and gunicorn must find the engine package
     sys.path.insert(0, str(REPO_ROOT))
 
+from engine import schema  # noqa: E402
 from engine.version import __version__  # noqa: E402
 
 
@@ -99,7 +100,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = SERVER_DIR / "media"
 
 # Uploads: the API refuses CSV files over CHEMVIZ_MAX_UPLOAD_BYTES with 413 (seed §6.1: 10 MB).
-CHEMVIZ_MAX_UPLOAD_BYTES = int(os.environ.get("CHEMVIZ_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+CHEMVIZ_MAX_UPLOAD_BYTES = int(os.environ.get("CHEMVIZ_MAX_UPLOAD_BYTES", schema.SERVER_UPLOAD_LIMIT_BYTES))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # non-file form/JSON fields
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # larger files spool to a temp file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100

@@ -136,8 +136,8 @@ def test_restart_finds_history_layout_and_settings(qtbot, make_window, good_csv)
     second.set_theme("light")
 
 
-def test_sync_hooks_offline_placeholders(window):
-    assert window.sync_status_label.text() == "Offline — not signed in"
+def test_sync_status_and_account_menu_start_signed_out(window):
+    assert window.sync_status_label.text().startswith("Signed out")
     actions = [a for a in window.account_menu.actions() if a.text() == "Sign in…"]
-    assert actions and not actions[0].isEnabled()
+    assert actions and actions[0].isEnabled()
     window.history_page.refresh()          # the hook the sync controller calls
