@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PyQt5.QtCore import QModelIndex, Qt
 from PyQt5.QtGui import QColor, QFont
 
 from engine import schema
 
+from .list_model import ListTableModel
 from .stats_model import fmt
 
 HEADERS = ("Type", "Measure", "A", "B", "B − A", "Change %")
@@ -17,31 +18,22 @@ MEASURE_LABEL = {"count": "Count", **{f"avg_{k}": f"Avg {c.lower()} ({schema.UNI
 PRESENCE_LABEL = {"only_a": " (only in A)", "only_b": " (only in B)", "both": ""}
 
 
-class CompareModel(QAbstractTableModel):
+class CompareModel(ListTableModel):
+    HEADERS = HEADERS
+    items: list[tuple[str, str, str, dict[str, Any]]]
+
     def __init__(self, parent: Any = None):
         super().__init__(parent)
-        self.rows: list[tuple[str, str, str, dict[str, Any]]] = []
         self._italic = QFont()
         self._italic.setItalic(True)
 
+    @property
+    def rows(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        return self.items
+
     def set_comparison(self, comparison: dict[str, Any] | None) -> None:
-        self.beginResetModel()
-        self.rows = []
-        for t, entry in (comparison or {}).get("by_type", {}).items():
-            for m in MEASURE_LABEL:
-                self.rows.append((t, entry.get("presence", "both"), m, entry.get(m) or {}))
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return HEADERS[section]
-        return None
+        self.set_items([(t, entry.get("presence", "both"), m, entry.get(m) or {})
+                        for t, entry in (comparison or {}).get("by_type", {}).items() for m in MEASURE_LABEL])
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if not index.isValid():

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PyQt5.QtCore import QModelIndex, Qt
 from PyQt5.QtGui import QColor
 
 from ..store import DatasetInfo
+from .list_model import ListTableModel
 
 HEADERS = ("Name", "File", "Imported at", "Accepted", "Excluded", "Status", "Sync")
 SYNC_LABEL = {"local": "local", "pending": "pending", "synced": "synced",
@@ -24,26 +25,9 @@ def local_time(iso: str) -> str:
         return iso
 
 
-class HistoryModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None):
-        super().__init__(parent)
-        self.items: list[DatasetInfo] = []
-
-    def set_items(self, items: list[DatasetInfo]) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return HEADERS[section]
-        return None
+class HistoryModel(ListTableModel):
+    HEADERS = HEADERS
+    items: list[DatasetInfo]
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if not index.isValid():

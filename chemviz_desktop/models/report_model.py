@@ -3,37 +3,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PyQt5.QtCore import QModelIndex, Qt
 from PyQt5.QtGui import QColor
 
 from engine import Issue
 from engine.report import SEVERITY_ORDER
+
+from .list_model import ListTableModel
 
 HEADERS = ("Severity", "Row", "Column", "Message")
 SEVERITY_COLOR = {"error": QColor("#d62728"), "warning": QColor("#c98a00"), "info": QColor("#2f7fd0")}
 ISSUE_ROLE = Qt.UserRole + 1
 
 
-class ReportModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None):
-        super().__init__(parent)
-        self.issues: list[Issue] = []
+class ReportModel(ListTableModel):
+    HEADERS = HEADERS
+    items: list[Issue]
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.items
 
     def set_issues(self, issues: list[Issue]) -> None:
-        self.beginResetModel()
-        self.issues = list(issues)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.issues)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return HEADERS[section]
-        return None
+        self.set_items(issues)
 
     def issue(self, row: int) -> Issue:
         return self.issues[row]
