@@ -57,27 +57,7 @@ class _RowChecks:
 
 def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | None:
     """Validate every row; return the frame of all data rows (excluded ones flagged)."""
-    t = raw.table
-    # Lines with every cell empty are spacing, not data. Only rows with an empty first cell
-    # can be blank, so the other columns are checked for those rows alone.
-    n = t.num_rows
-    first_col = _trim(t.column(0)) if n and pa.types.is_string(t.column(0).type) else None
-    first_empty = np.flatnonzero(_empty_mask(first_col if first_col is not None else t.column(0)))
-    blank = np.zeros(n, dtype=bool)
-    if len(first_empty):
-        cand = t.take(pa.array(first_empty))
-        all_empty = np.ones(len(first_empty), dtype=bool)
-        for i in range(t.num_columns):
-            all_empty &= _empty_mask(cand.column(i))
-        blank[first_empty[all_empty]] = True
-    if blank.any():
-        first_col = None
-        t = t.filter(pa.array(~blank))
-        rows = raw.row_numbers[~blank]
-        report.add(Issue(None, None, "blank_lines_skipped",
-                         f"{int(blank.sum())} blank line(s) were skipped.", "info"))
-    else:
-        rows = raw.row_numbers
+    t, rows, first_col = _drop_blank_rows(raw, report)
     cols = {c: t.column(i) for c, i in cmap.canonical.items()}
     n = t.num_rows
     for r, expected, found in raw.ragged:
@@ -162,6 +142,34 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
                              f"If these are kelvin, rename the header to 'Temperature (K)' and import again.",
                              "warning"))
 
+    return _build_frame(raw, cmap, t, name, types, numeric, rows, excluded, checks.reason)
+
+
+def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarray, pa.ChunkedArray | None]:
+    """Lines with every cell empty are spacing, not data. Only rows with an empty first cell can
+    be blank, so the other columns are checked for those rows alone. Also returns the trimmed
+    first column (reused as the name column when it is one)."""
+    t = raw.table
+    n = t.num_rows
+    first_col = _trim(t.column(0)) if n and pa.types.is_string(t.column(0).type) else None
+    first_empty = np.flatnonzero(_empty_mask(first_col if first_col is not None else t.column(0)))
+    blank = np.zeros(n, dtype=bool)
+    if len(first_empty):
+        cand = t.take(pa.array(first_empty))
+        all_empty = np.ones(len(first_empty), dtype=bool)
+        for i in range(t.num_columns):
+            all_empty &= _empty_mask(cand.column(i))
+        blank[first_empty[all_empty]] = True
+    if not blank.any():
+        return t, raw.row_numbers, first_col
+    report.add(Issue(None, None, "blank_lines_skipped", f"{int(blank.sum())} blank line(s) were skipped.", "info"))
+    return t.filter(pa.array(~blank)), raw.row_numbers[~blank], None
+
+
+def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name, types: pa.DictionaryArray,
+                 numeric: dict[str, np.ndarray], rows: np.ndarray, excluded: np.ndarray,
+                 reason: np.ndarray) -> pd.DataFrame:
+    """Every data row as a DataFrame: schema columns, extras, then the bookkeeping columns."""
     data: dict[str, object] = {schema.NAME: _one_chunk(name), schema.TYPE: types}
     for column in schema.NUMERIC_COLUMNS:
         data[column] = pa.array(numeric[column])
@@ -173,10 +181,9 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
     data[schema.ROW] = pa.array(rows)
     data[schema.EXCLUDED] = pa.array(excluded)
     data[schema.REASON] = pa.DictionaryArray.from_arrays(
-        pa.array(checks.reason.astype(np.int32) + 1), pa.array([""] + _REASON_CODES))
+        pa.array(reason.astype(np.int32) + 1), pa.array([""] + _REASON_CODES))
     # split_blocks: no copy into one 2-D float block (pandas would otherwise consolidate).
-    frame = pa.table(data).to_pandas(split_blocks=True)
-    return frame
+    return pa.table(data).to_pandas(split_blocks=True)
 
 
 def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.ndarray):
