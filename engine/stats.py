@@ -2,6 +2,7 @@
 under their own keys. Computed over accepted rows only."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from . import schema
 
 MAX_OUTLIER_ROWS = 100  # per type and parameter; the count is always complete
 DECIMALS = 4
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-stats")
 
 
 def _r(x: float) -> float | None:
@@ -82,27 +84,41 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None) -> di
     small = codes.astype(np.int16 if len(names) < 32000 else np.int64)
     order = np.argsort(small, kind="stable")  # radix sort on small ints
     bounds = np.searchsorted(small[order], np.arange(len(names) + 1))
-    values = {c: col(c).astype(np.float64, copy=False)[order] for c in schema.NUMERIC_COLUMNS}
     sorted_rows = rows[order]
+    present = [(name, bounds[code], bounds[code + 1]) for code, name in enumerate(names)
+               if bounds[code + 1] > bounds[code]]
+
+    def one_column(column: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Per-type and overall figures of one parameter; numpy releases the GIL, so the three
+        parameters run side by side on a multi-core machine."""
+        key = schema.STAT_KEY[column]
+        v = col(column).astype(np.float64, copy=False)[order]
+        per_type = []
+        for _name, lo, hi in present:
+            part: dict[str, Any] = {}
+            _describe(v[lo:hi], sorted_rows[lo:hi], key, part)
+            per_type.append(part)
+        overall = {f"avg_{key}": _r(v.mean()) if n else None}
+        if n:
+            overall.update({f"min_{key}": _r(v.min()), f"max_{key}": _r(v.max()),
+                            f"std_{key}": _r(v.std(ddof=1)) if n > 1 else None,
+                            f"median_{key}": _r(_quantiles(np.sort(v), (0.5,))[0])})
+        return per_type, overall
+
+    results = list(_POOL.map(one_column, schema.NUMERIC_COLUMNS))
     by_type: dict[str, Any] = {}
-    for code, name in enumerate(names):
-        lo, hi = bounds[code], bounds[code + 1]
-        if hi == lo:
-            continue
+    for i, (name, lo, hi) in enumerate(present):
         entry: dict[str, Any] = {"count": int(hi - lo)}
-        for column in schema.NUMERIC_COLUMNS:
-            _describe(values[column][lo:hi], sorted_rows[lo:hi], schema.STAT_KEY[column], entry)
+        outliers: dict[str, Any] = {}
+        for per_type, _overall in results:
+            part = dict(per_type[i])
+            outliers.update(part.pop("outliers"))
+            entry.update(part)
+        entry["outliers"] = outliers
         by_type[name] = entry
     overall: dict[str, Any] = {}
-    for column in schema.NUMERIC_COLUMNS:
-        key = schema.STAT_KEY[column]
-        v = values[column]
-        overall[f"avg_{key}"] = _r(v.mean()) if n else None
-        if n:
-            overall[f"min_{key}"] = _r(v.min())
-            overall[f"max_{key}"] = _r(v.max())
-            overall[f"std_{key}"] = _r(v.std(ddof=1)) if n > 1 else None
-            overall[f"median_{key}"] = _r(_quantiles(np.sort(v), (0.5,))[0])
+    for _per_type, col_overall in results:
+        overall.update(col_overall)
     total = rows_total if rows_total is not None else len(frame)
     return {
         "total_equipment": n,
