@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PyQt5.QtCore import QModelIndex, Qt
 
 from engine import schema
+
+from .list_model import ListTableModel
 
 MEASURES = ("avg", "min", "max", "std")
 
@@ -33,27 +35,17 @@ def outlier_total(entry: dict[str, Any]) -> int:
     return sum(v.get("count", 0) for v in entry.get("outliers", {}).values())
 
 
-class StatsModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None):
-        super().__init__(parent)
-        self.columns = stat_columns()
-        self.rows: list[tuple[str, dict[str, Any]]] = []
+class StatsModel(ListTableModel):
+    columns = stat_columns()
+    HEADERS = [header for header, _key in columns]
+    items: list[tuple[str, dict[str, Any]]]
+
+    @property
+    def rows(self) -> list[tuple[str, dict[str, Any]]]:
+        return self.items
 
     def set_statistics(self, stats: dict[str, Any] | None) -> None:
-        self.beginResetModel()
-        self.rows = list((stats or {}).get("by_type", {}).items())
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.columns[section][0]
-        return None
+        self.set_items((stats or {}).get("by_type", {}).items())
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if not index.isValid():
