@@ -6,6 +6,14 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 
+def styled_label(text: str, style: str, wrap: bool = False) -> QLabel:
+    """A label the theme styles by name ("PageTitle", "Muted")."""
+    label = QLabel(text)
+    label.setObjectName(style)
+    label.setWordWrap(wrap)
+    return label
+
+
 class MessageBar(QLabel):
     """One line of feedback inside a page; hidden when empty."""
 

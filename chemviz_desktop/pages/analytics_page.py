@@ -15,7 +15,7 @@ from ..charts.figures import CHARTS, draw_chart
 from ..charts.panel import ChartCanvas
 from ..dataset import Dataset, ViewSpec, filtered_statistics
 from ..models.stats_model import StatsModel, fmt
-from ..widgets import KpiCard, MessageBar, setup_table
+from ..widgets import KpiCard, MessageBar, setup_table, styled_label
 from ..workers import TaskRunner
 
 SYNC_LIMIT = 200_000
@@ -46,8 +46,7 @@ class AnalyticsPage(QWidget):
         cards = QHBoxLayout()
         for card in self.cards.values():
             cards.addWidget(card, 1)
-        self.filter_label = QLabel("")
-        self.filter_label.setObjectName("Muted")
+        self.filter_label = styled_label("", "Muted")
         self.message = MessageBar()
 
         self.chart_combo = QComboBox()

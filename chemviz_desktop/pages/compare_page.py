@@ -14,7 +14,7 @@ from ..charts.figures import draw_compare
 from ..charts.panel import ChartCanvas
 from ..models.compare_model import CompareModel
 from ..store import Store
-from ..widgets import MessageBar, setup_table
+from ..widgets import MessageBar, setup_table, styled_label
 
 
 class ComparePage(QWidget):
@@ -40,9 +40,7 @@ class ComparePage(QWidget):
         bar.addWidget(self.combo_b, 1)
         bar.addWidget(self.swap_button)
         bar.addWidget(self.compare_button)
-        self.summary = QLabel("Pick two datasets from the local history.")
-        self.summary.setObjectName("Muted")
-        self.summary.setWordWrap(True)
+        self.summary = styled_label("Pick two datasets from the local history.", "Muted", wrap=True)
         self.message = MessageBar()
 
         self.model = CompareModel(self)
@@ -62,8 +60,7 @@ class ComparePage(QWidget):
         self.splitter.setSizes([420, 170])
         self.splitter.setChildrenCollapsible(False)
 
-        title = QLabel("Compare two datasets")
-        title.setObjectName("PageTitle")
+        title = styled_label("Compare two datasets", "PageTitle")
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addLayout(bar)

@@ -14,7 +14,7 @@ from engine import schema
 
 from ..dataset import Dataset, ViewSpec, view_index
 from ..models.frame_model import FrameModel
-from ..widgets import MessageBar, setup_table
+from ..widgets import MessageBar, setup_table, styled_label
 from ..workers import TaskRunner
 
 ALL_TYPES = "All types"
@@ -41,8 +41,7 @@ class DataPage(QWidget):
         self.name_edit.setPlaceholderText("Filter by equipment name…")
         self.name_edit.setClearButtonEnabled(True)
         self.excluded_check = QCheckBox("Show excluded rows")
-        self.count_label = QLabel("No dataset")
-        self.count_label.setObjectName("Muted")
+        self.count_label = styled_label("No dataset", "Muted")
         self._text_timer = QTimer(self, singleShot=True, interval=250)
         self._text_timer.timeout.connect(self._spec_from_controls)
         self.name_edit.textChanged.connect(lambda _t: self._text_timer.start())

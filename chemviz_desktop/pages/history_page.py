@@ -11,7 +11,7 @@ from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMe
 
 from ..models.history_model import INFO_ROLE, HistoryModel
 from ..store import DatasetInfo, Store
-from ..widgets import MessageBar, setup_table
+from ..widgets import MessageBar, setup_table, styled_label
 
 
 class Remote(Protocol):
@@ -33,12 +33,9 @@ class HistoryPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.remote: Remote | None = None
-        title = QLabel("Local history")
-        title.setObjectName("PageTitle")
-        hint = QLabel("Datasets are kept on this computer, with their cleaned rows, report and statistics; "
-                      "reopening needs no original file.")
-        hint.setObjectName("Muted")
-        hint.setWordWrap(True)
+        title = styled_label("Local history", "PageTitle")
+        hint = styled_label("Datasets are kept on this computer, with their cleaned rows, report and "
+                            "statistics; reopening needs no original file.", "Muted", wrap=True)
         self.model = HistoryModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)

@@ -10,7 +10,7 @@ from PyQt5.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QTa
 
 from ..dataset import Dataset, import_file
 from ..models.report_model import ISSUE_ROLE, ReportModel
-from ..widgets import MessageBar, setup_table
+from ..widgets import MessageBar, setup_table, styled_label
 from ..workers import TaskRunner
 
 import engine
@@ -34,12 +34,10 @@ class ImportPage(QWidget):
         self.last: Dataset | None = None
         self.last_error = ""
 
-        title = QLabel("Import a CSV export")
-        title.setObjectName("PageTitle")
-        hint = QLabel("Columns: Equipment Name, Type, Flowrate, Pressure, Temperature (units in the header are "
-                      "converted to L/min, bar, °C). Drop a .csv file anywhere on the window, or:")
-        hint.setObjectName("Muted")
-        hint.setWordWrap(True)
+        title = styled_label("Import a CSV export", "PageTitle")
+        hint = styled_label("Columns: Equipment Name, Type, Flowrate, Pressure, Temperature (units in the header "
+                            "are converted to L/min, bar, °C). Drop a .csv file anywhere on the window, or:",
+                            "Muted", wrap=True)
         self.open_button = QPushButton("Open CSV…")
         self.sample_button = QPushButton("Open sample data")
         self.open_button.clicked.connect(self.openRequested)
@@ -60,9 +58,7 @@ class ImportPage(QWidget):
         self.progress_box.hide()
 
         self.summary = MessageBar()
-        self.notes = QLabel("")
-        self.notes.setWordWrap(True)
-        self.notes.setObjectName("Muted")
+        self.notes = styled_label("", "Muted", wrap=True)
         self.notes.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.notes.hide()
 
@@ -76,8 +72,7 @@ class ImportPage(QWidget):
         for c, sample in enumerate(("Severity", "1,000,000", "Equipment Name")):
             self.table.setColumnWidth(c, fm.horizontalAdvance(sample) + 24)
         self.table.doubleClicked.connect(self._double_clicked)
-        self.truncated = QLabel("")
-        self.truncated.setObjectName("Muted")
+        self.truncated = styled_label("", "Muted")
         self.truncated.hide()
 
         buttons = QHBoxLayout()
