@@ -55,11 +55,11 @@ def main() -> int:
     import matplotlib
     matplotlib.use("Qt5Agg")
     from PyQt5.QtCore import QEvent, QObject, QTimer
-    from chemviz_desktop import theme
-    from chemviz_desktop.app import _make_app
-    from chemviz_desktop.main_window import MainWindow
-    from chemviz_desktop.pages.import_page import ImportPage
-    from chemviz_desktop.settings import AppSettings
+    from chemviz_desktop.ui import theme
+    from chemviz_desktop.ui.app import _make_app
+    from chemviz_desktop.ui.main_window import MainWindow
+    from chemviz_desktop.ui.pages.import_page import ImportPage
+    from chemviz_desktop.ui.settings import AppSettings
 
     marks: dict[str, float] = {}
     on_result = ImportPage._on_result

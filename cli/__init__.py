@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} {__version__}: "
                                      "chemical equipment CSV validation, statistics and sync.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print log records and full tracebacks on stderr")
     parser.add_argument("--smoke-test", metavar="FILE", help="start the window offscreen, import FILE, "
                         "visit every page, then exit (non-zero on any error)")
     parser.add_argument("--screenshot", metavar="OUT.png", help="with --smoke-test: save the Analytics page")
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from chemviz_desktop.core import logs
+    logs.configure(debug=args.debug)
     try:
         if args.command is None:
             from .gui_launch import launch
@@ -55,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # last line of defence: one line, never a traceback
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 -- last line of defence: logged whole, one line shown
+        from chemviz_desktop.core.errors import describe
+        message = describe(exc, doing=f"running '{args.command or 'gui'}'")
+        if logs.debug_enabled():
+            import traceback
+            traceback.print_exception(type(exc), exc, exc.__traceback__)
+        print(f"error: {message}", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ def launch(args: argparse.Namespace) -> int:
             print(f"error: {why}", file=sys.stderr)
             return 2
     try:
-        from chemviz_desktop.app import run
+        from chemviz_desktop.ui.app import run
     except ImportError as exc:
         print(f"error: the desktop app cannot start: {exc}", file=sys.stderr)
         return 2

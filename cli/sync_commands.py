@@ -1,5 +1,5 @@
 """`import`, `sync`, `list` (and `signout`): the desktop's local store and server sync without
-a GUI. Same code paths as the app (`chemviz_desktop.sync`), so the CLI doubles as a test rig."""
+a GUI. Same code paths as the app (`chemviz_desktop.core.sync`), so the CLI doubles as a test rig."""
 from __future__ import annotations
 
 import argparse
@@ -38,8 +38,8 @@ def _error(message: str, code: int = 2):
 
 def cmd_import(args: argparse.Namespace) -> int:
     import engine
-    from chemviz_desktop.store import Store
-    from chemviz_desktop.sync.credentials import AccountFile
+    from chemviz_desktop.core.store import Store
+    from chemviz_desktop.core.sync.credentials import AccountFile
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -63,9 +63,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _session(args: argparse.Namespace):
-    from chemviz_desktop.sync.account import Session, sign_in
-    from chemviz_desktop.sync.api_client import ApiError, Unreachable, server_root
-    from chemviz_desktop.sync.credentials import AccountFile, load_token
+    from chemviz_desktop.core.sync.account import Session, sign_in
+    from chemviz_desktop.core.sync.api_client import ApiError, Unreachable, server_root
+    from chemviz_desktop.core.sync.credentials import AccountFile, load_token
     acct = AccountFile.load()
     url, user = args.server or acct.server_url, args.user or acct.username
     if not url or not user:
@@ -88,9 +88,9 @@ def _session(args: argparse.Namespace):
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from chemviz_desktop.store import Store
-    from chemviz_desktop.sync.api_client import AuthError
-    from chemviz_desktop.sync.syncer import SyncEngine
+    from chemviz_desktop.core.store import Store
+    from chemviz_desktop.core.sync.api_client import AuthError
+    from chemviz_desktop.core.sync.syncer import SyncEngine
     session = _session(args)
 
     def say(name: str, outcome: str, message: str) -> None:
@@ -102,9 +102,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         store.enqueue_all_local()
         sync = SyncEngine(store, client, session.username)
         try:
-            rep = sync.push(force=True, on_item=say)
-            if not rep.offline:
-                rep.merge(sync.pull())
+            rep = sync.sync(force=True, on_item=say)
         except AuthError as exc:
             raise _error(f"the server refused the sign-in ({exc.detail}); sign in again")
         for name in rep.pulled:
@@ -121,7 +119,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from chemviz_desktop.store import Store
+    from chemviz_desktop.core.store import Store
     store = Store()
     try:
         items = store.list()
@@ -137,9 +135,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_signout(args: argparse.Namespace) -> int:
-    from chemviz_desktop.sync.account import restore, sign_out, Session
-    from chemviz_desktop.sync.api_client import server_root
-    from chemviz_desktop.sync.credentials import AccountFile, load_token
+    from chemviz_desktop.core.sync.account import restore, sign_out, Session
+    from chemviz_desktop.core.sync.api_client import server_root
+    from chemviz_desktop.core.sync.credentials import AccountFile, load_token
     acct = AccountFile.load()
     url, user = args.server or acct.server_url, args.user or acct.username
     session = restore() if not (args.server or args.user) else None

@@ -1,16 +1,42 @@
 """ChemViz engine: read, validate, summarise and compare equipment CSV exports.
 
 Pure Python + pandas/pyarrow. Never imports Qt, Django or network code: the desktop app and the
-server both stand on it.
+server both stand on it. Names are loaded on first use (PEP 562), so `engine.version` or
+`engine.progress` alone never pays for pandas and pyarrow (`main.py --version` stays instant).
 """
-from .compare import compare_statistics
-from .formula import neutralise, neutralise_frame
-from .load import LoadCancelled, LoadResult, load
-from .report import Issue, Report
-from .stats import compute_statistics, filter_by_type
-from .version import APP_NAME, __version__
+from __future__ import annotations
 
-__all__ = [
-    "APP_NAME", "Issue", "LoadCancelled", "LoadResult", "Report", "__version__", "compare_statistics",
-    "compute_statistics", "filter_by_type", "load", "neutralise", "neutralise_frame",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "compare_statistics": "compare", "neutralise": "formula", "neutralise_frame": "formula",
+    "LoadResult": "loading", "load": "loading", "Issue": "report", "Report": "report",
+    "compute_statistics": "stats", "filter_by_type": "stats",
+    "Cancelled": "progress", "Progress": "progress", "ProgressState": "progress", "Scaled": "progress",
+    "quiet": "progress", "APP_NAME": "version", "__version__": "version",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:  # `engine.schema` and friends after a bare `import engine`
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'engine' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # what type checkers and editors see
+    from .compare import compare_statistics
+    from .formula import neutralise, neutralise_frame
+    from .loading import LoadResult, load
+    from .progress import Cancelled, Progress, ProgressState, Scaled, quiet
+    from .report import Issue, Report
+    from .stats import compute_statistics, filter_by_type
+    from .version import APP_NAME, __version__

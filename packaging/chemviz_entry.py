@@ -37,7 +37,7 @@ def bundle_check() -> int:
 
     table = pacsv.read_csv(io.BytesIO(b"type,flowrate\nPump,1.5\nValve,2.5\n"))
     total = pc.sum(table["flowrate"]).as_py()
-    from chemviz_desktop import store
+    from chemviz_desktop.core import store
     frame = table.to_pandas()
     back = store._parquet_to_frame(store._frame_to_parquet(frame))
     if total != 4.0 or not back.equals(frame):
@@ -57,19 +57,6 @@ def bundle_check() -> int:
     return 0
 
 
-class _State:
-    """Stand-in for the desktop's TaskState (progress/cancel) when calling its worker functions."""
-
-    def progress(self, fraction: float, message: str = "") -> None:
-        pass
-
-    def cancelled(self) -> bool:
-        return False
-
-    def check(self) -> None:
-        pass
-
-
 def exports_problem() -> str | None:
     """Import the sample through the desktop's worker, reopen it from the store (parquet read), and
     write every export kind: data files a frozen build can miss (reportlab's fonts, openpyxl,
@@ -86,17 +73,18 @@ def exports_problem() -> str | None:
             import matplotlib
             matplotlib.use("Agg")
             import chemviz_desktop
-            from chemviz_desktop.dataset import import_file, open_stored
-            from chemviz_desktop.export import KINDS, run_export
+            from chemviz_desktop.core.dataset import import_file, open_stored
+            from engine.progress import quiet
+            from chemviz_desktop.core.export import KINDS, run_export
             sample = Path(chemviz_desktop.__file__).resolve().parent / "resources" / "sample_equipment.csv"
             step = f"import {sample.name}"
-            ds = import_file(_State(), str(sample), 5)
+            ds = import_file(quiet(), str(sample), 5)
             step = "reopen it from the local store"
-            ds = open_stored(_State(), ds.store_id)
+            ds = open_stored(quiet(), ds.store_id)
             for kind, (_label, _filter, suffix) in KINDS.items():
                 step = f"export {kind}"
                 out = Path(tmp) / (f"out-{kind}{suffix}" if suffix else f"out-{kind}")
-                run_export(_State(), kind, str(out), ds, ds.statistics)
+                run_export(quiet(), kind, str(out), ds, ds.statistics)
                 if not out.exists() or (out.is_file() and out.stat().st_size == 0):
                     return f"{step}: nothing written"
         except Exception as exc:  # one line naming the step
@@ -130,12 +118,12 @@ def loader_problems() -> list[str]:
 
 def install_show_probe() -> None:
     """Wrap the desktop's QApplication factory so an event filter sees the first window show."""
-    import chemviz_desktop.app as app_module
+    import chemviz_desktop.ui.app as app_module
 
     t0 = float(os.environ.get("CHEMVIZ_PROBE_T0") or T_START)
     make_app = getattr(app_module, "_make_app", None)
     if make_app is None:  # the desktop renamed its factory: say so (build.py then reports the probe failed)
-        print("startup probe unavailable: chemviz_desktop.app._make_app not found", file=sys.stderr)
+        print("startup probe unavailable: chemviz_desktop.ui.app._make_app not found", file=sys.stderr)
         return
     keep: list = []
 

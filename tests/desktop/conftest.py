@@ -9,8 +9,8 @@ import pytest
 
 matplotlib.use("Agg", force=False)
 
-from chemviz_desktop.main_window import SAMPLE, MainWindow  # noqa: E402
-from chemviz_desktop.settings import AppSettings  # noqa: E402
+from chemviz_desktop.ui.main_window import SAMPLE, MainWindow  # noqa: E402
+from chemviz_desktop.ui.settings import AppSettings  # noqa: E402
 
 BAD_CSV = "Name;Colour\nPump-1;red\n"
 GOOD_CSV = """Equipment Name,Type,Flowrate,Pressure,Temperature,Notes

@@ -3,8 +3,8 @@ restart with the same data dir, and the hooks the sync layer relies on."""
 from __future__ import annotations
 
 from engine import schema
-from chemviz_desktop.models.history_model import HistoryModel
-from chemviz_desktop.store import FAILED
+from chemviz_desktop.ui.models.history_model import HistoryModel
+from chemviz_desktop.core.store import FAILED
 from PyQt5.QtCore import Qt
 
 from .conftest import import_file, write

@@ -155,10 +155,12 @@ def test_rows_with_wrong_field_count_are_listed(tmp_path):
 def test_progress_and_cancel_hooks(tmp_path):
     p = write_csv(tmp_path, HEADER + "\n" + ROWS)
     seen = []
-    engine.load(p, progress=lambda f, m: seen.append(f))
+    engine.load(p, state=engine.ProgressState(lambda f, m: seen.append(f)))
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
-    with pytest.raises(engine.LoadCancelled):
-        engine.load(p, cancelled=lambda: True)
+    stopped = engine.ProgressState()
+    stopped.cancel()
+    with pytest.raises(engine.Cancelled):
+        engine.load(p, state=stopped)
 
 
 @pytest.mark.parametrize("text", [

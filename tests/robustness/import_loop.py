@@ -5,7 +5,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import engine  # noqa: E402
-from chemviz_desktop.store import Store  # noqa: E402
+from chemviz_desktop.core.store import Store  # noqa: E402
 
 store = Store(keep=3)
 print("ready", flush=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chemviz_desktop.store import Store
+from chemviz_desktop.core.store import Store
 from engine import schema
 
 KILLS = 20

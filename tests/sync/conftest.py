@@ -57,7 +57,7 @@ BAD_CSV = b"Name,Colour\nfoo,blue\n"
 
 @pytest.fixture
 def store():
-    from chemviz_desktop.store import Store
+    from chemviz_desktop.core.store import Store
     s = Store(keep=100)
     yield s
     s.close()

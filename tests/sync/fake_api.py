@@ -3,7 +3,7 @@ keyed by (user, client_id) return 200 on a repeat, viewers get 403, bad files 40
 from __future__ import annotations
 
 import engine
-from chemviz_desktop.sync.api_client import ApiError, AuthError, Unreachable
+from chemviz_desktop.core.sync.api_client import ApiError, AuthError, Unreachable
 
 
 class FakeApi:

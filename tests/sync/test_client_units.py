@@ -10,10 +10,10 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from chemviz_desktop.sync import credentials
-from chemviz_desktop.sync.api_client import (ApiClient, ApiError, AuthError, RetryPolicy, Unreachable,
+from chemviz_desktop.core.sync import credentials
+from chemviz_desktop.core.sync.api_client import (ApiClient, ApiError, AuthError, RetryPolicy, Unreachable,
                                              api_base, insecure_http_warning)
-from chemviz_desktop.sync.connectivity import (OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity,
+from chemviz_desktop.core.sync.connectivity import (OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity,
                                                status_text)
 
 FAST = RetryPolicy(total=3, backoff_factor=0.01, connect_timeout=0.5, read_timeout=2)

@@ -13,10 +13,10 @@ import time
 import pytest
 import requests
 
-from chemviz_desktop.store import SYNCED, Store
-from chemviz_desktop.sync.account import sign_in
-from chemviz_desktop.sync.api_client import ApiClient, RetryPolicy
-from chemviz_desktop.sync.syncer import SyncEngine
+from chemviz_desktop.core.store import SYNCED, Store
+from chemviz_desktop.core.sync.account import sign_in
+from chemviz_desktop.core.sync.api_client import ApiClient, RetryPolicy
+from chemviz_desktop.core.sync.syncer import SyncEngine
 
 from .conftest import PYTHON, ROOT, cli_env, import_csv, make_csv
 
@@ -72,9 +72,7 @@ def test_server_killed_and_restarted_during_sync_of_20_datasets(server, store):
                 passes[0] += 1
                 # a pause after each upload stands for a slower network: the sync stays under
                 # way long enough for 20+ kills to land in it
-                rep = sync.push(force=True, on_item=lambda *_: time.sleep(0.1))
-                if not rep.offline:
-                    rep.merge(sync.pull())
+                rep = sync.sync(force=True, on_item=lambda *_: time.sleep(0.1))
                 if rep.offline:
                     time.sleep(0.05)
                 elif st.pending_count() == 0:
@@ -163,7 +161,7 @@ def test_desktop_app_killed_with_kill_9_mid_sync_then_restarted(server, store, t
     """The real window (offscreen), signed in from a remembered token, syncing in the background."""
     import json
 
-    from chemviz_desktop.sync import credentials
+    from chemviz_desktop.core.sync import credentials
     server.add_user("alice", PW, "engineer")
     session, _ = sign_in(server.url, "alice", PW, remember=True, policy=FAST)
     keyring_file = tmp_path / "keyring.json"

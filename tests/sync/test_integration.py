@@ -7,11 +7,11 @@ import subprocess
 import pytest
 import requests
 
-from chemviz_desktop.store import FAILED, SERVER_ONLY, SYNCED
-from chemviz_desktop.sync import credentials
-from chemviz_desktop.sync.account import restore, sign_in, sign_out
-from chemviz_desktop.sync.api_client import ApiClient, ApiError, RetryPolicy
-from chemviz_desktop.sync.syncer import SyncEngine, sync_pass
+from chemviz_desktop.core.store import FAILED, SERVER_ONLY, SYNCED
+from chemviz_desktop.core.sync import credentials
+from chemviz_desktop.core.sync.account import restore, sign_in, sign_out
+from chemviz_desktop.core.sync.api_client import ApiClient, ApiError, RetryPolicy
+from chemviz_desktop.core.sync.syncer import SyncEngine, sync_pass
 
 from .conftest import PYTHON, ROOT, cli_env, import_csv, make_csv
 

@@ -9,12 +9,12 @@ import pytest
 import requests
 from PyQt5.QtWidgets import QLabel, QMainWindow
 
-from chemviz_desktop.account_dialog import AccountDialog
-from chemviz_desktop.pages.history_page import HistoryPage
-from chemviz_desktop.store import SERVER_ONLY, SYNCED
-from chemviz_desktop.sync.api_client import ApiClient, RetryPolicy
-from chemviz_desktop.sync.gui import attach_sync
-from chemviz_desktop.sync.qt_controller import SyncController
+from chemviz_desktop.ui.account_dialog import AccountDialog
+from chemviz_desktop.ui.pages.history_page import HistoryPage
+from chemviz_desktop.core.store import SERVER_ONLY, SYNCED
+from chemviz_desktop.core.sync.api_client import ApiClient, RetryPolicy
+from chemviz_desktop.ui.sync_menu import attach_sync
+from chemviz_desktop.ui.sync_controller import SyncController
 
 from .conftest import PYTHON, ROOT, cli_env, import_csv, make_csv
 
@@ -52,7 +52,7 @@ def window(qtbot, store):
     ctl = getattr(w, "sync_controller", None)
     if ctl is not None:
         ctl.close()
-        from chemviz_desktop.workers import wait_all
+        from chemviz_desktop.ui.workers import wait_all
         wait_all(10_000)
 
 
@@ -97,7 +97,7 @@ def test_the_ui_thread_is_never_blocked_by_a_dead_server(qtbot, window, store):
     """Sync against a server that accepts connections but never answers: health/ times out on
     the worker while the event loop keeps turning."""
     import socket
-    from chemviz_desktop.sync.account import Session
+    from chemviz_desktop.core.sync.account import Session
     mute = socket.socket()
     mute.bind(("127.0.0.1", 0))
     mute.listen(16)    # connections queue up, nothing ever answers
@@ -203,7 +203,7 @@ def _files_containing(root: Path, needle: bytes) -> list[Path]:
 def test_no_password_is_ever_written_to_disk(qtbot, server, window, store, tmp_path, memory_keyring):
     secret = "Unique-Secret-4711"
     server.add_user("alice", secret, "engineer")
-    from chemviz_desktop.settings import AppSettings
+    from chemviz_desktop.ui.settings import AppSettings
     settings = AppSettings()
     settings.theme = "dark"
     ctl = attach_sync(window, policy=FAST, interval=600, tick_ms=50)
@@ -231,7 +231,7 @@ def test_no_password_is_ever_written_to_disk(qtbot, server, window, store, tmp_p
 
 
 def test_account_dialog_signs_in_through_the_controller(qtbot, server, window, store):
-    from chemviz_desktop.sync.gui import open_account_dialog
+    from chemviz_desktop.ui.sync_menu import open_account_dialog
     server.add_user("alice", PW, "engineer")
     ctl = attach_sync(window, policy=FAST, interval=600, tick_ms=50)
     dlg = open_account_dialog(ctl, window)

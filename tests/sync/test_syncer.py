@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chemviz_desktop.store import FAILED, LOCAL, PENDING, SERVER_ONLY, SYNCED
-from chemviz_desktop.sync.api_client import ApiError, AuthError
-from chemviz_desktop.sync.syncer import SyncEngine, can_delete_on_server, outbox_delay, server_uuid
+from chemviz_desktop.core.store import FAILED, LOCAL, PENDING, SERVER_ONLY, SYNCED
+from chemviz_desktop.core.sync.api_client import ApiError, AuthError
+from chemviz_desktop.core.sync.syncer import SyncEngine, can_delete_on_server, outbox_delay, server_uuid
 
 from .conftest import BAD_CSV, import_csv, make_csv
 from .fake_api import FakeApi

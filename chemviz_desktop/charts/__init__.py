@@ -1,1 +1,0 @@
-"""Matplotlib charts: drawing functions over a Figure (used on screen and in exports) and the panel."""

@@ -1,0 +1,167 @@
+"""The dataset the window shows, and the slow steps that produce it (run in workers): import a
+file through the engine into the store, reopen a stored one, filter/sort a view, recompute
+statistics for a filter. No Qt widgets here; statistics always come from the engine."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import engine
+from engine import schema
+
+from chemviz_desktop.core.store import Store
+from engine.progress import Progress, Scaled
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset: the engine frame (every row, excluded ones flagged), its report and
+    statistics, and where it lives in the store (None when rejected / not stored)."""
+    name: str
+    frame: pd.DataFrame | None
+    report: engine.Report
+    statistics: dict[str, Any] | None
+    store_id: int | None = None
+    imported_at: str = ""
+    source_path: str = ""
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def accepted(self) -> bool:
+        return self.report.valid and self.frame is not None
+
+    @property
+    def row_count(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+    def clean(self) -> pd.DataFrame:
+        """Accepted rows without bookkeeping columns (what exports see)."""
+        if self.frame is None:
+            return pd.DataFrame(columns=list(schema.REQUIRED_COLUMNS))
+        ok = self.frame[~self.excluded]
+        return ok.drop(columns=[c for c in schema.META_COLUMNS if c in ok.columns]).reset_index(drop=True)
+
+    def types(self) -> list[str]:
+        stats = self.statistics or {}
+        return list(stats.get("by_type", {}).keys())
+
+
+def _finish(ds: Dataset) -> Dataset:
+    """Pull the bookkeeping arrays out once (in the worker), so the GUI thread never converts."""
+    if ds.frame is not None:
+        f = ds.frame
+        ds.excluded = (f[schema.EXCLUDED].to_numpy(dtype=bool) if schema.EXCLUDED in f
+                       else np.zeros(len(f), dtype=bool))
+        ds.rows = (f[schema.ROW].to_numpy(dtype=np.int64) if schema.ROW in f
+                   else np.arange(2, len(f) + 2, dtype=np.int64))
+    return ds
+
+
+def _original_bytes(p: Path) -> bytes | None:
+    """The user's own file, kept so a later upload sends it rather than rows rebuilt from the
+    store; skipped above the server's size limit (the server would refuse it anyway)."""
+    try:
+        return p.read_bytes() if p.stat().st_size <= schema.SERVER_UPLOAD_LIMIT_BYTES else None
+    except OSError:
+        return None
+
+
+def import_file(state: Progress, path: str, keep: int) -> Dataset:
+    """Worker: engine.load with progress/cancel; an accepted result goes into the store in one
+    transaction. A rejected file is returned with its report and is not stored."""
+    p = Path(path)
+    result = engine.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9))
+    ds = Dataset(p.name, result.frame if result.accepted else None, result.report, result.statistics,
+                 source_path=str(p))
+    if not result.accepted:
+        return ds
+    state.check()
+    state.progress(0.92, "Saving to local history")
+    store = Store(keep=keep)
+    try:
+        ds.store_id = store.add(result, file_name=p.name, csv_bytes=_original_bytes(p))
+        info = store.info(ds.store_id)
+        ds.imported_at = info.imported_at if info else ""
+    finally:
+        store.close()
+    state.progress(0.97, "Preparing table")
+    return _finish(ds)
+
+
+def open_stored(state: Progress, dataset_id: int) -> Dataset:
+    """Worker: reopen a stored dataset (rows, report, statistics) without the original file."""
+    store = Store()
+    try:
+        state.progress(0.1, "Reading from local history")
+        stored = store.open(dataset_id)
+    finally:
+        store.close()
+    info = stored.info
+    stats = stored.statistics
+    if stats is None and stored.frame is not None:
+        stats = engine.compute_statistics(stored.frame, rows_total=info.rows_total)
+    ds = Dataset(info.display_name, stored.frame, stored.report, stats, store_id=info.id,
+                 imported_at=info.imported_at)
+    state.progress(0.8, "Preparing table")
+    return _finish(ds)
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """What the Data page shows: filter and sort. Shared with Analytics (statistics follow it)."""
+    type_name: str = ""          # "" = all types
+    text: str = ""               # case-insensitive substring of the equipment name
+    show_excluded: bool = False
+    sort_column: str | None = None
+    ascending: bool = True
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.type_name or self.text.strip())
+
+
+def filter_mask(ds: Dataset, spec: ViewSpec) -> np.ndarray:
+    """Rows matching the type and name filters (excluded rows included; callers decide)."""
+    f = ds.frame
+    mask = np.ones(len(f), dtype=bool)
+    if spec.type_name:
+        mask &= (f[schema.TYPE] == spec.type_name).to_numpy(dtype=bool, na_value=False)
+    text = spec.text.strip()
+    if text:
+        mask &= f[schema.NAME].str.contains(text, case=False, regex=False, na=False).to_numpy(dtype=bool)
+    return mask
+
+
+def view_index(state: Progress | None, ds: Dataset, spec: ViewSpec) -> np.ndarray:
+    """Positions of the rows to show, in display order (filtered, then sorted with pandas)."""
+    if ds.frame is None:
+        return np.zeros(0, dtype=np.int64)
+    mask = filter_mask(ds, spec)
+    if not spec.show_excluded:
+        mask &= ~ds.excluded
+    idx = np.flatnonzero(mask)
+    if state is not None:
+        state.check()
+    if spec.sort_column and spec.sort_column in ds.frame.columns and len(idx):
+        col = ds.frame[spec.sort_column]
+        sub = col.iloc[idx] if len(idx) < len(col) else col
+        order = np.asarray(sub.argsort(kind="stable")) if not (sub.dtype == object) else \
+            np.argsort(sub.astype(str).to_numpy(), kind="stable")
+        if not spec.ascending:
+            order = order[::-1]
+        idx = idx[order]
+    return idx.astype(np.int64, copy=False)
+
+
+def filtered_statistics(state: Progress | None, ds: Dataset, spec: ViewSpec) -> tuple[dict, np.ndarray]:
+    """Engine statistics of the rows the filter keeps, and that mask (for the charts)."""
+    mask = filter_mask(ds, spec)
+    if state is not None:
+        state.check()
+    sub = ds.frame[mask]
+    return engine.compute_statistics(sub, rows_total=int(mask.sum())), mask

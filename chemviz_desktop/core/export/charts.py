@@ -1,0 +1,55 @@
+"""Charts to PNG/SVG files, drawn off-screen with Agg (light colours, whatever the window theme)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from engine import schema
+
+from chemviz_desktop.core.figures import CHARTS, draw_chart
+from chemviz_desktop.core.dataset import Dataset
+from chemviz_desktop.core.chart_style import LIGHT_CHART
+from engine.progress import Progress
+
+
+def render(name: str, stats: dict[str, Any] | None, ds: Dataset | None, column: str = schema.FLOWRATE,
+           mask: Any = None, size: tuple[float, float] = (10, 5)) -> Figure:
+    fig = Figure(figsize=size, dpi=100)
+    FigureCanvasAgg(fig)
+    draw_chart(fig, name, stats, ds.frame if ds else None, mask, column, LIGHT_CHART)
+    return fig
+
+
+def save_chart(path: Path, name: str, stats: dict[str, Any] | None, ds: Dataset | None,
+               column: str = schema.FLOWRATE, mask: Any = None) -> None:
+    fig = render(name, stats, ds, column, mask)
+    fig.savefig(path, dpi=150 if path.suffix.lower() == ".png" else 100, facecolor=fig.get_facecolor())
+
+
+def chart_list() -> list[tuple[str, str | None, str]]:
+    """(chart, parameter, file stem) for every chart the app shows."""
+    out: list[tuple[str, str | None, str]] = []
+    for name in CHARTS:
+        if name == "parameter":
+            out += [(name, c, f"distribution_{c.lower()}") for c in schema.NUMERIC_COLUMNS]
+        else:
+            out.append((name, None, name))
+    return out
+
+
+def save_all(folder: Path, stats: dict[str, Any] | None, ds: Dataset | None, state: Progress,
+             mask: Any = None) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    charts = chart_list()
+    for i, (name, column, stem) in enumerate(charts):
+        state.check()
+        state.progress(i / len(charts), f"Chart {stem}")
+        for ext in (".png", ".svg"):
+            path = folder / f"{stem}{ext}"
+            save_chart(path, name, stats, ds, column or schema.FLOWRATE, mask)
+            written.append(path)
+    return written

@@ -1,0 +1,117 @@
+"""The PDF report a user hands to a manager: title, file, date, summary, statistics table, the
+charts and the validation summary (reportlab; charts rendered with Agg)."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import (Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle)
+from xml.sax.saxutils import escape
+
+from engine import schema
+from engine.version import APP_NAME, __version__
+
+from chemviz_desktop.core.dataset import Dataset
+from chemviz_desktop.core.formatting import fmt, local_time
+from engine.progress import Progress
+from chemviz_desktop.core.export.charts import chart_list, render
+
+MAX_ISSUES_LISTED = 40
+
+
+def _stats_table(stats: dict[str, Any] | None) -> Table:
+    header = ["Type", "Count"] + [f"Avg {c.lower()}\n({u})" for c, u in schema.UNITS.items()] + \
+             [f"Min–max {c.lower()}\n({u})" for c, u in schema.UNITS.items()] + ["Outliers"]
+    rows = [header]
+    for t, e in (stats or {}).get("by_type", {}).items():
+        row = [t, fmt(e.get("count"))]
+        row += [fmt(e.get(f"avg_{k}")) for k in schema.STAT_KEY.values()]
+        row += [f"{fmt(e.get(f'min_{k}'))} – {fmt(e.get(f'max_{k}'))}" for k in schema.STAT_KEY.values()]
+        row.append(str(sum(v.get("count", 0) for v in e.get("outliers", {}).values())))
+        rows.append(row)
+    overall = (stats or {}).get("overall", {})
+    rows.append(["All types", fmt((stats or {}).get("total_equipment"))]
+                + [fmt(overall.get(f"avg_{k}")) for k in schema.STAT_KEY.values()]
+                + [f"{fmt(overall.get(f'min_{k}'))} – {fmt(overall.get(f'max_{k}'))}" for k in schema.STAT_KEY.values()]
+                + [""])
+    table = Table(rows, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e7eef7")),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, colors.HexColor("#f6f8fb")]),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c8ccd2")),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))
+    return table
+
+
+def _chart_image(name: str, stats: dict[str, Any] | None, ds: Dataset, column: str | None, mask: Any,
+                 width: float) -> Image:
+    fig = render(name, stats, ds, column or schema.FLOWRATE, mask, size=(10, 4.6))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=130, facecolor=fig.get_facecolor())
+    buf.seek(0)
+    return Image(buf, width=width, height=width * 0.46)
+
+
+def write_report(path: Path, ds: Dataset, stats: dict[str, Any] | None, filter_text: str = "",
+                 state: Progress | None = None, mask: Any = None) -> None:
+    styles = getSampleStyleSheet()
+    body, small = styles["BodyText"], styles["BodyText"].clone("small", fontSize=8, leading=10)
+    doc = SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
+                            topMargin=1.4 * cm, bottomMargin=1.4 * cm,
+                            title=f"{APP_NAME} report — {ds.name}", author=APP_NAME)
+    r = ds.report
+    story: list[Any] = [
+        Paragraph(f"{APP_NAME} equipment report", styles["Title"]),
+        Paragraph(f"<b>File:</b> {escape(ds.name)}", body),
+        Paragraph(f"<b>Imported:</b> {escape(local_time(ds.imported_at) if ds.imported_at else '—')} · "
+                  f"<b>Report generated:</b> {datetime.now().strftime('%Y-%m-%d %H:%M')} · {APP_NAME} {__version__}",
+                  body),
+        Paragraph(f"<b>Summary:</b> {escape(r.summary())}", body),
+    ]
+    if filter_text:
+        story.append(Paragraph(f"<b>Filter applied:</b> {escape(filter_text)} — statistics and charts cover "
+                               f"the filtered rows only.", body))
+    story += [Spacer(1, 8), Paragraph("Statistics per type (L/min, bar, °C)", styles["Heading2"]),
+              _stats_table(stats), PageBreak(), Paragraph("Charts", styles["Heading2"])]
+    width = doc.width
+    charts = chart_list()
+    for i, (name, column, _stem) in enumerate(charts):
+        if state is not None:
+            state.check()
+            state.progress(0.2 + 0.7 * i / len(charts), f"Drawing {name}")
+        story.append(_chart_image(name, stats, ds, column, mask, width * 0.66))  # two per page
+        story.append(Spacer(1, 6))
+    story += [PageBreak(), Paragraph("Validation summary", styles["Heading2"]),
+              Paragraph(f"{r.rows_total:,} data rows read; {r.rows_accepted:,} accepted, "
+                        f"{r.rows_excluded:,} excluded.", body)]
+    if r.excluded_reasons:
+        story.append(Paragraph("Excluded rows by reason: " + escape(", ".join(
+            f"{code.replace('_', ' ')}: {n:,}" for code, n in r.excluded_reasons.most_common())), body))
+    for note in r.notes:
+        story.append(Paragraph("• " + escape(note), body))
+    listed = [i for i in r.issues if i.severity != "info"][:MAX_ISSUES_LISTED]
+    if listed:
+        rows = [["Severity", "Row", "Column", "Message"]] + [
+            [i.severity, "" if i.row is None else str(i.row), i.column or "", Paragraph(escape(i.message), small)]
+            for i in listed]
+        t = Table(rows, colWidths=[2 * cm, 1.5 * cm, 3.5 * cm, width - 7 * cm], repeatRows=1)
+        t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+                               ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                               ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c8ccd2")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [Spacer(1, 6), t]
+        if r.issues_total > len(listed):
+            story.append(Paragraph(f"Showing {len(listed)} of {r.issues_total:,} issues; the app lists them all.",
+                                   small))
+    doc.build(story)

@@ -1,0 +1,365 @@
+"""The main window: five pages in tabs, menus, status bar, drag-and-drop, export and the saved
+layout. It wires pages together; the work itself lives in the pages, workers and the engine.
+The sync layer hooks in through `sync_status_label`, `account_menu` and `history_page.refresh()`."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
+from PyQt5.QtGui import QIcon, QKeySequence
+from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QFileDialog, QFrame, QLabel, QMainWindow, QMenu,
+                             QMessageBox, QProgressBar, QTabWidget, QWidget)
+
+from engine.version import APP_NAME, __version__
+
+from chemviz_desktop.ui import theme
+from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core.dataset import Dataset, open_stored
+from chemviz_desktop.core.export import KINDS, run_export
+from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage
+from chemviz_desktop.ui.pages.compare_page import ComparePage
+from chemviz_desktop.ui.pages.data_page import DataPage
+from chemviz_desktop.ui.pages.history_page import HistoryPage
+from chemviz_desktop.ui.pages.import_page import ImportPage
+from chemviz_desktop.ui.settings import PAGES, AppSettings
+from chemviz_desktop.core.store import Store
+from chemviz_desktop.ui.workers import TaskRunner, wait_all
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+SAMPLE = RESOURCES / "sample_equipment.csv"
+OFFLINE_TEXT = "Offline — not signed in"
+
+
+def csv_paths(mime: Any) -> list[str]:
+    """Local .csv files in a drag's mime data."""
+    if mime is None or not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile().lower().endswith(".csv")]
+
+
+class MainWindow(QMainWindow):
+    datasetChanged = pyqtSignal(object)   # Dataset or None
+    exportFinished = pyqtSignal(str)      # path written, or "" on failure
+
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings or AppSettings()
+        self.store = Store(keep=self.settings.keep)
+        self.dataset: Dataset | None = None
+        self.last_export_error = ""
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(QIcon(str(RESOURCES / "chemviz.svg")))
+        self.setMinimumSize(960, 600)
+        self.setAcceptDrops(True)
+
+        self.import_page = ImportPage()
+        self.data_page = DataPage()
+        self.analytics_page = AnalyticsPage()
+        self.history_page = HistoryPage(self.store, self.settings.keep)
+        self.compare_page = ComparePage(self.store)
+        self.pages = dict(zip(PAGES, (self.import_page, self.data_page, self.analytics_page,
+                                      self.history_page, self.compare_page)))
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for name, page in self.pages.items():
+            self.tabs.addTab(page, name.capitalize())
+        self.setCentralWidget(self.tabs)
+
+        self.open_runner = TaskRunner(self)
+        self.export_runner = TaskRunner(self)
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self._restore_layout()
+        QApplication.instance().installEventFilter(self)
+        from chemviz_desktop.ui.sync_menu import attach_sync  # issue 5: status label, Account menu, History <-> server
+        self.sync_controller = attach_sync(self)
+
+    # -- construction -------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 1000)
+        self.busy_bar.setMaximumWidth(160)
+        self.busy_bar.hide()
+        self.dataset_label = QLabel("No dataset")
+        self.sync_status_label = QLabel(OFFLINE_TEXT)
+        self.sync_status_label.setObjectName("Muted")
+        self.sync_status_label.setToolTip("Datasets are kept on this computer. Sign in to sync them to a server.")
+        separator = QFrame()
+        separator.setFrameShape(QFrame.VLine)
+        separator.setFrameShadow(QFrame.Sunken)
+        bar.addPermanentWidget(self.busy_bar)
+        bar.addPermanentWidget(self.dataset_label)
+        bar.addPermanentWidget(separator)
+        bar.addPermanentWidget(self.sync_status_label)
+
+    def _action(self, menu: QMenu, text: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda _checked=False: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&File")
+        self.open_action = self._action(file_menu, "&Open CSV…", self.choose_file, QKeySequence.Open)
+        self.sample_action = self._action(file_menu, "Open &sample data", self.open_sample)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent()
+        file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_actions: dict[str, QAction] = {}
+        for kind, (label, _filt, _ext) in KINDS.items():
+            shortcut = "Ctrl+E" if kind == "pdf" else "Ctrl+Shift+E" if kind == "stats_xlsx" else None
+            self.export_actions[kind] = self._action(self.export_menu, label + "…",
+                                                     lambda k=kind: self.choose_export(k), shortcut)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.Quit).setMenuRole(QAction.QuitRole)
+
+        view_menu = mb.addMenu("&View")
+        for i, (name, _page) in enumerate(self.pages.items()):
+            self._action(view_menu, name.capitalize(), lambda n=name: self.show_page(n), f"Ctrl+{i + 1}")
+        view_menu.addSeparator()
+        group = QActionGroup(self)
+        self.theme_actions = {}
+        for name in ("light", "dark"):
+            a = self._action(view_menu, f"{name.capitalize()} theme", lambda n=name: self.set_theme(n))
+            a.setCheckable(True)
+            a.setChecked(self.settings.theme == name)
+            group.addAction(a)
+            self.theme_actions[name] = a
+        view_menu.addSeparator()
+        self._action(view_menu, "Reset settings to defaults…", self.reset_settings)
+
+        self.account_menu = mb.addMenu("&Account")
+        self.sign_in_action = self.account_menu.addAction("Sign in…")
+        self.sign_in_action.setEnabled(False)
+        self.sign_in_action.setToolTip("Server sync is not available in this build.")
+
+        help_menu = mb.addMenu("&Help")
+        self._action(help_menu, f"About {APP_NAME}", self.about)
+        self._update_actions()
+
+    def _connect(self) -> None:
+        ip = self.import_page
+        ip.openRequested.connect(self.choose_file)
+        ip.sampleRequested.connect(self.open_sample)
+        ip.imported.connect(self._imported)
+        ip.rowActivated.connect(self.jump_to_row)
+        ip.runner.progress.connect(self._busy_progress)
+        ip.finished.connect(self.busy_bar.hide)
+        self.data_page.filterChanged.connect(self.analytics_page.set_filter)
+        self.history_page.openRequested.connect(self.open_dataset)
+        self.history_page.deleted.connect(self._history_deleted)
+        self.history_page.keepChanged.connect(self._keep_changed)
+        self.history_page.changed.connect(self.compare_page.refresh)
+        self.open_runner.result.connect(self._opened)
+        self.open_runner.error.connect(
+            lambda exc: self.statusBar().showMessage(f"Could not open: {describe(exc, doing='opening')}", 8000))
+        self.open_runner.progress.connect(self._busy_progress)
+        self.open_runner.finished.connect(self.busy_bar.hide)
+        self.export_runner.progress.connect(self._busy_progress)
+        self.export_runner.result.connect(self._exported)
+        self.export_runner.error.connect(self._export_failed)
+        self.export_runner.finished.connect(self.busy_bar.hide)
+        self.tabs.currentChanged.connect(lambda i: setattr(self.settings, "last_page", PAGES[i]))
+
+    # -- layout persistence -------------------------------------------------------------------
+    def _splitters(self) -> dict[str, Any]:
+        return {"analytics": self.analytics_page.splitter, "compare": self.compare_page.splitter}
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 720)
+        for name, splitter in self._splitters().items():
+            state = self.settings.splitter(name)
+            if state is not None:
+                splitter.restoreState(state)
+        self.show_page(self.settings.last_page)
+
+    def save_layout(self) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        for name, splitter in self._splitters().items():
+            self.settings.set_splitter(name, splitter.saveState())
+        self.settings.last_page = PAGES[self.tabs.currentIndex()]
+        self.settings.sync()
+
+    def closeEvent(self, event: Any) -> None:
+        self.save_layout()
+        QApplication.instance().removeEventFilter(self)
+        for runner in (self.import_page.runner, self.data_page.runner, self.analytics_page.runner,
+                       self.open_runner, self.export_runner):
+            runner.cancel()
+        wait_all(10_000)
+        self.store.close()
+        super().closeEvent(event)
+
+    # -- navigation ---------------------------------------------------------------------------
+    def show_page(self, name: str) -> None:
+        self.tabs.setCurrentWidget(self.pages.get(name, self.import_page))
+
+    def current_page(self) -> str:
+        return PAGES[self.tabs.currentIndex()]
+
+    def jump_to_row(self, row: int) -> None:
+        """From a report issue to that row in the Data page."""
+        if self.dataset is not None and self.data_page.show_row(row):
+            self.show_page("data")
+
+    # -- opening data ---------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open CSV export", self.settings.last_dir,
+                                              "CSV files (*.csv);;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_sample(self) -> None:
+        self.open_file(str(SAMPLE))
+
+    def open_file(self, path: str) -> None:
+        """Import a CSV through the Import page's worker (the one path the UI, drag-and-drop and the
+        smoke test use)."""
+        self.show_page("import")
+        if Path(path) != SAMPLE:
+            self.settings.add_recent(str(Path(path).resolve()))
+            self.settings.last_dir = str(Path(path).resolve().parent)
+        self.busy_bar.setValue(0)
+        self.busy_bar.show()
+        self.import_page.start(path, self.settings.keep)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files
+        for f in files:
+            self._action(self.recent_menu, f, lambda p=f: self.open_file(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self._action(self.recent_menu, "Clear list", lambda: setattr(self.settings, "recent_files", []))
+
+    def open_dataset(self, dataset_id: int) -> None:
+        """Reopen a stored dataset from the history (in a worker), then show Analytics."""
+        self.busy_bar.setValue(0)
+        self.busy_bar.show()
+        self.open_runner.start(open_stored, dataset_id)
+
+    def _imported(self, ds: Dataset) -> None:
+        self.set_dataset(ds)
+        self.history_page.refresh()
+        self.statusBar().showMessage(f"Imported {ds.name}", 6000)
+
+    def _opened(self, ds: Dataset) -> None:
+        self.set_dataset(ds)
+        self.import_page.show_report(ds)
+        self.show_page("analytics")
+
+    def set_dataset(self, ds: Dataset | None) -> None:
+        self.dataset = ds
+        self.analytics_page.set_dataset(ds)   # first, so the Data page's filter reset is a no-op there
+        self.data_page.set_dataset(ds)
+        self.setWindowTitle(f"{ds.name} — {APP_NAME}" if ds else APP_NAME)
+        self._set_dataset_label(f"{ds.name}: {ds.report.rows_accepted:,} rows" if ds else "No dataset")
+        self._update_actions()
+        self.datasetChanged.emit(ds)
+
+    def _set_dataset_label(self, text: str) -> None:
+        """Long file names are elided so the sync field always stays visible."""
+        self.dataset_label.setToolTip(text)
+        self.dataset_label.setText(self.dataset_label.fontMetrics().elidedText(text, Qt.ElideMiddle, 340))
+
+    def _history_deleted(self, dataset_id: int) -> None:
+        if self.dataset is not None and self.dataset.store_id == dataset_id:
+            self.dataset.store_id = None
+            self._set_dataset_label(f"{self.dataset.name} (deleted from history)")
+
+    def _keep_changed(self, keep: int) -> None:
+        self.settings.keep = keep
+
+    def _busy_progress(self, fraction: float, message: str) -> None:
+        self.busy_bar.show()
+        self.busy_bar.setValue(int(fraction * 1000))
+        self.busy_bar.setFormat(message or "%p%")
+
+    # -- drag and drop anywhere -----------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """Catch .csv drops on any child widget (line edits would otherwise take the path text)."""
+        kind = event.type()
+        if kind in (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop) and isinstance(obj, QWidget) \
+                and obj.window() is self:
+            paths = csv_paths(event.mimeData())
+            if paths:
+                event.acceptProposedAction()
+                if kind == QEvent.Drop:
+                    self.open_file(paths[0])
+                return True
+        return super().eventFilter(obj, event)
+
+    # -- export ---------------------------------------------------------------------------------
+    def _update_actions(self) -> None:
+        has = self.dataset is not None and self.dataset.accepted
+        self.export_menu.setEnabled(has)
+        for a in self.export_actions.values():
+            a.setEnabled(has)
+
+    def choose_export(self, kind: str) -> None:
+        if self.dataset is None:
+            return
+        label, filt, ext = KINDS[kind]
+        stem = Path(self.dataset.name).stem
+        start = str(Path(self.settings.last_dir or Path.home()) / f"{stem}_{kind}{ext}")
+        if kind == "charts_dir":
+            path = QFileDialog.getExistingDirectory(self, label, self.settings.last_dir)
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, label, start, filt)
+            if path and not path.lower().endswith(ext):
+                path += ext
+        if path:
+            self.export(kind, path)
+
+    def export(self, kind: str, path: str) -> None:
+        """Write one export in a worker; the statistics and charts follow the current filter."""
+        ap = self.analytics_page
+        spec = ap.spec
+        filter_text = ", ".join(p for p in (spec.type_name, f"name contains '{spec.text.strip()}'"
+                                            if spec.text.strip() else "") if p)
+        self.last_export_error = ""
+        self.busy_bar.setValue(0)
+        self.busy_bar.show()
+        self.export_runner.start(run_export, kind, path, self.dataset, ap.statistics, ap.current_chart(),
+                                 ap.param_combo.currentData(), filter_text, ap.mask)
+
+    def _exported(self, where: str) -> None:
+        self.statusBar().showMessage(f"Exported {where}", 8000)
+        self.exportFinished.emit(where)
+
+    def _export_failed(self, exc: BaseException) -> None:
+        message = describe(exc, doing="exporting")
+        self.last_export_error = message
+        self.statusBar().showMessage(f"Export failed: {message}", 10000)
+        self.exportFinished.emit("")
+
+    # -- settings -------------------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        self.settings.theme = name
+        theme.apply(QApplication.instance(), name)
+        self.theme_actions[name].setChecked(True)
+        self.analytics_page.redraw()
+        self.compare_page.redraw_chart()
+        self.data_page.table.viewport().update()
+
+    def reset_settings(self) -> None:
+        if QMessageBox.question(self, APP_NAME, "Reset window layout, theme, recent files and the history "
+                                "limit to their defaults?") == QMessageBox.Yes:
+            self.settings.reset()
+            self.set_theme("light")
+            self.history_page.keep_spin.setValue(self.settings.keep)
+
+    def about(self) -> None:
+        QMessageBox.about(self, APP_NAME, f"<b>{APP_NAME} {__version__}</b><br>Chemical equipment CSV validation, "
+                          "statistics, charts and reports. Works offline; data stays on this computer.")

@@ -1,0 +1,124 @@
+"""The Data table: a QAbstractTableModel reading the engine frame's column arrays by position
+through an index array (filter + sort result). Nothing is done per row up front: a cell is
+formatted only when the view asks for it, so 1,000,000 rows cost no more than 100."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
+from PyQt5.QtGui import QFont
+
+from engine import schema
+
+from chemviz_desktop.ui import theme
+
+ROW_LABEL = "Row"
+STATUS_LABEL = "Status"
+
+
+def _header(column: str) -> str:
+    unit = schema.UNITS.get(column)
+    return f"{column} ({unit})" if unit else column
+
+
+class FrameModel(QAbstractTableModel):
+    """Columns: Row, the schema columns, extra columns, Status. `sortRequested` lets the page
+    re-sort with pandas (possibly in a worker) and then call `set_index`."""
+
+    sortRequested = pyqtSignal(str, bool)  # frame column, ascending
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._frame: pd.DataFrame | None = None
+        self._cols: list[str] = []
+        self._arrays: list[Any] = []
+        self._numeric: list[bool] = []
+        self._index = np.zeros(0, dtype=np.int64)
+        self._excluded = np.zeros(0, dtype=bool)
+        self._reasons: Any = None
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    # -- data in ------------------------------------------------------------------------------
+    def set_frame(self, frame: pd.DataFrame | None, excluded: np.ndarray | None, index: np.ndarray) -> None:
+        """Point the model at a frame (zero-copy views of its columns) and a display order."""
+        self.beginResetModel()
+        self._frame = frame
+        if frame is None:
+            self._cols, self._arrays, self._numeric = [], [], []
+            self._excluded, self._reasons = np.zeros(0, dtype=bool), None
+        else:
+            extras = [c for c in frame.columns if c not in schema.REQUIRED_COLUMNS and c not in schema.META_COLUMNS]
+            self._cols = [schema.ROW] + list(schema.REQUIRED_COLUMNS) + extras + [schema.REASON]
+            self._cols = [c for c in self._cols if c in frame.columns]
+            self._numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+                             for c in self._cols]
+            self._arrays = [frame[c].to_numpy() if num else frame[c].array
+                            for c, num in zip(self._cols, self._numeric)]
+            self._excluded = excluded if excluded is not None else np.zeros(len(frame), dtype=bool)
+        self._index = index
+        self.endResetModel()
+
+    def set_index(self, index: np.ndarray) -> None:
+        """New filter/sort result (computed elsewhere); only the mapping changes."""
+        self.beginResetModel()
+        self._index = index
+        self.endResetModel()
+
+    def column_name(self, section: int) -> str:
+        return self._cols[section]
+
+    def frame_position(self, row: int) -> int:
+        return int(self._index[row])
+
+    def index_array(self) -> np.ndarray:
+        return self._index
+
+    # -- Qt API -------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._index)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._cols)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+        if orientation != Qt.Horizontal or section >= len(self._cols):
+            return None
+        col = self._cols[section]
+        if role == Qt.DisplayRole:
+            return ROW_LABEL if col == schema.ROW else STATUS_LABEL if col == schema.REASON else _header(col)
+        if role == Qt.ToolTipRole and col == schema.ROW:
+            return "Spreadsheet row in the original file (header = row 1)"
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r, c = index.row(), index.column()
+        pos = self._index[r]
+        if role == Qt.DisplayRole:
+            value = self._arrays[c][pos]
+            if self._cols[c] == schema.REASON:
+                return value.replace("_", " ") if isinstance(value, str) and value else "ok"
+            if self._numeric[c]:
+                if value != value:  # NaN
+                    return ""
+                if self._cols[c] == schema.ROW:
+                    return str(int(value))
+                return f"{value:.6g}"
+            return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+        if role == Qt.TextAlignmentRole:
+            return int(Qt.AlignRight | Qt.AlignVCenter) if self._numeric[c] else int(Qt.AlignLeft | Qt.AlignVCenter)
+        if role == Qt.BackgroundRole and self._excluded[pos]:
+            return theme.excluded_row_color()
+        if role == Qt.FontRole and self._excluded[pos]:
+            return self._italic
+        if role == Qt.ToolTipRole and self._excluded[pos]:
+            return "Excluded from statistics: " + str(self._arrays[-1][pos]).replace("_", " ")
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
+        if 0 <= column < len(self._cols):
+            self.sortRequested.emit(self._cols[column], order == Qt.AscendingOrder)

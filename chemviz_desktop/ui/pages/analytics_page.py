@@ -1,0 +1,194 @@
+"""Analytics: KPI cards, the per-type statistics table and the charts. Statistics follow the Data
+page filter: the engine recomputes them on the filtered frame (in a worker for big frames).
+Charts redraw only when the page is visible, so an import never waits on plotting."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget)
+
+from engine import schema
+
+from chemviz_desktop.core.figures import CHARTS, draw_chart
+from chemviz_desktop.ui import theme
+from chemviz_desktop.ui.chart_panel import ChartCanvas
+from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core.dataset import Dataset, ViewSpec, filtered_statistics
+from chemviz_desktop.ui.models.stats_model import StatsModel, fmt
+from chemviz_desktop.ui.widgets import KpiCard, MessageBar, setup_table, styled_label
+from chemviz_desktop.ui.workers import TaskRunner
+
+SYNC_LIMIT = 200_000
+
+
+def short(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}"
+
+
+class AnalyticsPage(QWidget):
+    statisticsReady = pyqtSignal()
+    chartDrawn = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.dataset: Dataset | None = None
+        self.spec = ViewSpec()
+        self.statistics: dict[str, Any] | None = None
+        self.mask: np.ndarray | None = None
+        self._dirty = True
+        self.runner = TaskRunner(self)
+        self.runner.result.connect(self._stats_ready)
+        self.runner.error.connect(
+            lambda exc: self.message.show_message(f"Statistics failed: {describe(exc, doing='computing statistics')}", "error"))
+
+        self.cards = {k: KpiCard(t) for k, t in (
+            ("total", "Equipment (accepted)"), ("excluded", "Rows excluded"), ("types", "Types"),
+            ("flowrate", "Avg flowrate"), ("pressure", "Avg pressure"), ("temperature", "Avg temperature"))}
+        cards = QHBoxLayout()
+        for card in self.cards.values():
+            cards.addWidget(card, 1)
+        self.filter_label = styled_label("", "Muted")
+        self.message = MessageBar()
+
+        self.chart_combo = QComboBox()
+        for key, label in CHARTS.items():
+            self.chart_combo.addItem(label, key)
+        self.param_combo = QComboBox()
+        for column in schema.NUMERIC_COLUMNS:
+            self.param_combo.addItem(f"{column} ({schema.UNITS[column]})", column)
+        self.chart_combo.currentIndexChanged.connect(lambda _i: self._chart_changed())
+        self.param_combo.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.param_label = QLabel("Parameter:")
+        chooser = QHBoxLayout()
+        chooser.addWidget(QLabel("Chart:"))
+        chooser.addWidget(self.chart_combo)
+        chooser.addWidget(self.param_label)
+        chooser.addWidget(self.param_combo)
+        chooser.addStretch(1)
+        chooser.addWidget(self.filter_label)
+        self.chart = ChartCanvas()
+        chart_box = QWidget()
+        cl = QVBoxLayout(chart_box)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addLayout(chooser)
+        cl.addWidget(self.chart, 1)
+
+        self.stats_model = StatsModel(self)
+        self.stats_table = QTableView()
+        self.stats_table.setModel(self.stats_model)
+        setup_table(self.stats_table, stretch_last=False)
+        fm = self.stats_table.fontMetrics()
+        for c, (header, _key) in enumerate(self.stats_model.columns):
+            sample = "HeatExchanger" if c == 0 else "1,000,000" if c == 1 else "1,000,000.00"
+            self.stats_table.setColumnWidth(c, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(header)) + 24)
+
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(chart_box)
+        self.splitter.addWidget(self.stats_table)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([400, 180])
+        self.splitter.setChildrenCollapsible(False)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(cards)
+        lay.addWidget(self.message)
+        lay.addWidget(self.splitter, 1)
+        self._chart_changed()
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def set_dataset(self, ds: Dataset | None) -> None:
+        self.runner.cancel()
+        self.dataset = ds
+        self.spec = ViewSpec()
+        self.statistics = ds.statistics if ds else None
+        self.mask = None
+        self.message.clear_message()
+        self._show_statistics()
+
+    def set_filter(self, spec: ViewSpec) -> None:
+        """Recompute statistics for the Data page's filter (engine.compute_statistics)."""
+        same = (spec.type_name, spec.text.strip()) == (self.spec.type_name, self.spec.text.strip())
+        self.spec = spec
+        ds = self.dataset
+        if ds is None or ds.frame is None or (same and self.statistics is not None):
+            return
+        if not spec.filtered:
+            self.statistics, self.mask = ds.statistics, None
+            self._show_statistics()
+        elif ds.row_count <= SYNC_LIMIT:
+            self._stats_ready(filtered_statistics(None, ds, spec))
+        else:
+            self.filter_label.setText("Updating statistics…")
+            self.runner.start(filtered_statistics, ds, spec)
+
+    def _stats_ready(self, value: tuple[dict, np.ndarray]) -> None:
+        self.statistics, self.mask = value
+        self._show_statistics()
+
+    # -- output ---------------------------------------------------------------------------------
+    def _show_statistics(self) -> None:
+        stats = self.statistics
+        self.stats_model.set_statistics(stats)
+        by_type = (stats or {}).get("by_type", {})
+        overall = (stats or {}).get("overall", {})
+        if stats is None:
+            for card in self.cards.values():
+                card.set("–")
+        else:
+            self.cards["total"].set(f"{stats.get('total_equipment', 0):,}",
+                                    f"of {stats.get('rows_total', 0):,} rows" if not self.spec.filtered
+                                    else "matching the filter")
+            ds_report = self.dataset.report if self.dataset else None
+            excl = ds_report.rows_excluded if ds_report else stats.get("rows_excluded", 0)
+            self.cards["excluded"].set(f"{excl:,}", "of the file" if not self.spec.filtered else "(whole file)")
+            top = sorted(by_type.items(), key=lambda kv: -kv[1]["count"])
+            n_items = max(1, stats.get("total_equipment", 0))
+            self.cards["types"].set(str(len(by_type)), f"largest: {top[0][0]} ({100 * top[0][1]['count'] / n_items:.0f} %)"
+                                    if top else "")
+            self.cards["types"].setToolTip("\n".join(f"{t}: {e['count']:,}" for t, e in by_type.items()))
+            for column, key in schema.STAT_KEY.items():
+                value = overall.get(f"avg_{key}")
+                self.cards[key].set("–" if value is None else f"{fmt(value)} {schema.UNITS[column]}",
+                                    "" if value is None else f"range {short(overall.get(f'min_{key}'))} – "
+                                                             f"{short(overall.get(f'max_{key}'))}")
+        parts = [p for p in (self.spec.type_name, f"name contains '{self.spec.text.strip()}'"
+                             if self.spec.text.strip() else "") if p]
+        self.filter_label.setText(("Filtered: " + ", ".join(parts)) if parts else "All rows")
+        self._dirty = True
+        self.statisticsReady.emit()
+        if self.isVisible():
+            self.redraw()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.redraw()
+
+    def current_chart(self) -> str:
+        return self.chart_combo.currentData()
+
+    def set_chart(self, key: str, column: str | None = None) -> None:
+        """Switch chart (and parameter for the distribution chart); redraws."""
+        if column is not None:
+            self.param_combo.blockSignals(True)
+            self.param_combo.setCurrentIndex(self.param_combo.findData(column))
+            self.param_combo.blockSignals(False)
+        self.chart_combo.setCurrentIndex(self.chart_combo.findData(key))
+        self.redraw()
+
+    def _chart_changed(self) -> None:
+        is_param = self.current_chart() == "parameter"
+        self.param_label.setVisible(is_param)
+        self.param_combo.setVisible(is_param)
+        self.redraw()
+
+    def redraw(self) -> None:
+        ds = self.dataset
+        draw_chart(self.chart.figure, self.current_chart(), self.statistics, ds.frame if ds else None,
+                   self.mask, self.param_combo.currentData(), theme.chart_colors())
+        self.chart.redraw()
+        self._dirty = False
+        self.chartDrawn.emit(self.current_chart())

@@ -1,0 +1,176 @@
+"""History: the datasets kept in the local store, newest first, with their sync state. Open,
+rename, delete (confirmed) and how many to keep. `refresh()` is the hook the sync layer calls."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QShortcut, QSpinBox,
+                             QTableView, QVBoxLayout, QWidget)
+
+from chemviz_desktop.ui.models.history_model import INFO_ROLE, HistoryModel
+from chemviz_desktop.core.store import DatasetInfo, Store
+from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
+
+
+class Remote(Protocol):
+    """What the sync layer plugs into History (`page.remote`); without it the page is local-only."""
+
+    def can_fetch(self, info: DatasetInfo) -> bool: ...
+    def fetch(self, info: DatasetInfo) -> None: ...
+    def delete(self, info: DatasetInfo) -> bool:
+        """Handle the delete (asking about the server); False leaves it to the local flow."""
+
+
+class HistoryPage(QWidget):
+    openRequested = pyqtSignal(int)     # dataset id
+    deleted = pyqtSignal(int)           # dataset id
+    keepChanged = pyqtSignal(int)
+    changed = pyqtSignal()              # the list was reloaded
+
+    def __init__(self, store: Store, keep: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.remote: Remote | None = None
+        title = styled_label("Local history", "PageTitle")
+        hint = styled_label("Datasets are kept on this computer, with their cleaned rows, report and "
+                            "statistics; reopening needs no original file.", "Muted", wrap=True)
+        self.model = HistoryModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        setup_table(self.table)
+        fm = self.table.fontMetrics()
+        samples = ("M" * 16, "M" * 14, "2026-12-31 23:59", "1,000,000", "1,000,000", "completed", "server only")
+        for c, sample in enumerate(samples):
+            self.table.setColumnWidth(c, fm.horizontalAdvance(sample) + 24)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        for key, slot in ((QKeySequence.Delete, self.delete_selected), (Qt.Key_F2, self.rename_selected),
+                          (Qt.Key_Return, self.open_selected)):
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.WidgetShortcut)
+            shortcut.activated.connect(slot)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+
+        self.open_button = QPushButton("Open")
+        self.rename_button = QPushButton("Rename…")
+        self.delete_button = QPushButton("Delete…")
+        self.open_button.clicked.connect(self.open_selected)
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.keep_spin = QSpinBox()
+        self.keep_spin.setRange(1, 100)
+        self.keep_spin.setValue(keep)
+        self.keep_spin.setToolTip("Older datasets are removed when a new one is imported "
+                                  "(never one still waiting to upload).")
+        self.keep_spin.valueChanged.connect(self._keep_changed)
+        self.message = MessageBar()
+
+        buttons = QHBoxLayout()
+        for b in (self.open_button, self.rename_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(QLabel("Keep the last"))
+        buttons.addWidget(self.keep_spin)
+        buttons.addWidget(QLabel("datasets"))
+        lay = QVBoxLayout(self)
+        lay.addWidget(title)
+        lay.addWidget(hint)
+        lay.addLayout(buttons)
+        lay.addWidget(self.message)
+        lay.addWidget(self.table, 1)
+        self.refresh()
+
+    # -- hooks --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the list from the store, keeping the selection when possible."""
+        selected = self.selected()
+        self.model.set_items(self.store.list())
+        if selected is not None:
+            self.select_id(selected.id)
+        self._update_buttons()
+        self.changed.emit()
+
+    def confirm(self, question: str) -> bool:
+        """Ask yes/no (tests replace this)."""
+        return QMessageBox.question(self, "ChemViz", question,
+                                    QMessageBox.Yes | QMessageBox.No, QMessageBox.No) == QMessageBox.Yes
+
+    def ask_text(self, title: str, label: str, text: str) -> str | None:
+        """Ask for a line of text (tests replace this)."""
+        value, ok = QInputDialog.getText(self, title, label, text=text)
+        return value if ok else None
+
+    # -- selection ----------------------------------------------------------------------------
+    def selected(self) -> DatasetInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.data(rows[0], INFO_ROLE) if rows else None
+
+    def select_id(self, dataset_id: int) -> bool:
+        for r, info in enumerate(self.model.items):
+            if info.id == dataset_id:
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def _update_buttons(self) -> None:
+        info = self.selected()
+        self.open_button.setEnabled(info is not None and (info.has_rows or self._fetchable(info)))
+        self.rename_button.setEnabled(info is not None)
+        self.delete_button.setEnabled(info is not None)
+
+    def _fetchable(self, info: DatasetInfo) -> bool:
+        return not info.has_rows and self.remote is not None and self.remote.can_fetch(info)
+
+    # -- actions ------------------------------------------------------------------------------
+    def open_selected(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        if self._fetchable(info):
+            self.message.show_message(f"Downloading '{info.display_name}' from the server…", "info")
+            self.remote.fetch(info)
+            return
+        if not info.has_rows:
+            self.message.show_message(f"'{info.display_name}' is on the server only; sign in to download it.",
+                                      "warning")
+            return
+        self.openRequested.emit(info.id)
+
+    def rename_selected(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        name = self.ask_text("Rename dataset", "New name:", info.display_name)
+        if name and name.strip():
+            self.store.rename(info.id, name.strip())
+            self.refresh()
+
+    def delete_selected(self) -> None:
+        info = self.selected()
+        if info is None or (self.remote is not None and self.remote.delete(info)):
+            return
+        if not self.confirm(f"Delete '{info.display_name}' from the local history?\nThis cannot be undone."):
+            return
+        self.delete_local(info, f"Deleted '{info.display_name}'.")
+
+    def delete_local(self, info: DatasetInfo, message: str) -> None:
+        self.store.delete(info.id)
+        self.table.clearSelection()
+        self.refresh()
+        self.message.show_message(message, "info")
+        self.deleted.emit(info.id)
+
+    def _keep_changed(self, value: int) -> None:
+        """Shrinking the limit never deletes on the spot (a spin box is too easy to nudge); the
+        store trims at the next import. Growing it applies at once."""
+        self.keepChanged.emit(value)
+        if value >= len(self.model.items):
+            self.store.set_keep(value)
+            self.message.clear_message()
+        else:
+            self.store.keep = value
+            self.message.show_message(f"Only the newest {value} datasets will be kept from the next import on.",
+                                      "info")

@@ -1,0 +1,221 @@
+"""The sync layer's Qt face: a QObject that runs sync passes, sign-in/out, downloads and server
+deletes on worker threads (the desktop's TaskRunner pattern) and turns the outcome into the
+status-bar text. `attach_sync(window)` wires it into MainWindow with one call."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PyQt5.QtCore import QObject, QTimer, pyqtSignal
+
+from chemviz_desktop.core.store import Store
+from chemviz_desktop.ui.workers import TaskRunner
+from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core.sync.account import Session, sign_in_problem, last_account, restore, sign_in, sign_out
+from chemviz_desktop.core.sync.api_client import RetryPolicy
+from chemviz_desktop.core.sync.connectivity import OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity, status_text
+from chemviz_desktop.core.sync.credentials import delete_token
+from chemviz_desktop.core.sync.syncer import PassResult, SyncEngine, can_delete_on_server, sync_pass
+
+
+def _pass_task(state: Any, store_path: Path, session: Session, policy: RetryPolicy | None,
+               force: bool) -> PassResult:
+    store, client = Store(store_path), session.client(policy)
+    try:
+        return sync_pass(store, client, session.username, force=force, state=state)
+    finally:
+        client.close()
+        store.close()
+
+
+def _item_task(state: Any, store_path: Path, session: Session, policy: RetryPolicy | None,
+               action: str, dataset_id: int) -> tuple[str, int]:
+    store, client = Store(store_path), session.client(policy)
+    try:
+        sync = SyncEngine(store, client, session.username)
+        if action == "fetch":
+            sync.fetch_rows(dataset_id)
+        else:
+            sync.delete(dataset_id, on_server=True)
+        return action, dataset_id
+    finally:
+        client.close()
+        store.close()
+
+
+class SyncController(QObject):
+    """Owns the session and the periodic sync; never touches the network on the GUI thread."""
+
+    statusChanged = pyqtSignal(str)
+    sessionChanged = pyqtSignal()
+    syncFinished = pyqtSignal(object)       # PassResult
+    datasetFetched = pyqtSignal(int)
+    datasetDeleted = pyqtSignal(int)
+    signInFailed = pyqtSignal(str)
+    signedIn = pyqtSignal(str)              # a note for the user ("" when none)
+    message = pyqtSignal(str, str)          # text, level (info / warning / error)
+
+    def __init__(self, store_path: Path | str, parent: QObject | None = None, *,
+                 interval: float = 15.0, tick_ms: int = 1000, policy: RetryPolicy | None = None,
+                 session: Session | None = None, restore_session: bool = True):
+        super().__init__(parent)
+        self.store_path = Path(store_path)
+        self.policy = policy
+        self.session = session or (restore() if restore_session else None)
+        self.server_url = self.session.server_url if self.session else last_account().server_url
+        self.connectivity = Connectivity(probe=lambda: False, interval=interval)
+        self.state = SIGNED_OUT if self.session is None else OFFLINE
+        self._reader: Store | None = Store(self.store_path)   # GUI-thread reads (pending count) only
+        self.pending = self._reader.pending_count()
+        self.timer = QTimer(self)
+        self.timer.setInterval(tick_ms)
+        self.timer.timeout.connect(self.tick)
+        self.runner = TaskRunner(self)
+        self.runner.progress.connect(self._progress)
+        self.runner.result.connect(self._pass_done)
+        self.runner.error.connect(self._pass_error)
+        self.runner.finished.connect(self._run_requested_again)
+        self._again = False  # "Sync now" pressed while a pass was running: run once more after it
+        self.account_runner = TaskRunner(self)
+        self.item_runner = TaskRunner(self)
+        self.item_runner.result.connect(self._item_done)
+        self.item_runner.error.connect(lambda exc: self.message.emit(describe(exc), "error"))
+
+    # -- status -------------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        return status_text(self.state, self.server_url, self.pending)
+
+    def _set_state(self, state: str, pending: int | None = None) -> None:
+        self.state = state
+        if pending is not None:
+            self.pending = pending
+        self.statusChanged.emit(self.status)
+
+    def refresh_status(self) -> None:
+        """Re-read the outbox size (after an import, say) and re-emit the text."""
+        self.pending = self._pending_now()
+        self.statusChanged.emit(self.status)
+
+    # -- the periodic pass ----------------------------------------------------------------------
+    def start(self) -> None:
+        self.timer.start()
+        self.refresh_status()
+        self.tick()
+
+    def stop(self) -> None:
+        self._again = False
+        self.timer.stop()
+        for r in (self.runner, self.account_runner, self.item_runner):
+            r.cancel()
+
+    def tick(self, force: bool = False) -> None:
+        if self.session is None:
+            if self.state != SIGNED_OUT:
+                self._set_state(SIGNED_OUT)
+            return
+        if self.runner.busy:
+            self._again = self._again or force
+            return
+        if not (force or self.connectivity.due()):
+            return
+        self.runner.start(_pass_task, self.store_path, self.session, self.policy, force)
+
+    def sync_now(self) -> None:
+        self.tick(force=True)
+
+    def _run_requested_again(self) -> None:
+        if self._again:
+            self._again = False
+            self.tick(force=True)
+
+    def _progress(self, pending: float, _message: str) -> None:
+        """Uploads under way: "Syncing (n pending)". A pass with nothing to send stays quiet."""
+        if pending or self.state == SYNCING:
+            self._set_state(SYNCING, int(pending))
+
+    def _pass_done(self, res: PassResult) -> None:
+        if self.session is None:
+            return
+        self.connectivity.record(res.online)
+        if res.auth_error:
+            self._drop_session(f"The server no longer accepts this sign-in ({res.auth_error}). Sign in again.")
+            return
+        self._set_state(ONLINE if res.online else OFFLINE, res.pending)
+        rep = res.report
+        if rep and rep.failed:
+            self.message.emit(f"{len(rep.failed)} dataset(s) were refused by the server: "
+                              f"{rep.failed[0][0]}: {rep.failed[0][1]}", "error")
+        self.syncFinished.emit(res)
+
+    def _pass_error(self, exc: BaseException) -> None:
+        self.connectivity.record(False)
+        self._set_state(OFFLINE if self.session else SIGNED_OUT)
+        self.message.emit(f"Sync stopped: {describe(exc, doing='syncing')}", "warning")
+
+    # -- account ------------------------------------------------------------------------------------
+    def sign_in(self, url: str, username: str, password: str, remember: bool) -> None:
+        """Sign in on a worker; signedIn / signInFailed report back."""
+        def run(_state: Any) -> tuple[Session, str | None]:
+            return sign_in(url, username, password, remember, self.policy)
+        task = self.account_runner.start(run)
+        task.signals.result.connect(self._signed_in)
+        task.signals.error.connect(lambda exc: self.signInFailed.emit(sign_in_problem(exc)))
+
+    def _signed_in(self, value: tuple[Session, str | None]) -> None:
+        self.session, note = value
+        self.server_url = self.session.server_url
+        self.connectivity.next_at = 0
+        self._set_state(OFFLINE)
+        self.sessionChanged.emit()
+        self.signedIn.emit(note or "")
+        self.sync_now()
+
+    def sign_out(self) -> None:
+        """Forget the session at once (the UI shows Signed out); revoke on the server behind."""
+        session = self.session
+        if session is None:
+            return
+        self.runner.cancel()
+        self.session = None
+        self._set_state(SIGNED_OUT)
+        self.sessionChanged.emit()
+        task = self.account_runner.start(lambda _s: sign_out(session, self.policy))
+        task.signals.result.connect(lambda note: note and self.message.emit(note, "warning"))
+
+    def _drop_session(self, why: str) -> None:
+        if self.session is not None:
+            delete_token(self.session.server_url, self.session.username)
+        self.session = None
+        self._set_state(SIGNED_OUT)
+        self.sessionChanged.emit()
+        self.message.emit(why, "warning")
+
+    # -- per-dataset ------------------------------------------------------------------------------
+    def can_delete_on_server(self, info: Any) -> bool:
+        s = self.session
+        return s is not None and can_delete_on_server(info, s.role, s.username)
+
+    def fetch(self, dataset_id: int) -> None:
+        """Download a server-only dataset's rows; datasetFetched(id) when it can be opened."""
+        if self.session is not None:
+            self.item_runner.start(_item_task, self.store_path, self.session, self.policy, "fetch", dataset_id)
+
+    def delete_on_server(self, dataset_id: int) -> None:
+        if self.session is not None:
+            self.item_runner.start(_item_task, self.store_path, self.session, self.policy, "delete", dataset_id)
+
+    def _item_done(self, value: tuple[str, int]) -> None:
+        action, dataset_id = value
+        (self.datasetFetched if action == "fetch" else self.datasetDeleted).emit(dataset_id)
+        self.refresh_status()
+
+    def close(self) -> None:
+        """Stop for good (window closing); safe to call twice."""
+        self.stop()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _pending_now(self) -> int:
+        return self._reader.pending_count() if self._reader is not None else self.pending
