@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import schema
 from .columns import map_columns
+from .frames import clean_rows
 from .progress import Progress, quiet
 from .read import DELIMITER_NAMES, ReadError, parse, sniff
 from .report import DEFAULT_MAX_ISSUES, Issue, Report
@@ -29,10 +30,7 @@ class LoadResult:
 
     def clean(self) -> pd.DataFrame:
         """Accepted rows only, without the bookkeeping columns (what exports and the server see)."""
-        if self.frame is None:
-            return pd.DataFrame(columns=list(schema.REQUIRED_COLUMNS))
-        ok = self.frame[~self.frame[schema.EXCLUDED]]
-        return ok.drop(columns=list(schema.META_COLUMNS)).reset_index(drop=True)
+        return clean_rows(self.frame)
 
 
 def _human_size(n: int) -> str:

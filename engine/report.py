@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal, Sequence
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -42,6 +42,15 @@ class Report:
         self.issue_counts[issue.code] += 1
         if issue.row is None or self._row_issues_kept() < self.max_issues:
             self.issues.append(issue)
+
+    def add_rows(self, rows: Sequence[int], column: str | None, code: str, severity: Severity,
+                 message: Callable[[int], str]) -> None:
+        """One problem found on many rows: all of them are counted, the first ones (up to
+        `max_issues` row issues in the whole report) are kept with `message(i)` for `rows[i]`."""
+        room = max(0, self.max_issues - self._row_issues_kept())
+        for i in range(min(room, len(rows))):
+            self.issues.append(Issue(int(rows[i]), column, code, message(i), severity))
+        self.issue_counts[code] += len(rows)
 
     def _row_issues_kept(self) -> int:
         return sum(1 for i in self.issues if i.row is not None)

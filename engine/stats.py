@@ -9,6 +9,9 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .frames import accepted_mask, accepted_rows
+
+__all__ = ["accepted_rows", "compute_statistics", "filter_by_type", "iqr_fence", "type_order"]
 
 MAX_OUTLIER_ROWS = 100  # per type and parameter; the count is always complete
 DECIMALS = 4
@@ -25,10 +28,11 @@ def type_order(types) -> list[str]:
     return canon + sorted(t for t in types if t not in schema.CANONICAL_TYPES)
 
 
-def accepted_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    if schema.EXCLUDED in frame.columns:
-        return frame[~frame[schema.EXCLUDED].to_numpy(dtype=bool)]
-    return frame
+def iqr_fence(q1: float, q3: float) -> tuple[float, float]:
+    """Tukey's 1.5×IQR fence: values outside it are outliers; the box plot's whiskers end on the
+    most extreme values inside it (`whislo_*`/`whishi_*` in the statistics)."""
+    iqr = q3 - q1
+    return q1 - 1.5 * iqr, q3 + 1.5 * iqr
 
 
 def _quantiles(sorted_values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -53,8 +57,11 @@ def _describe(values: np.ndarray, rows: np.ndarray, key: str, out: dict[str, Any
     out[f"median_{key}"] = _r(med)
     out[f"q1_{key}"] = _r(q1)
     out[f"q3_{key}"] = _r(q3)
-    iqr = q3 - q1
-    mask = (values < q1 - 1.5 * iqr) | (values > q3 + 1.5 * iqr)
+    lo, hi = iqr_fence(q1, q3)
+    mask = (values < lo) | (values > hi)
+    inside = s[(s >= lo) & (s <= hi)]
+    out[f"whislo_{key}"] = _r(inside[0]) if len(inside) else _r(q1)
+    out[f"whishi_{key}"] = _r(inside[-1]) if len(inside) else _r(q3)
     out.setdefault("outliers", {})[key] = {"count": int(mask.sum()),
                                            "rows": rows[mask][:MAX_OUTLIER_ROWS].tolist()}
 
@@ -69,7 +76,7 @@ def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None) -> dict[str, Any]:
     """Statistics of the accepted rows of a loaded frame (or of any frame with the schema columns)."""
-    keep = (~frame[schema.EXCLUDED].to_numpy(dtype=bool)) if schema.EXCLUDED in frame.columns else None
+    keep: np.ndarray | None = accepted_mask(frame)
     if keep is not None and keep.all():
         keep = None  # nothing excluded: skip copying every column through a mask
 

@@ -49,10 +49,7 @@ class _RowChecks:
             code_no = _REASON_CODES.index(code)
             unset = self.reason[idx] == -1
             self.reason[idx[unset]] = code_no
-        room = max(0, self.report.max_issues - self.report._row_issues_kept())
-        for i in idx[:room]:
-            self.report.issues.append(Issue(int(self.rows[i]), column, code, message(int(i)), severity))
-        self.report.issue_counts[code] += len(idx)
+        self.report.add_rows(self.rows[idx], column, code, severity, lambda k: message(int(idx[k])))
 
 
 def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | None:

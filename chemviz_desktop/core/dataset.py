@@ -14,6 +14,7 @@ import engine
 from engine import schema
 
 from chemviz_desktop.core.store import Store
+from engine.frames import accepted_mask, clean_rows
 from engine.progress import Progress, Scaled
 
 
@@ -41,10 +42,7 @@ class Dataset:
 
     def clean(self) -> pd.DataFrame:
         """Accepted rows without bookkeeping columns (what exports see)."""
-        if self.frame is None:
-            return pd.DataFrame(columns=list(schema.REQUIRED_COLUMNS))
-        ok = self.frame[~self.excluded]
-        return ok.drop(columns=[c for c in schema.META_COLUMNS if c in ok.columns]).reset_index(drop=True)
+        return clean_rows(self.frame)
 
     def types(self) -> list[str]:
         stats = self.statistics or {}
@@ -55,8 +53,7 @@ def _finish(ds: Dataset) -> Dataset:
     """Pull the bookkeeping arrays out once (in the worker), so the GUI thread never converts."""
     if ds.frame is not None:
         f = ds.frame
-        ds.excluded = (f[schema.EXCLUDED].to_numpy(dtype=bool) if schema.EXCLUDED in f
-                       else np.zeros(len(f), dtype=bool))
+        ds.excluded = ~accepted_mask(f)
         ds.rows = (f[schema.ROW].to_numpy(dtype=np.int64) if schema.ROW in f
                    else np.arange(2, len(f) + 2, dtype=np.int64))
     return ds

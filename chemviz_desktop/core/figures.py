@@ -11,6 +11,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from engine import schema
+from engine.frames import accepted_mask
+from engine.stats import iqr_fence
 
 from chemviz_desktop.core.chart_style import LIGHT_CHART, TYPE_PALETTE, ChartColors
 
@@ -111,7 +113,7 @@ def draw_distribution(fig: Figure, stats: dict[str, Any] | None, c: ChartColors 
 def _accepted(frame: pd.DataFrame | None, mask: np.ndarray | None) -> pd.DataFrame | None:
     if frame is None:
         return None
-    keep = ~frame[schema.EXCLUDED].to_numpy(dtype=bool) if schema.EXCLUDED in frame else np.ones(len(frame), bool)
+    keep = accepted_mask(frame)
     if mask is not None:
         keep &= mask
     return frame[keep]
@@ -158,12 +160,14 @@ def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFram
     for t in present:
         e = by_type[t]
         q1, q3 = e.get(f"q1_{key}"), e.get(f"q3_{key}")
-        iqr = q3 - q1
-        v = series[t]
-        inside = v[(v >= q1 - 1.5 * iqr) & (v <= q3 + 1.5 * iqr)]   # whiskers end on real points (Tukey)
+        lo, hi = e.get(f"whislo_{key}"), e.get(f"whishi_{key}")   # the engine's Tukey whiskers
+        if lo is None or hi is None:  # statistics stored by an older version: same fence, here
+            fence_lo, fence_hi = iqr_fence(q1, q3)
+            v = series[t]
+            inside = v[(v >= fence_lo) & (v <= fence_hi)]
+            lo, hi = (float(inside.min()), float(inside.max())) if len(inside) else (q1, q3)
         boxes.append({"label": t, "med": e.get(f"median_{key}"), "q1": q1, "q3": q3,
-                      "whislo": float(inside.min()) if len(inside) else q1,
-                      "whishi": float(inside.max()) if len(inside) else q3, "fliers": []})
+                      "whislo": lo, "whishi": hi, "fliers": []})
     ax_b.bxp(boxes, showfliers=False, patch_artist=True, boxprops={"facecolor": c.axes, "edgecolor": c.text},
              medianprops={"color": "#ff7f0e"}, whiskerprops={"color": c.text}, capprops={"color": c.text})
     rows = _outlier_rows(stats, key)

@@ -11,6 +11,7 @@ from typing import Callable
 
 import engine
 from engine import Report
+from engine.frames import clean_rows
 from engine.progress import Progress, quiet
 
 from chemviz_desktop.core.store import FAILED, LOCAL, PENDING, SERVER_ONLY, SYNCED, DatasetInfo, Store
@@ -151,10 +152,7 @@ class SyncEngine:
         frame = ds.frame
         if frame is None:
             raise ApiError(400, "no rows stored for this dataset")
-        if "_excluded" in frame.columns:
-            frame = frame[~frame["_excluded"].astype(bool)]
-        frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
-        return frame.to_csv(index=False).encode("utf-8")
+        return clean_rows(frame).to_csv(index=False).encode("utf-8")
 
     def _defer(self, uid: str, error: str, rep: SyncReport, name: str) -> None:
         row = next((r for r in self.store.outbox() if r["dataset_uuid"] == uid), None)
