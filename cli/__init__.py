@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from engine.version import APP_NAME, __version__
 
@@ -42,15 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, gui: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """Run one command; with no command, start `gui` (main.py passes the desktop launcher)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from chemviz_desktop.core import logs
     logs.configure(debug=args.debug)
     try:
         if args.command is None:
-            from .gui_launch import launch
-            return launch(args)
+            if gui is None:
+                raise CliError("no desktop in this build; run a command (see --help)")
+            return gui(args)
         return int(args.func(args) or 0)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)

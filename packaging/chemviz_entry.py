@@ -184,8 +184,9 @@ def main() -> int:
         os._exit(code)
     if os.environ.get("CHEMVIZ_EXIT_AFTER_SHOW"):
         install_show_probe()
+    from chemviz_desktop.ui.launch import launch
     from cli import main as cli_main
-    return cli_main()
+    return cli_main(gui=launch)
 
 
 if __name__ == "__main__":

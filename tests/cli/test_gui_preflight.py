@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from cli import gui_preflight
+from chemviz_desktop.ui import preflight as gui_preflight
 
 from ..conftest import ROOT
 

@@ -62,6 +62,8 @@ def test_server_killed_and_restarted_during_sync_of_20_datasets(server, store):
     uids = [import_csv(store, f"unit{i:02d}.csv", make_csv(f"U{i:02d}", rows=ROWS)) for i in range(N_DATASETS)]
     rng = random.Random(int(os.environ.get("CHEMVIZ_FAULT_SEED", "5")))
     done, errors, passes = threading.Event(), [], [0]
+    settled = threading.Condition()   # notified after every pass that ended with an empty outbox
+    clean_passes = [0]
 
     def syncer() -> None:
         st = Store(store.path)
@@ -76,6 +78,9 @@ def test_server_killed_and_restarted_during_sync_of_20_datasets(server, store):
                 if rep.offline:
                     time.sleep(0.05)
                 elif st.pending_count() == 0:
+                    with settled:
+                        clean_passes[0] += 1
+                        settled.notify_all()
                     time.sleep(0.05)
         except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
@@ -105,7 +110,9 @@ def test_server_killed_and_restarted_during_sync_of_20_datasets(server, store):
     deadline = time.monotonic() + 60
     while store.pending_count() and time.monotonic() < deadline:
         time.sleep(0.1)
-    time.sleep(0.3)   # let the pass in flight finish its pull
+    with settled:   # the pass in flight may still be pulling: wait for a whole pass to end clean
+        seen = clean_passes[0]
+        settled.wait_for(lambda: clean_passes[0] > seen or bool(errors), timeout=60)
     done.set()
     thread.join(30)
     assert not errors, errors

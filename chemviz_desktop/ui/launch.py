@@ -1,4 +1,5 @@
-"""Start the desktop app (or its smoke test) after the platform check."""
+"""Start the desktop app (or its smoke test) after the platform check. `main.py` hands this to
+the CLI as its GUI, so `cli/` itself never imports Qt."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,7 @@ import sys
 
 
 def launch(args: argparse.Namespace) -> int:
-    from .gui_preflight import problem
+    from chemviz_desktop.ui.preflight import problem
     if not args.smoke_test:
         why = problem()
         if why:
