@@ -28,7 +28,6 @@ from chemviz_desktop.ui.workers import TaskRunner, wait_all
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLE = RESOURCES / "sample_equipment.csv"
-OFFLINE_TEXT = "Offline — not signed in"
 
 
 def csv_paths(mime: Any) -> list[str]:
@@ -73,7 +72,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_layout()
         QApplication.instance().installEventFilter(self)
-        from chemviz_desktop.ui.sync_menu import attach_sync  # issue 5: status label, Account menu, History <-> server
+        from chemviz_desktop.ui.sync_menu import attach_sync  # status label, Account menu, History <-> server
         self.sync_controller = attach_sync(self)
 
     # -- construction -------------------------------------------------------------------------
@@ -84,9 +83,8 @@ class MainWindow(QMainWindow):
         self.busy_bar.setMaximumWidth(160)
         self.busy_bar.hide()
         self.dataset_label = QLabel("No dataset")
-        self.sync_status_label = QLabel(OFFLINE_TEXT)
+        self.sync_status_label = QLabel()   # text and tooltip come from the sync layer
         self.sync_status_label.setObjectName("Muted")
-        self.sync_status_label.setToolTip("Datasets are kept on this computer. Sign in to sync them to a server.")
         separator = QFrame()
         separator.setFrameShape(QFrame.VLine)
         separator.setFrameShadow(QFrame.Sunken)
@@ -135,10 +133,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self._action(view_menu, "Reset settings to defaults…", self.reset_settings)
 
-        self.account_menu = mb.addMenu("&Account")
-        self.sign_in_action = self.account_menu.addAction("Sign in…")
-        self.sign_in_action.setEnabled(False)
-        self.sign_in_action.setToolTip("Server sync is not available in this build.")
+        self.account_menu = mb.addMenu("&Account")   # filled by the sync layer (ui/sync_menu.py)
 
         help_menu = mb.addMenu("&Help")
         self._action(help_menu, f"About {APP_NAME}", self.about)
