@@ -8,8 +8,6 @@ from typing import Callable, Sequence
 
 from engine.version import APP_NAME, __version__
 
-from . import engine_commands
-
 COMMAND_MODULES = ["cli.engine_commands", "cli.server_commands", "cli.sync_commands"]
 
 
@@ -42,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _launch(gui: Callable[[argparse.Namespace], int] | None, args: argparse.Namespace) -> int:
+    if gui is None:
+        raise CliError("no desktop in this build; run a command (see --help)")
+    return gui(args)
+
+
 def main(argv: Sequence[str] | None = None, gui: Callable[[argparse.Namespace], int] | None = None) -> int:
     """Run one command; with no command, start `gui` (main.py passes the desktop launcher)."""
     parser = build_parser()
@@ -50,9 +54,7 @@ def main(argv: Sequence[str] | None = None, gui: Callable[[argparse.Namespace], 
     logs.configure(debug=args.debug)
     try:
         if args.command is None:
-            if gui is None:
-                raise CliError("no desktop in this build; run a command (see --help)")
-            return gui(args)
+            return _launch(gui, args)
         return int(args.func(args) or 0)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
