@@ -1,0 +1,199 @@
+"""Operating limits as data (PI AF limit traits: LoLo/Lo/Hi/HiHi) per equipment type and per
+equipment, per parameter, in canonical units; an equipment's own limit overrides its type's. Pure
+functions: resolve the limit that applies, classify values vectorised, read and write the limits
+CSV (`scope,name,parameter,lolo,lo,hi,hihi,deadband,delay_s`)."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Iterable, Iterator, Literal
+
+import numpy as np
+
+from . import schema
+
+PARAMETERS: tuple[str, ...] = tuple(schema.STAT_KEY.values())   # flowrate, pressure, temperature
+PARAMETER_COLUMN: dict[str, str] = {v: k for k, v in schema.STAT_KEY.items()}
+LEVELS: tuple[str, ...] = ("lolo", "lo", "hi", "hihi")
+SCOPES: tuple[str, ...] = ("type", "equipment")
+CSV_COLUMNS: tuple[str, ...] = ("scope", "name", "parameter", "lolo", "lo", "hi", "hihi", "deadband", "delay_s")
+
+# Level codes of `classify`: 0 inside, ±1 beyond lo/hi (amber), ±2 beyond lolo/hihi (red).
+OK, HI, HIHI, LO, LOLO = 0, 1, 2, -1, -2
+LEVEL_OF_CODE: dict[int, str] = {HI: "hi", HIHI: "hihi", LO: "lo", LOLO: "lolo"}
+
+Scope = Literal["type", "equipment"]
+
+
+class LimitError(ValueError):
+    """A limits file or edit that cannot be used; the message names the line and field."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The limits of one parameter for one type or one equipment (None = not set)."""
+    scope: str
+    name: str
+    parameter: str
+    lolo: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    hihi: float | None = None
+    deadband: float = 0.0
+    delay_s: float = 0.0
+
+    def key(self) -> tuple[str, str, str]:
+        """Identity: one limit row per scope, name (case-insensitive) and parameter."""
+        return self.scope, name_key(self.name), self.parameter
+
+    def problems(self) -> list[str]:
+        """What is inconsistent (order lolo ≤ lo ≤ hi ≤ hihi, non-negative deadband/delay)."""
+        out = []
+        if self.scope not in SCOPES:
+            out.append(f"scope must be one of {', '.join(SCOPES)}, not {self.scope!r}")
+        if self.parameter not in PARAMETERS:
+            out.append(f"parameter must be one of {', '.join(PARAMETERS)}, not {self.parameter!r}")
+        if not self.name.strip():
+            out.append("the name is empty")
+        set_levels = [(lv, getattr(self, lv)) for lv in LEVELS if getattr(self, lv) is not None]
+        for (a, va), (b, vb) in zip(set_levels, set_levels[1:], strict=False):
+            if va > vb:
+                out.append(f"{a} ({va:g}) is above {b} ({vb:g})")
+        if self.deadband < 0 or self.delay_s < 0:
+            out.append("deadband and delay_s cannot be negative")
+        if not set_levels:
+            out.append("no limit is set (lolo, lo, hi, hihi are all empty)")
+        return out
+
+
+def name_key(name: str) -> str:
+    """Equipment names compare trimmed and case-insensitively (the registry's rule)."""
+    return " ".join(str(name).split()).casefold()
+
+
+class LimitSet:
+    """All limits, with the override rule: equipment limit, else its type's limit, else none."""
+
+    def __init__(self, limits: Iterable[Limit] = ()) -> None:
+        self._by_key: dict[tuple[str, str, str], Limit] = {}
+        for limit in limits:
+            self._by_key[limit.key()] = limit
+
+    def __iter__(self) -> Iterator[Limit]:
+        return iter(sorted(self._by_key.values(), key=lambda x: (x.scope, name_key(x.name), x.parameter)))
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def for_equipment(self, name: str, equipment_type: str, parameter: str) -> Limit | None:
+        """The limit that applies to one equipment's parameter."""
+        own = self._by_key.get(("equipment", name_key(name), parameter))
+        if own is not None:
+            return own
+        return self._by_key.get(("type", name_key(schema.display_type(equipment_type)), parameter)) \
+            or self._by_key.get(("type", name_key(equipment_type), parameter))
+
+
+def classify(values: np.ndarray, limit: Limit | None) -> np.ndarray:
+    """Level code per value (OK, LO, LOLO, HI, HIHI): strictly beyond a limit counts; NaN is OK."""
+    v = np.asarray(values, dtype=float)
+    out = np.zeros(len(v), dtype=np.int8)
+    if limit is None:
+        return out
+    with np.errstate(invalid="ignore"):
+        if limit.hi is not None:
+            out[v > limit.hi] = HI
+        if limit.hihi is not None:
+            out[v > limit.hihi] = HIHI
+        if limit.lo is not None:
+            out[v < limit.lo] = LO
+        if limit.lolo is not None:
+            out[v < limit.lolo] = LOLO
+    return out
+
+
+def classify_frame(names: np.ndarray, types: np.ndarray, values: np.ndarray, parameter: str,
+                   limits: LimitSet) -> np.ndarray:
+    """Level codes for one parameter over many equipment (the Data page's cell colours): grouped by
+    (name, type) so each distinct equipment resolves its limit once."""
+    out = np.zeros(len(values), dtype=np.int8)
+    if not len(limits):
+        return out
+    keys = np.char.add(np.asarray(names, dtype=str), np.char.add("\x1f", np.asarray(types, dtype=str)))
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    for i, key in enumerate(uniq):
+        name, typ = str(key).split("\x1f", 1)
+        limit = limits.for_equipment(name, typ, parameter)
+        if limit is not None:
+            at = inverse == i
+            out[at] = classify(np.asarray(values)[at], limit)
+    return out
+
+
+def _number(text: str, line: int, column: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise LimitError(f"line {line}: {column} is not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise LimitError(f"line {line}: {column} must be a finite number, not {text!r}")
+    return value
+
+
+def read_limits_csv(text: str) -> list[Limit]:
+    """Parse a limits CSV; any bad line refuses the whole file with a message naming it."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows:
+        raise LimitError("the limits file is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in CSV_COLUMNS[:3] if c not in header]
+    if missing:
+        raise LimitError(f"the limits file needs the columns {', '.join(CSV_COLUMNS)}; missing: {', '.join(missing)}")
+    at = {c: header.index(c) for c in CSV_COLUMNS if c in header}
+    limits: list[Limit] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(c: str, row: list[str] = row) -> str:
+            i = at.get(c)
+            return row[i] if i is not None and i < len(row) else ""
+        lolo, lo, hi, hihi = (_number(cell(lv), line, lv) for lv in LEVELS)
+        limit = Limit(cell("scope").strip().lower(), cell("name").strip(), cell("parameter").strip().lower(),
+                      lolo, lo, hi, hihi,
+                      deadband=_number(cell("deadband"), line, "deadband") or 0.0,
+                      delay_s=_number(cell("delay_s"), line, "delay_s") or 0.0)
+        problems = limit.problems()
+        if problems:
+            raise LimitError(f"line {line}: " + "; ".join(problems))
+        limits.append(limit)
+    return limits
+
+
+def write_limits_csv(limits: Iterable[Limit]) -> str:
+    """The limits as CSV text, in the same columns `read_limits_csv` takes."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for x in limits:
+        w.writerow([x.scope, x.name, x.parameter, *("" if getattr(x, lv) is None else f"{getattr(x, lv):g}"
+                                                     for lv in LEVELS), f"{x.deadband:g}", f"{x.delay_s:g}"])
+    return buf.getvalue()
+
+
+def with_values(limit: Limit, **changes: float | None) -> Limit:
+    """A copy with some fields changed (an edit), checked."""
+    known = {f.name for f in fields(Limit)}
+    unknown = set(changes) - known
+    if unknown:
+        raise LimitError(f"unknown limit field(s): {', '.join(sorted(unknown))}")
+    new = replace(limit, **changes)  # type: ignore[arg-type]
+    problems = new.problems()
+    if problems:
+        raise LimitError("; ".join(problems))
+    return new
