@@ -13,7 +13,6 @@ The dirty files are seeded: tag names like P-10234, 16 type spellings, 2 % bad r
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import subprocess
