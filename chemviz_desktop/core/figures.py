@@ -3,6 +3,7 @@ Every number comes from the engine statistics or the engine frame; units in ever
 Outliers are the rows the engine flagged (1.5 × IQR per type)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,11 +16,13 @@ from engine.frames import accepted_mask
 from engine.stats import iqr_fence
 
 from chemviz_desktop.core.chart_style import LIGHT_CHART, TYPE_PALETTE, ChartColors
+from chemviz_desktop.core.formatting import fmt_value
 
 CHARTS = {"averages": "Averages by type", "distribution": "Type distribution",
-          "parameter": "Parameter distribution", "scatter": "Pressure vs temperature"}
+          "parameter": "Parameter distribution", "scatter": "Scatter (choose axes)"}
 NO_DATA = "No dataset yet: import a CSV (Ctrl+O), drop one on the window, or open the sample data."
-MAX_POINTS = 20_000  # scatter points drawn; outliers are always drawn
+MAX_POINTS = 20_000    # scatter points drawn (one even sample; outliers ringed within it)
+MAX_OUTLIERS = 5_000   # box-plot outlier dots drawn (the legend gives the full count)
 
 
 def axis_label(column: str) -> str:
@@ -110,52 +113,89 @@ def draw_distribution(fig: Figure, stats: dict[str, Any] | None, c: ChartColors 
     fig.tight_layout()
 
 
-def _accepted(frame: pd.DataFrame | None, mask: np.ndarray | None) -> pd.DataFrame | None:
+@dataclass
+class Points:
+    """Accepted rows (after the filter) as plain arrays: what the frame-based charts draw from."""
+    codes: np.ndarray            # type code per row, into `types`
+    types: list[str]
+    rows: np.ndarray             # spreadsheet row numbers
+    positions: np.ndarray        # positions in the frame
+    values: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+def points(frame: pd.DataFrame | None, mask: np.ndarray | None, columns: tuple[str, ...]) -> Points | None:
+    """Numpy views of the accepted, filtered rows (no frame copy: 1M rows cost a few ms)."""
     if frame is None:
         return None
     keep = accepted_mask(frame)
     if mask is not None:
         keep &= mask
-    return frame[keep]
+    pos = np.flatnonzero(keep)
+    t = frame[schema.TYPE]
+    if isinstance(t.dtype, pd.CategoricalDtype):
+        codes, types = t.cat.codes.to_numpy()[pos], [str(c) for c in t.cat.categories]
+    else:
+        codes, uniques = pd.factorize(t.iloc[pos])
+        types = [str(u) for u in uniques]
+    rows = frame[schema.ROW].to_numpy()[pos] if schema.ROW in frame else pos + 2
+    values = {c: frame[c].to_numpy(dtype=float)[pos] for c in columns}
+    return Points(np.asarray(codes), types, rows, pos, values)
 
 
-def _outlier_rows(stats: dict[str, Any] | None, key: str, types: list[str] | None = None) -> np.ndarray:
-    rows: list[int] = []
-    for t, entry in _by_type(stats).items():
-        if types is None or t in types:
-            rows += entry.get("outliers", {}).get(key, {}).get("rows", [])
-    return np.asarray(rows, dtype=np.int64)
+def outlier_flags(pts: Points, stats: dict[str, Any] | None, column: str) -> np.ndarray:
+    """Every value outside its type's 1.5 × IQR fence (the engine's quartiles; the engine lists
+    at most 100 outlier rows per type, the fence finds them all)."""
+    key = schema.STAT_KEY[column]
+    by_type = _by_type(stats)
+    flags = np.zeros(len(pts), dtype=bool)
+    v = pts.values[column]
+    for code, t in enumerate(pts.types):
+        e = by_type.get(t)
+        if not e or e.get(f"q1_{key}") is None or e.get(f"q3_{key}") is None:
+            continue
+        lo, hi = iqr_fence(e[f"q1_{key}"], e[f"q3_{key}"])
+        here = pts.codes == code
+        flags |= here & ((v < lo) | (v > hi))
+    return flags
+
+
+def even_sample(n: int, limit: int) -> np.ndarray:
+    """`limit` evenly spread positions of `n` (all of them when n <= limit)."""
+    return np.arange(n) if n <= limit else np.linspace(0, n - 1, limit).astype(np.int64)
 
 
 def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame | None,
                    mask: np.ndarray | None, column: str, c: ChartColors | None = None) -> None:
-    """Histogram (stacked by type) and a box per type, built from the engine quartiles, with the
-    engine's IQR outliers drawn in red."""
+    """Histogram (stacked by type, binned with numpy) and a box per type built from the engine
+    quartiles, with the IQR outliers drawn in red. The legend sits above the plots, never on bars."""
     c = c or LIGHT_CHART
     fig.clear()
     by_type = _by_type(stats)
-    data = _accepted(frame, mask)
-    if not by_type or data is None or not len(data):
+    pts = points(frame, mask, (column,))
+    if not by_type or pts is None or not len(pts):
         return _empty(fig, "No rows to show", c)
     key = schema.STAT_KEY[column]
     types = list(by_type)
     colors = type_colors(types)
     ax_h, ax_b = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-    groups = data.groupby(schema.TYPE, sort=False, observed=True)[column]
-    series = {str(t): s.to_numpy(dtype=float) for t, s in groups}
-    present = [t for t in types if t in series]
-    ax_h.hist([series[t] for t in present], bins=40, stacked=True, histtype="stepfilled",
-              color=[colors[t] for t in present],
-              label=present)
+    values = pts.values[column]
+    code_of = {t: i for i, t in enumerate(pts.types)}
+    series = {t: values[pts.codes == code_of[t]] for t in types if t in code_of}
+    present = [t for t in types if t in series and len(series[t])]
+    finite = values[np.isfinite(values)]
+    edges = np.histogram_bin_edges(finite, bins=40) if len(finite) else np.linspace(0, 1, 41)
+    bottom = np.zeros(len(edges) - 1)
+    for t in present:
+        counts, _ = np.histogram(series[t], bins=edges)
+        ax_h.stairs(bottom + counts, edges, baseline=bottom, fill=True, color=colors[t], label=t)
+        bottom = bottom + counts
     ax_h.set_xlabel(axis_label(column))
     ax_h.set_ylabel("Equipment count (items)")
     ax_h.set_title(f"{column} histogram", fontsize=10)
     ax_h.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(present) <= 10:
-        handles, labels = ax_h.get_legend_handles_labels()
-        order = [labels.index(t) for t in present if t in labels]   # stacked patches come back reversed
-        ax_h.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8,
-                    ncol=2 if len(present) > 5 else 1)
     boxes = []
     for t in present:
         e = by_type[t]
@@ -170,66 +210,100 @@ def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFram
                       "whislo": lo, "whishi": hi, "fliers": []})
     ax_b.bxp(boxes, showfliers=False, patch_artist=True, boxprops={"facecolor": c.axes, "edgecolor": c.text},
              medianprops={"color": "#ff7f0e"}, whiskerprops={"color": c.text}, capprops={"color": c.text})
-    rows = _outlier_rows(stats, key)
-    if len(rows) and schema.ROW in data:
-        hit = data[np.isin(data[schema.ROW].to_numpy(), rows)]
-        pos = {t: i + 1 for i, t in enumerate(present)}
-        xs = hit[schema.TYPE].map(pos).to_numpy(dtype=float)
-        ax_b.scatter(xs, hit[column].to_numpy(dtype=float), color=c.outlier, s=18, zorder=3,
-                     label=f"IQR outliers ({int(sum(by_type[t]['outliers'][key]['count'] for t in present))})")
-        ax_b.legend(fontsize=8, loc="best")
+    flags = outlier_flags(pts, stats, column)
+    total = int(flags.sum())
+    if total:
+        hit = np.flatnonzero(flags)
+        shown = hit[even_sample(len(hit), MAX_OUTLIERS)]
+        pos = np.array([present.index(t) + 1 if t in present else np.nan for t in pts.types])
+        label = f"IQR outliers ({total:,})" if len(shown) == total else \
+            f"IQR outliers ({total:,}; {len(shown):,} drawn)"
+        ax_b.scatter(pos[pts.codes[shown]], values[shown], color=c.outlier, s=18 if total < 500 else 6,
+                     zorder=3, label=label)
+        ax_b.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), borderaxespad=0, frameon=False)
     ax_b.set_ylabel(axis_label(column))
     ax_b.set_title(f"{column} by type", fontsize=10)
     ax_b.tick_params(axis="x", labelrotation=40)
-    for label in ax_b.get_xticklabels():
-        label.set_ha("right")
-        label.set_fontsize(8)
+    for label_ in ax_b.get_xticklabels():
+        label_.set_ha("right")
+        label_.set_fontsize(8)
     _style(fig, c)
-    fig.tight_layout()
+    handles, labels = ax_h.get_legend_handles_labels()
+    legend = None
+    if 1 < len(present) <= 12:
+        legend = fig.legend(handles, labels, loc="upper left", ncol=min(len(present), 8), fontsize=8,
+                            frameon=False, bbox_to_anchor=(0.01, 1.0))
+        for text in legend.get_texts():
+            text.set_color(c.text)
+    rows_of_legend = 0 if legend is None else int(np.ceil(len(present) / 8))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.07 * rows_of_legend))
+
+
+@dataclass
+class Hover:
+    """What a scatter drew, for hover and click on the shown image."""
+    ax: Any
+    x: np.ndarray
+    y: np.ndarray
+    rows: np.ndarray
+    labels: list[str]
+    note: str = ""
 
 
 def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame | None,
-                 mask: np.ndarray | None, c: ChartColors | None = None) -> None:
-    """Pressure vs temperature, coloured by type; pressure/temperature outliers ringed in red.
-    Big frames are drawn from an even sample (the title says so)."""
+                 mask: np.ndarray | None, c: ChartColors | None = None, x: str = schema.PRESSURE,
+                 y: str = schema.TEMPERATURE) -> Hover | None:
+    """`y` against `x`, coloured by type. Big frames are drawn from one even sample, and only the
+    sampled rows are ringed as outliers, so the picture keeps the plant's proportions; the title
+    says how many points are shown."""
     c = c or LIGHT_CHART
     fig.clear()
-    data = _accepted(frame, mask)
-    if data is None or not len(data):
-        return _empty(fig, "No rows to show", c)
-    types = list(_by_type(stats)) or sorted(data[schema.TYPE].unique())
+    cols = (x,) if x == y else (x, y)
+    pts = points(frame, mask, cols)
+    if pts is None or not len(pts):
+        _empty(fig, "No rows to show", c)
+        return None
+    types = list(_by_type(stats)) or sorted(pts.types)
     colors = type_colors(types)
-    n = len(data)
-    sample = data
-    if n > MAX_POINTS:
-        sample = data.iloc[np.linspace(0, n - 1, MAX_POINTS).astype(np.int64)]
+    n = len(pts)
+    pick = even_sample(n, MAX_POINTS)
+    flags = outlier_flags(pts, stats, x) | (outlier_flags(pts, stats, y) if y != x else False)
+    xs, ys = pts.values[x][pick], pts.values[y][pick]
+    codes = pts.codes[pick]
+    small = n < 2000
     ax = fig.add_subplot(111)
-    codes = pd.Categorical(sample[schema.TYPE], categories=types).codes
-    for i, t in enumerate(types):
-        pick = codes == i
-        if pick.any():
-            ax.scatter(sample[schema.PRESSURE].to_numpy()[pick], sample[schema.TEMPERATURE].to_numpy()[pick],
-                       s=14 if n < 2000 else 4, alpha=0.85 if n < 2000 else 0.5, color=colors[t], label=t)
-    rows = np.union1d(_outlier_rows(stats, "pressure"), _outlier_rows(stats, "temperature"))
-    if len(rows) and schema.ROW in data:
-        hit = data[np.isin(data[schema.ROW].to_numpy(), rows)]
-        ax.scatter(hit[schema.PRESSURE], hit[schema.TEMPERATURE], s=70 if n < 2000 else 30, facecolors="none",
-                   edgecolors=c.outlier, linewidths=1.4, label="IQR outlier", zorder=3)
-    ax.set_xlabel(axis_label(schema.PRESSURE))
-    ax.set_ylabel(axis_label(schema.TEMPERATURE))
-    title = "Pressure vs temperature"
-    if n > MAX_POINTS:
-        title += f" (even sample of {MAX_POINTS:,} of {n:,} rows)"
-    ax.set_title(title, fontsize=11)
+    for code, t in enumerate(pts.types):
+        here = codes == code
+        if here.any():
+            ax.scatter(xs[here], ys[here], s=14 if small else 4, alpha=0.85 if small else 0.55,
+                       color=colors.get(t, TYPE_PALETTE[-1]), label=t, zorder=2, linewidths=0)
+    ringed = flags[pick]
+    total_out = int(flags.sum())
+    if ringed.any():
+        label = "IQR outlier" if len(pick) == n else f"IQR outlier ({int(ringed.sum()):,} of {total_out:,} shown)"
+        ax.scatter(xs[ringed], ys[ringed], s=60 if small else 22, facecolors="none", edgecolors=c.outlier,
+                   linewidths=1.2 if small else 0.7, label=label, zorder=3)
+    ax.set_xlabel(axis_label(x))
+    ax.set_ylabel(axis_label(y))
+    title = f"{x} vs {y.lower()}"
+    note = f"{len(pick):,} of {n:,} points" + (" (even sample)" if len(pick) < n else "")
+    ax.set_title(f"{title} — {note}", fontsize=11)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     _style(fig, c)
     ax.grid(True, axis="x", color=c.grid, linewidth=0.6)
     fig.tight_layout()
+    names = frame[schema.NAME].array
+    type_names = [pts.types[k] for k in codes]
+    labels = [f"{names[p]} ({tn}, row {r}): {x} {fmt_value(a)} {schema.UNITS[x]}, "
+              f"{y} {fmt_value(b)} {schema.UNITS[y]}"
+              for p, tn, r, a, b in zip(pts.positions[pick], type_names, pts.rows[pick], xs, ys)]
+    return Hover(ax, xs, ys, pts.rows[pick], labels, note)
 
 
 def draw_chart(fig: Figure, name: str, stats: dict[str, Any] | None, frame: pd.DataFrame | None = None,
-               mask: np.ndarray | None = None, column: str = schema.FLOWRATE, c: ChartColors | None = None) -> None:
-    """Draw chart `name` (a key of CHARTS)."""
+               mask: np.ndarray | None = None, column: str = schema.FLOWRATE, c: ChartColors | None = None,
+               x: str = schema.PRESSURE, y: str = schema.TEMPERATURE) -> Hover | None:
+    """Draw chart `name` (a key of CHARTS); the scatter returns its points for hover/click."""
     if name == "averages":
         draw_averages(fig, stats, c)
     elif name == "distribution":
@@ -237,9 +311,10 @@ def draw_chart(fig: Figure, name: str, stats: dict[str, Any] | None, frame: pd.D
     elif name == "parameter":
         draw_parameter(fig, stats, frame, mask, column, c)
     elif name == "scatter":
-        draw_scatter(fig, stats, frame, mask, c)
+        return draw_scatter(fig, stats, frame, mask, c, x, y)
     else:
         raise ValueError(f"unknown chart {name!r}")
+    return None
 
 
 def draw_compare(fig: Figure, comparison: dict[str, Any] | None, name_a: str, name_b: str,

@@ -81,6 +81,9 @@ def _smoke(window: Any, file: str, screenshot: str | None, errors: list[str]) ->
             settle()
     window.show_page("analytics")
     settle()
+    view = window.analytics_page.chart.view   # charts are drawn by a worker: wait for the image
+    _wait(lambda: view.image is not None and not view.busy, SMOKE_TIMEOUT_MS, "the chart")
+    settle()
     if screenshot:
         out = Path(screenshot)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,25 +1,190 @@
-"""A Matplotlib canvas with its navigation toolbar (zoom, pan, save) for embedding in a page."""
+"""A chart as an image: a worker draws the Matplotlib figure with Agg (core.render) and this widget
+only paints the pixels, so switching charts, themes or filters never stalls the window. Renders
+are cached by key; a resize re-renders after a short pause (the old image is stretched meanwhile).
+Hovering a scatter point names it; clicking one emits its spreadsheet row."""
 from __future__ import annotations
 
-from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg, NavigationToolbar2QT
+from typing import Any, Callable, Hashable
+
 from matplotlib.figure import Figure
-from PyQt5.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PyQt5.QtCore import QPoint, QRect, Qt, QTimer, pyqtSignal
+from PyQt5.QtGui import QGuiApplication, QImage, QPainter, QPixmap
+from PyQt5.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QToolTip,
+                             QVBoxLayout, QWidget)
+
+from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core.render import Rendered, RenderCache, render
+from chemviz_desktop.ui.workers import TaskRunner
 
 
-class ChartCanvas(QWidget):
+class ChartImage(QWidget):
+    """Paints the last rendered chart; hover/click map to the rendered scatter points."""
+    resized = pyqtSignal()
+    pointClicked = pyqtSignal(int)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.figure = Figure(figsize=(8, 4), dpi=100)
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.canvas.setMinimumHeight(220)
-        self.toolbar = NavigationToolbar2QT(self.canvas, self)
-        self.toolbar.setIconSize(self.toolbar.iconSize() * 0.8)
+        self.image: QImage | None = None
+        self.rendered: Rendered | None = None
+        self.busy = False
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setMinimumHeight(220)
+        self.setAttribute(Qt.WA_OpaquePaintEvent, False)
+
+    def show_rendered(self, item: Rendered) -> None:
+        h, w = item.rgba.shape[:2]
+        image = QImage(item.rgba.data, w, h, 4 * w, QImage.Format_RGBA8888).copy()
+        image.setDevicePixelRatio(item.scale)
+        self.image, self.rendered = image, item
+        self.update()
+
+    def paintEvent(self, _event: Any) -> None:
+        p = QPainter(self)
+        if self.image is not None:
+            p.fillRect(self.rect(), self.image.pixelColor(2, 2))
+            size = self.image.size() / self.image.devicePixelRatio()
+            if size == self.size():
+                p.drawImage(QPoint(0, 0), self.image)
+            else:  # stretched until the re-render at the new size arrives
+                p.drawImage(QRect(QPoint(0, 0), self.size()), self.image)
+        else:
+            p.fillRect(self.rect(), self.palette().base())
+        if self.busy:
+            p.setPen(self.palette().text().color())
+            p.drawText(self.rect().adjusted(8, 6, -8, -6), Qt.AlignTop | Qt.AlignRight, "Drawing…")
+        p.end()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
+
+    def _hit(self, pos: QPoint) -> int | None:
+        item = self.rendered
+        if item is None or item.points is None or self.image is None:
+            return None
+        size = self.image.size() / self.image.devicePixelRatio()
+        sx = size.width() / max(1, self.width())
+        sy = size.height() / max(1, self.height())
+        return item.points.nearest(pos.x() * sx, pos.y() * sy)
+
+    def mouseMoveEvent(self, event: Any) -> None:
+        i = self._hit(event.pos())
+        if i is None:
+            QToolTip.hideText()
+            self.unsetCursor()
+        else:
+            self.setCursor(Qt.PointingHandCursor)
+            QToolTip.showText(event.globalPos(), self.rendered.points.labels[i] + "\nClick: show in Data", self)
+
+    def mousePressEvent(self, event: Any) -> None:
+        i = self._hit(event.pos()) if event.button() == Qt.LeftButton else None
+        if i is not None:
+            self.pointClicked.emit(int(self.rendered.points.rows[i]))
+        super().mousePressEvent(event)
+
+
+class ChartView(QWidget):
+    """`request(key, draw)` shows the chart `key`, drawn by `draw(fig)` in a worker (or from the
+    cache). `drawn(key)` fires once it is on screen; `figure` is the last figure shown."""
+    drawn = pyqtSignal(object)
+    failed = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.cache = RenderCache()
+        self.runner = TaskRunner(self)
+        self.runner.result.connect(self._rendered)
+        self.runner.error.connect(self._failed)
+        self.view = ChartImage()
+        self.pointClicked = self.view.pointClicked
+        self.figure: Figure = Figure()
+        self._request: tuple[Hashable, Callable[[Figure], Any]] | None = None
+        self._pending = False
+        self._resize_timer = QTimer(self, singleShot=True, interval=150)
+        self._resize_timer.timeout.connect(self._refresh)
+        self.view.resized.connect(self._resize_timer.start)
+
+        self.note = QLabel("")
+        self.note.setObjectName("Muted")
+        self.toolbar = QWidget()
+        bar = QHBoxLayout(self.toolbar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.copy_button = QToolButton(text="Copy image")
+        self.copy_button.setToolTip("Copy the chart as an image (paste into Word, PowerPoint, Excel)")
+        self.copy_button.clicked.connect(self.copy_image)
+        self.save_button = QToolButton(text="Save image…")
+        self.save_button.clicked.connect(self.save_image)
+        bar.addWidget(self.note, 1)
+        bar.addWidget(self.copy_button)
+        bar.addWidget(self.save_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
+        lay.setSpacing(2)
         lay.addWidget(self.toolbar)
-        lay.addWidget(self.canvas, 1)
+        lay.addWidget(self.view, 1)
 
-    def redraw(self) -> None:
-        self.canvas.draw_idle()
+    def _size(self) -> tuple[int, int, float]:
+        w, h = self.view.width(), self.view.height()
+        if w < 100 or h < 100:
+            w, h = max(w, 800), max(h, 400)
+        return w, h, float(self.devicePixelRatioF())
+
+    def request(self, key: Hashable, draw: Callable[[Figure], Any]) -> None:
+        """Show chart `key`; draw it in a worker unless this size is cached."""
+        self._request = (key, draw)
+        self._refresh()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._pending:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        if self._request is None:
+            return
+        self._pending = not self.isVisible()
+        if self._pending:   # a hidden chart is drawn when it is shown
+            return
+        key, draw = self._request
+        w, h, scale = self._size()
+        full = (key, w, h, scale)
+        hit = self.cache.get(full)
+        if hit is not None:
+            self.runner.cancel()
+            self._show(hit)
+            return
+        self.view.busy = True
+        self.view.update()
+        self.runner.start(render, full, draw, w, h, scale)
+
+    def _rendered(self, item: Rendered) -> None:
+        self.cache.put(item)
+        if self._request is not None and item.key[0] == self._request[0]:
+            self._show(item)
+
+    def _show(self, item: Rendered) -> None:
+        self.view.busy = False
+        self.figure = item.figure
+        self.view.show_rendered(item)
+        self.note.setText(item.note)
+        self.drawn.emit(item.key[0])
+
+    def _failed(self, exc: BaseException) -> None:
+        self.view.busy = False
+        self.view.update()
+        self.failed.emit(describe(exc, doing="drawing a chart"))
+
+    def clear_cache(self) -> None:
+        self.cache.clear()
+
+    def copy_image(self) -> None:
+        if self.view.image is not None:
+            QGuiApplication.clipboard().setImage(self.view.image)
+
+    def save_image(self) -> None:
+        if self.view.image is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save chart image", "chart.png", "PNG images (*.png)")
+        if path:
+            QPixmap.fromImage(self.view.image).save(path if path.lower().endswith(".png") else path + ".png")

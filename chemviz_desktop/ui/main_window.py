@@ -187,9 +187,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:
         self.save_layout()
         QApplication.instance().removeEventFilter(self)
-        for runner in (self.import_page.runner, self.data_page.runner, self.analytics_page.runner,
-                       self.open_runner, self.export_runner):
-            runner.cancel()
+        for runner in {self.import_page.runner, self.data_page.runner, self.analytics_page.runner,
+                       self.open_runner, self.export_runner, *self.findChildren(TaskRunner)}:
+            runner.cancel()   # every page's runner, chart renderers included
         wait_all(10_000)
         self.store.close()
         super().closeEvent(event)

@@ -74,3 +74,9 @@ def bad_csv(tmp_path) -> Path:
 @pytest.fixture
 def sample_csv() -> Path:
     return SAMPLE
+
+
+def show_chart(qtbot, page, key: str, column: str | None = None, timeout: int = 20_000) -> None:
+    """Switch the Analytics chart and wait until the worker's image is on screen."""
+    with qtbot.waitSignal(page.chartDrawn, timeout=timeout):
+        page.set_chart(key, column)

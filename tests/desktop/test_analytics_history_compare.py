@@ -7,7 +7,7 @@ from engine import schema
 from chemviz_desktop.core.store import FAILED, Store
 from PyQt5.QtCore import Qt
 
-from .conftest import import_file, write
+from .conftest import import_file, show_chart, write
 
 OTHER_CSV = """Equipment Name,Type,Flowrate,Pressure,Temperature
 Pump-9,Pump,200,6,50
@@ -30,11 +30,12 @@ def test_kpis_stats_table_and_every_chart_with_units(qtbot, window, good_csv):
         assert blocker.args == [key]
         labels = [ax.get_ylabel() + ax.get_xlabel() for ax in page.chart.figure.axes]
         assert labels and all(any(u in label or "items" in label for u in units | {"items"}) for label in labels)
-    assert not page.param_combo.isVisible()        # scatter: no parameter picker
-    page.set_chart("parameter", schema.TEMPERATURE)
-    assert page.param_combo.isVisible()
+    assert not page.param_combo.isVisible()        # scatter: no parameter picker, two axis pickers
+    assert page.x_combo.isVisible() and page.y_combo.isVisible()
+    show_chart(qtbot, page, "parameter", schema.TEMPERATURE)
+    assert page.param_combo.isVisible() and not page.x_combo.isVisible()
     assert page.chart.figure.axes[0].get_xlabel() == "Temperature (°C)"
-    assert page.chart.toolbar is not None          # NavigationToolbar2QT
+    assert page.chart.view.image is not None       # the worker's pixels are what the page paints
 
 
 def test_engine_outliers_are_highlighted(qtbot, window, sample_csv):
@@ -42,7 +43,7 @@ def test_engine_outliers_are_highlighted(qtbot, window, sample_csv):
     assert ds.statistics["by_type"]["Pump"]["outliers"]["flowrate"]["rows"] == [5]   # Pump-104, 410 L/min
     window.show_page("analytics")
     page = window.analytics_page
-    page.set_chart("parameter", schema.FLOWRATE)
+    show_chart(qtbot, page, "parameter", schema.FLOWRATE)
     box_ax = page.chart.figure.axes[1]
     assert any("IQR outliers (1)" in t.get_text() for t in box_ax.get_legend().get_texts())
     red = box_ax.collections[-1]
@@ -99,7 +100,7 @@ def test_compare_two_datasets_marks_types_in_one_only(qtbot, window, good_csv, t
     window.show_page("compare")
     page = window.compare_page
     page.select(a.store_id, b.store_id)
-    with qtbot.waitSignal(page.compared, timeout=5000):
+    with qtbot.waitSignals([page.compared, page.chart.drawn], timeout=10_000):
         page.compare_button.click()
     rows = {(t, m): d for t, presence, m, d in page.model.rows}
     assert rows[("Pump", "count")] == {"a": 3, "b": 1, "diff": -2, "pct": -66.67}

@@ -1,6 +1,7 @@
 """The Data table: a QAbstractTableModel reading the engine frame's column arrays by position
 through an index array (filter + sort result). Nothing is done per row up front: a cell is
-formatted only when the view asks for it, so 1,000,000 rows cost no more than 100."""
+formatted only when the view asks for it, so 1,000,000 rows cost no more than 100. Numbers read as
+the file wrote them; a huge text cell is elided before Qt ever measures or paints it."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,9 +13,11 @@ from PyQt5.QtGui import QFont
 
 from engine import schema
 
+from chemviz_desktop.core.formatting import CELL_LIMIT, elide, fmt_value
 from chemviz_desktop.ui import theme
 
 ROW_LABEL = "Row"
+COPY_ROLE = Qt.UserRole + 7   # the full cell text (copy/paste), never elided
 STATUS_LABEL = "Status"
 
 
@@ -98,26 +101,38 @@ class FrameModel(QAbstractTableModel):
             return None
         r, c = index.row(), index.column()
         pos = self._index[r]
-        if role == Qt.DisplayRole:
-            value = self._arrays[c][pos]
-            if self._cols[c] == schema.REASON:
-                return value.replace("_", " ") if isinstance(value, str) and value else "ok"
-            if self._numeric[c]:
-                if value != value:  # NaN
-                    return ""
-                if self._cols[c] == schema.ROW:
-                    return str(int(value))
-                return f"{value:.6g}"
-            return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+        if role == Qt.DisplayRole or role == COPY_ROLE:
+            text = self.cell_text(pos, c)
+            return text if role == COPY_ROLE else elide(text)
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignRight | Qt.AlignVCenter) if self._numeric[c] else int(Qt.AlignLeft | Qt.AlignVCenter)
         if role == Qt.BackgroundRole and self._excluded[pos]:
             return theme.excluded_row_color()
         if role == Qt.FontRole and self._excluded[pos]:
             return self._italic
-        if role == Qt.ToolTipRole and self._excluded[pos]:
-            return "Excluded from statistics: " + str(self._arrays[-1][pos]).replace("_", " ")
+        if role == Qt.ToolTipRole:
+            tip = "Excluded from statistics: " + str(self._arrays[-1][pos]).replace("_", " ") \
+                if self._excluded[pos] else ""
+            if not self._numeric[c]:
+                value = self._arrays[c][pos]
+                if isinstance(value, str) and len(value) > CELL_LIMIT:
+                    head = f"{elide(value, 1000)}\n({len(value):,} characters; shown shortened)"
+                    tip = head + ("\n" + tip if tip else "")
+            return tip or None
         return None
+
+    def cell_text(self, pos: int, c: int) -> str:
+        """The full text of one cell (numbers as the file had them); callers elide for display."""
+        value = self._arrays[c][pos]
+        if self._cols[c] == schema.REASON:
+            return value.replace("_", " ") if isinstance(value, str) and value else "ok"
+        if self._numeric[c]:
+            if value != value:  # NaN
+                return ""
+            return str(int(value)) if self._cols[c] == schema.ROW else fmt_value(value)
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return ""
+        return str(value)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
         if 0 <= column < len(self._cols):

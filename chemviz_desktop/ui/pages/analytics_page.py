@@ -1,8 +1,11 @@
 """Analytics: KPI cards, the per-type statistics table and the charts. Statistics follow the Data
 page filter: the engine recomputes them on the filtered frame (in a worker for big frames).
-Charts redraw only when the page is visible, so an import never waits on plotting."""
+Charts are drawn by a worker (ChartView) only when the page is visible, and cached, so neither an
+import nor a chart/theme/filter switch waits on plotting."""
 from __future__ import annotations
 
+from functools import partial
+from itertools import count
 from typing import Any
 
 import numpy as np
@@ -13,23 +16,28 @@ from engine import schema
 
 from chemviz_desktop.core.figures import CHARTS, draw_chart
 from chemviz_desktop.ui import theme
-from chemviz_desktop.ui.chart_panel import ChartCanvas
+from chemviz_desktop.ui.chart_panel import ChartView
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.dataset import Dataset, ViewSpec, filtered_statistics
-from chemviz_desktop.ui.models.stats_model import StatsModel, fmt
+from chemviz_desktop.core.formatting import fmt
+from chemviz_desktop.ui.models.stats_model import StatsModel
 from chemviz_desktop.ui.widgets import KpiCard, MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 
-SYNC_LIMIT = 200_000
+SYNC_LIMIT = 50_000   # below this many rows filtered statistics are computed on the GUI thread
+_versions = count(1)
 
 
-def short(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.1f}"
+def filter_words(spec: ViewSpec) -> str:
+    """The filter in words ("" when none): shown above the charts and written into exports."""
+    return spec.describe() if hasattr(spec, "describe") else ", ".join(
+        p for p in (spec.type_name, f"name contains '{spec.text.strip()}'" if spec.text.strip() else "") if p)
 
 
 class AnalyticsPage(QWidget):
     statisticsReady = pyqtSignal()
     chartDrawn = pyqtSignal(str)
+    rowRequested = pyqtSignal(int)   # a scatter point was clicked: show that row in Data
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -38,6 +46,7 @@ class AnalyticsPage(QWidget):
         self.statistics: dict[str, Any] | None = None
         self.mask: np.ndarray | None = None
         self._dirty = True
+        self._version = 0   # bumps with every new statistics/filter: part of the chart cache key
         self.runner = TaskRunner(self)
         self.runner.result.connect(self._stats_ready)
         self.runner.error.connect(
@@ -61,14 +70,26 @@ class AnalyticsPage(QWidget):
         self.chart_combo.currentIndexChanged.connect(lambda _i: self._chart_changed())
         self.param_combo.currentIndexChanged.connect(lambda _i: self.redraw())
         self.param_label = QLabel("Parameter:")
+        self.x_combo, self.y_combo = QComboBox(), QComboBox()
+        for combo, default in ((self.x_combo, schema.PRESSURE), (self.y_combo, schema.TEMPERATURE)):
+            for column in schema.NUMERIC_COLUMNS:
+                combo.addItem(f"{column} ({schema.UNITS[column]})", column)
+            combo.setCurrentIndex(combo.findData(default))
+            combo.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.x_label, self.y_label = QLabel("X:"), QLabel("Y:")
         chooser = QHBoxLayout()
         chooser.addWidget(QLabel("Chart:"))
         chooser.addWidget(self.chart_combo)
         chooser.addWidget(self.param_label)
         chooser.addWidget(self.param_combo)
+        for w in (self.x_label, self.x_combo, self.y_label, self.y_combo):
+            chooser.addWidget(w)
         chooser.addStretch(1)
         chooser.addWidget(self.filter_label)
-        self.chart = ChartCanvas()
+        self.chart = ChartView()
+        self.chart.drawn.connect(lambda key: self.chartDrawn.emit(key[0]))
+        self.chart.failed.connect(lambda text: self.message.show_message(f"Chart failed: {text}", "error"))
+        self.chart.pointClicked.connect(self.rowRequested)
         chart_box = QWidget()
         cl = QVBoxLayout(chart_box)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -81,7 +102,7 @@ class AnalyticsPage(QWidget):
         setup_table(self.stats_table, stretch_last=False)
         fm = self.stats_table.fontMetrics()
         for c, (header, _key) in enumerate(self.stats_model.columns):
-            sample = "HeatExchanger" if c == 0 else "1,000,000" if c == 1 else "1,000,000.00"
+            sample = "HeatExchanger" if c == 0 else "1,000,000" if c == 1 else "-1,000,000"
             self.stats_table.setColumnWidth(c, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(header)) + 24)
 
         self.splitter = QSplitter(Qt.Vertical)
@@ -101,6 +122,7 @@ class AnalyticsPage(QWidget):
     # -- inputs ---------------------------------------------------------------------------------
     def set_dataset(self, ds: Dataset | None) -> None:
         self.runner.cancel()
+        self.chart.clear_cache()
         self.dataset = ds
         self.spec = ViewSpec()
         self.statistics = ds.statistics if ds else None
@@ -110,7 +132,7 @@ class AnalyticsPage(QWidget):
 
     def set_filter(self, spec: ViewSpec) -> None:
         """Recompute statistics for the Data page's filter (engine.compute_statistics)."""
-        same = (spec.type_name, spec.text.strip()) == (self.spec.type_name, self.spec.text.strip())
+        same = _filter_key(spec) == _filter_key(self.spec)
         self.spec = spec
         ds = self.dataset
         if ds is None or ds.frame is None or (same and self.statistics is not None):
@@ -131,6 +153,7 @@ class AnalyticsPage(QWidget):
     # -- output ---------------------------------------------------------------------------------
     def _show_statistics(self) -> None:
         stats = self.statistics
+        self._version = next(_versions)
         self.stats_model.set_statistics(stats)
         by_type = (stats or {}).get("by_type", {})
         overall = (stats or {}).get("overall", {})
@@ -151,12 +174,13 @@ class AnalyticsPage(QWidget):
             self.cards["types"].setToolTip("\n".join(f"{t}: {e['count']:,}" for t, e in by_type.items()))
             for column, key in schema.STAT_KEY.items():
                 value = overall.get(f"avg_{key}")
-                self.cards[key].set("–" if value is None else f"{fmt(value)} {schema.UNITS[column]}",
-                                    "" if value is None else f"range {short(overall.get(f'min_{key}'))} – "
-                                                             f"{short(overall.get(f'max_{key}'))}")
-        parts = [p for p in (self.spec.type_name, f"name contains '{self.spec.text.strip()}'"
-                             if self.spec.text.strip() else "") if p]
-        self.filter_label.setText(("Filtered: " + ", ".join(parts)) if parts else "All rows")
+                unit = schema.UNITS[column]
+                self.cards[key].set("–" if value is None else f"{fmt(value)} {unit}",
+                                    "" if value is None else f"range {fmt(overall.get(f'min_{key}'))} – "
+                                                             f"{fmt(overall.get(f'max_{key}'))} {unit}")
+        words = filter_words(self.spec)
+        self.filter_label.setText(f"Filtered: {words}" if words else "All rows")
+        self.filter_label.setToolTip(self.filter_label.text())
         self._dirty = True
         self.statisticsReady.emit()
         if self.isVisible():
@@ -176,19 +200,50 @@ class AnalyticsPage(QWidget):
             self.param_combo.blockSignals(True)
             self.param_combo.setCurrentIndex(self.param_combo.findData(column))
             self.param_combo.blockSignals(False)
+        self.chart_combo.blockSignals(True)
         self.chart_combo.setCurrentIndex(self.chart_combo.findData(key))
+        self.chart_combo.blockSignals(False)
+        self._chart_changed()
+
+    def set_axes(self, x: str, y: str) -> None:
+        """Scatter axes (any two numeric columns); redraws."""
+        for combo, column in ((self.x_combo, x), (self.y_combo, y)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(combo.findData(column))
+            combo.blockSignals(False)
         self.redraw()
 
     def _chart_changed(self) -> None:
-        is_param = self.current_chart() == "parameter"
-        self.param_label.setVisible(is_param)
-        self.param_combo.setVisible(is_param)
+        chart = self.current_chart()
+        for w in (self.param_label, self.param_combo):
+            w.setVisible(chart == "parameter")
+        for w in (self.x_label, self.x_combo, self.y_label, self.y_combo):
+            w.setVisible(chart == "scatter")
         self.redraw()
 
     def redraw(self) -> None:
+        """Ask the chart view for the current chart; it is drawn in a worker (or comes from the
+        cache) and `chartDrawn` fires when it is on screen."""
+        if not self.isVisible():
+            self._dirty = True   # drawn when the page is shown
+            return
         ds = self.dataset
-        draw_chart(self.chart.figure, self.current_chart(), self.statistics, ds.frame if ds else None,
-                   self.mask, self.param_combo.currentData(), theme.chart_colors())
-        self.chart.redraw()
+        chart, column = self.current_chart(), self.param_combo.currentData()
+        x, y = self.x_combo.currentData(), self.y_combo.currentData()
+        key = (chart, column if chart == "parameter" else None, (x, y) if chart == "scatter" else None,
+               theme.current(), id(ds), self._version)
+        draw = partial(_draw, chart=chart, stats=self.statistics, frame=ds.frame if ds else None, mask=self.mask,
+                       column=column, colors=theme.chart_colors(), x=x, y=y)
         self._dirty = False
-        self.chartDrawn.emit(self.current_chart())
+        self.chart.request(key, draw)
+
+
+def _filter_key(spec: ViewSpec) -> tuple:
+    """The parts of a view spec that change which rows count (not sort, not 'show excluded')."""
+    return tuple(getattr(spec, f) for f in ("type_name", "types", "ranges") if hasattr(spec, f)) + \
+        (spec.text.strip(),)
+
+
+def _draw(fig: Any, chart: str, stats: Any, frame: Any, mask: Any, column: str, colors: Any, x: str, y: str) -> Any:
+    """Runs in the chart worker."""
+    return draw_chart(fig, chart, stats, frame, mask, column, colors, x, y)

@@ -2,6 +2,7 @@
 differences and a chart; types present in one dataset only are marked."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PyQt5.QtCore import Qt, pyqtSignal
@@ -12,7 +13,7 @@ import engine
 
 from chemviz_desktop.core.figures import draw_compare
 from chemviz_desktop.ui import theme
-from chemviz_desktop.ui.chart_panel import ChartCanvas
+from chemviz_desktop.ui.chart_panel import ChartView
 from chemviz_desktop.ui.models.compare_model import CompareModel
 from chemviz_desktop.core.store import Store
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
@@ -52,7 +53,7 @@ class ComparePage(QWidget):
         for c, sample in enumerate(("HeatExchanger (only in A)", "Avg temperature (°C)", "1,000,000.00",
                                     "1,000,000.00", "+1,000,000.00")):
             self.table.setColumnWidth(c, fm.horizontalAdvance(sample) + 24)
-        self.chart = ChartCanvas()
+        self.chart = ChartView()
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(self.chart)
         self.splitter.addWidget(self.table)
@@ -122,5 +123,6 @@ class ComparePage(QWidget):
 
     def redraw_chart(self) -> None:
         """Draw (or redraw, e.g. after a theme change) the A vs B chart."""
-        draw_compare(self.chart.figure, self.comparison, *self.names, theme.chart_colors())
-        self.chart.redraw()
+        self.chart.request(("compare", id(self.comparison), self.names, theme.current()),
+                           partial(draw_compare, comparison=self.comparison, name_a=self.names[0],
+                                   name_b=self.names[1], c=theme.chart_colors()))

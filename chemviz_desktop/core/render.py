@@ -1,0 +1,86 @@
+"""Charts rendered off the GUI thread: a worker draws on its own Agg figure and hands back the
+pixels (plus where the scatter's points landed, for hover and click). The window only paints an
+image, so no chart, theme switch or filter can freeze it. Qt-free."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from engine.progress import Progress
+
+BASE_DPI = 100
+
+
+@dataclass
+class PointIndex:
+    """Points a chart drew, in image pixels (origin top-left), with what hover should say."""
+    xy: np.ndarray                       # (n, 2) float pixels
+    rows: np.ndarray                     # spreadsheet row numbers
+    labels: list[str] = field(default_factory=list)
+
+    def nearest(self, x: float, y: float, radius: float = 6.0) -> int | None:
+        """Index of the point closest to (x, y) within `radius` pixels, or None."""
+        if not len(self.xy):
+            return None
+        d2 = (self.xy[:, 0] - x) ** 2 + (self.xy[:, 1] - y) ** 2
+        i = int(np.argmin(d2))
+        return i if d2[i] <= radius * radius else None
+
+
+@dataclass
+class Rendered:
+    """One drawn chart: RGBA pixels, the figure (for tests and exports to read), hover points."""
+    key: Hashable
+    rgba: np.ndarray
+    figure: Figure
+    scale: float
+    points: PointIndex | None = None
+    note: str = ""
+
+
+def render(state: Progress | None, key: Hashable, draw: Callable[[Figure], Any], width: int, height: int,
+           scale: float = 1.0) -> Rendered:
+    """Worker: draw with `draw(fig)` at `width`×`height` logical pixels (× `scale` for HiDPI).
+    `draw` may return a HoverSpec-like object with `ax`, `x`, `y`, `rows`, `labels`."""
+    fig = Figure(figsize=(max(width, 50) / BASE_DPI, max(height, 50) / BASE_DPI), dpi=BASE_DPI * scale)
+    canvas = FigureCanvasAgg(fig)
+    hover = draw(fig)
+    if state is not None:
+        state.check()
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba()).copy()
+    points = None
+    if hover is not None and getattr(hover, "ax", None) is not None and len(hover.x):
+        disp = hover.ax.transData.transform(np.column_stack([hover.x, hover.y]))
+        disp[:, 1] = rgba.shape[0] - disp[:, 1]
+        points = PointIndex(disp / scale, np.asarray(hover.rows), list(hover.labels))
+    return Rendered(key, rgba, fig, scale, points, getattr(hover, "note", "") if hover is not None else "")
+
+
+class RenderCache:
+    """The last few rendered charts by key (chart, parameter, theme, size, statistics version):
+    switching back to a chart or theme shows it at once."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._items: OrderedDict[Hashable, Rendered] = OrderedDict()
+
+    def get(self, key: Hashable) -> Rendered | None:
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, item: Rendered) -> None:
+        self._items[item.key] = item
+        self._items.move_to_end(item.key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
