@@ -16,8 +16,9 @@ from engine.version import APP_NAME, __version__
 from chemviz_desktop.ui import theme
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.dataset import Dataset, open_stored
-from chemviz_desktop.core.export import KINDS, run_export
-from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage
+from chemviz_desktop.core.export import FILTERED_KINDS, KINDS, default_folder, default_name, run_export
+from chemviz_desktop.core.export.charts import chart_list
+from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage, filter_words
 from chemviz_desktop.ui.pages.compare_page import ComparePage
 from chemviz_desktop.ui.pages.data_page import DataPage
 from chemviz_desktop.ui.pages.history_page import HistoryPage
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         ip.runner.progress.connect(self._busy_progress)
         ip.finished.connect(self.busy_bar.hide)
         self.data_page.filterChanged.connect(self.analytics_page.set_filter)
+        self.analytics_page.rowRequested.connect(self.jump_to_row)   # a clicked scatter point
         self.history_page.openRequested.connect(self.open_dataset)
         self.history_page.deleted.connect(self._history_deleted)
         self.history_page.keepChanged.connect(self._keep_changed)
@@ -303,26 +305,41 @@ class MainWindow(QMainWindow):
             a.setEnabled(has)
 
     def choose_export(self, kind: str) -> None:
+        """Save dialog named after the dataset, in a writable folder; says whether the export
+        follows a filter; asks before overwriting."""
         if self.dataset is None:
             return
         label, filt, ext = KINDS[kind]
-        stem = Path(self.dataset.name).stem
-        start = str(Path(self.settings.last_dir or Path.home()) / f"{stem}_{kind}{ext}")
+        folder = default_folder(self.settings.export_dir, self.dataset.source_path)
+        start = str(folder / default_name(self.dataset.name, kind))
+        words = filter_words(self.analytics_page.spec)
+        title = label + (f" — filtered: {words}" if words and kind in FILTERED_KINDS else
+                         " — all rows" if kind in FILTERED_KINDS else "")
         if kind == "charts_dir":
-            path = QFileDialog.getExistingDirectory(self, label, self.settings.last_dir)
+            path = QFileDialog.getExistingDirectory(self, title, str(folder))
+            clash = [f"{stem}{e}" for _n, _c, stem in chart_list() for e in (".png", ".svg")
+                     if path and (Path(path) / f"{stem}{e}").exists()]
+            if clash and not self.confirm(f"{len(clash)} chart files already exist in {path} "
+                                          f"(e.g. {clash[0]}). Replace them?"):
+                return
         else:
-            path, _ = QFileDialog.getSaveFileName(self, label, start, filt)
+            path, _ = QFileDialog.getSaveFileName(self, title, start, filt)
             if path and not path.lower().endswith(ext):
                 path += ext
+                if Path(path).exists() and not self.confirm(f"{Path(path).name} already exists. Replace it?"):
+                    return
         if path:
+            self.settings.export_dir = str(Path(path) if kind == "charts_dir" else Path(path).parent)
             self.export(kind, path)
+
+    def confirm(self, question: str) -> bool:
+        """Yes/no question (tests replace it)."""
+        return QMessageBox.question(self, APP_NAME, question) == QMessageBox.Yes
 
     def export(self, kind: str, path: str) -> None:
         """Write one export in a worker; the statistics and charts follow the current filter."""
         ap = self.analytics_page
-        spec = ap.spec
-        filter_text = ", ".join(p for p in (spec.type_name, f"name contains '{spec.text.strip()}'"
-                                            if spec.text.strip() else "") if p)
+        filter_text = filter_words(ap.spec)
         self.last_export_error = ""
         self.busy_bar.setValue(0)
         self.busy_bar.show()

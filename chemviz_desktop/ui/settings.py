@@ -82,6 +82,28 @@ class AppSettings:
     def last_dir(self, value: str) -> None:
         self.q.setValue("files/last_dir", value)
 
+    @property
+    def export_dir(self) -> str:
+        """Folder of the last export (the save dialog opens there next time)."""
+        return str(self.q.value("files/export_dir", ""))
+
+    @export_dir.setter
+    def export_dir(self, value: str) -> None:
+        self.q.setValue("files/export_dir", value)
+
+    @property
+    def last_dataset_id(self) -> int | None:
+        """The stored dataset shown when the window closed (reopened from the store on start)."""
+        try:
+            value = int(self.q.value("store/last_dataset", 0))
+        except (TypeError, ValueError):
+            return None
+        return value or None
+
+    @last_dataset_id.setter
+    def last_dataset_id(self, value: int | None) -> None:
+        self.q.setValue("store/last_dataset", int(value or 0))
+
     # -- window layout ------------------------------------------------------------------------
     def geometry(self) -> QByteArray | None:
         value = self.q.value("window/geometry")

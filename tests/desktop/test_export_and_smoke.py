@@ -78,7 +78,9 @@ def test_export_follows_the_data_filter(qtbot, window, good_csv, tmp_path):
     import_file(qtbot, window, good_csv)
     window.data_page.set_filter("Valve")
     export(qtbot, window, "stats_csv", tmp_path / "valve.csv")
-    stats = pd.read_csv(tmp_path / "valve.csv", encoding="utf-8-sig")
+    first = (tmp_path / "valve.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert first.startswith("# Filtered: Valve")            # the file says which rows it covers
+    stats = pd.read_csv(tmp_path / "valve.csv", encoding="utf-8-sig", comment="#")
     assert list(stats["Type"]) == ["Valve", "All types"]
 
 

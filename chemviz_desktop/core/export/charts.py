@@ -16,16 +16,18 @@ from engine.progress import Progress
 
 
 def render(name: str, stats: dict[str, Any] | None, ds: Dataset | None, column: str = schema.FLOWRATE,
-           mask: Any = None, size: tuple[float, float] = (10, 5)) -> Figure:
+           mask: Any = None, size: tuple[float, float] = (10, 5), filter_text: str = "") -> Figure:
     fig = Figure(figsize=size, dpi=100)
     FigureCanvasAgg(fig)
     draw_chart(fig, name, stats, ds.frame if ds else None, mask, column, LIGHT_CHART)
+    if filter_text:   # a chart file travels alone: it says which rows it shows
+        fig.text(0.995, 0.005, f"Filtered: {filter_text}", ha="right", va="bottom", fontsize=7, color="#555555")
     return fig
 
 
 def save_chart(path: Path, name: str, stats: dict[str, Any] | None, ds: Dataset | None,
-               column: str = schema.FLOWRATE, mask: Any = None) -> None:
-    fig = render(name, stats, ds, column, mask)
+               column: str = schema.FLOWRATE, mask: Any = None, filter_text: str = "") -> None:
+    fig = render(name, stats, ds, column, mask, filter_text=filter_text)
     fig.savefig(path, dpi=150 if path.suffix.lower() == ".png" else 100, facecolor=fig.get_facecolor())
 
 
@@ -41,7 +43,7 @@ def chart_list() -> list[tuple[str, str | None, str]]:
 
 
 def save_all(folder: Path, stats: dict[str, Any] | None, ds: Dataset | None, state: Progress,
-             mask: Any = None) -> list[Path]:
+             mask: Any = None, filter_text: str = "") -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     charts = chart_list()
@@ -50,6 +52,6 @@ def save_all(folder: Path, stats: dict[str, Any] | None, ds: Dataset | None, sta
         state.progress(i / len(charts), f"Chart {stem}")
         for ext in (".png", ".svg"):
             path = folder / f"{stem}{ext}"
-            save_chart(path, name, stats, ds, column or schema.FLOWRATE, mask)
+            save_chart(path, name, stats, ds, column or schema.FLOWRATE, mask, filter_text)
             written.append(path)
     return written
