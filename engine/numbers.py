@@ -1,43 +1,119 @@
-"""Text cells to float64, vectorised with Arrow compute (no Python per row)."""
+"""Text cells to float64, vectorised with Arrow compute (no Python per row).
+
+The decimal and thousands separators are decided once per column from all its cells, never per
+cell: `0.125` next to `2.5` is a decimal point, so it is 0.125 and never 125. A cell that only
+makes sense with the other convention (`0,125` in a column of `2.5`) is flagged as a conflict
+and its row is excluded; no value is ever scaled by 1000 behind the user's back.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(?i:inf|infinity|nan)$"
-_THOUSANDS_COMMA = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
-_THOUSANDS_DOT_DECIMAL_COMMA = r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$"
+_S = r"^[+-]?"
+_EXP = r"([eE][+-]?\d+)?"
+_SPECIAL = _S + r"(?i:inf|infinity|nan)$"
+_PLAIN = _S + r"(\d+\.?\d*|\.\d+)" + _EXP + "$"               # 12, 12.5, .5, 1e3 (point decimal)
+_INTEGER = _S + r"\d+" + _EXP + "$"
+_DOT_DECIMAL = _S + r"(\d+\.\d*|\.\d+)" + _EXP + "$"
+_COMMA_DECIMAL = _S + r"(\d+,\d*|,\d+)" + _EXP + "$"
+_DOT_GROUPED = _S + r"[1-9]\d{0,2}(\.\d{3})+$"                  # 1.013 (thousands? decimal?)
+_COMMA_GROUPED = _S + r"[1-9]\d{0,2}(,\d{3})+$"                 # 1,013
+_DOT_MULTI = _S + r"[1-9]\d{0,2}(\.\d{3}){2,}$"                 # 1.234.567: dots are thousands
+_COMMA_MULTI = _S + r"[1-9]\d{0,2}(,\d{3}){2,}$"                # 1,234,567: commas are thousands
+_COMMA_THOUSANDS_DOT_DECIMAL = _S + r"[1-9]\d{0,2}(,\d{3})+\.\d+$"   # 1,234.5
+_DOT_THOUSANDS_COMMA_DECIMAL = _S + r"[1-9]\d{0,2}(\.\d{3})+,\d+$"   # 1.234,5
+_COMMA_THOUSANDS = _S + r"[1-9]\d{0,2}(,\d{3})+(\.\d+)?$"
+_DOT_THOUSANDS = _S + r"[1-9]\d{0,2}(\.\d{3})+(,\d+)?$"
 
 
-def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (values, empty, unparsable) arrays; values are NaN where a cell is empty or unparsable.
+@dataclass
+class Numbers:
+    values: np.ndarray      # float64, NaN where empty, unparsable or conflicting
+    empty: np.ndarray       # bool: nothing in the cell
+    bad: np.ndarray         # bool: not a number in any convention
+    conflict: np.ndarray    # bool: a number only under the other decimal convention
+    decimal: str = "."      # this column's decimal mark
+    assumed: str | None = None  # an ambiguous cell read by the file's convention (for a warning)
 
-    `1,234.5` (thousands comma) is read as 1234.5; with decimal commas `1.234,5` is 1234.5.
-    """
+    def __iter__(self):     # (values, empty, bad) like before, for simple callers
+        return iter((self.values, self.empty, self.bad))
+
+
+def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Numbers:
+    """Parse one column. `decimal_comma` is the file's convention, used only when the column's own
+    cells do not settle it (all integers, or only ambiguous ones such as `1.013`)."""
     if pa.types.is_floating(cells.type):  # already numbers: the parser's fast path
         values = _np_float(cells)
-        return values, np.isnan(values), np.zeros(len(values), dtype=bool)
+        none = np.zeros(len(values), dtype=bool)
+        return Numbers(values, np.isnan(values), none, none)
     text = pc.ascii_trim_whitespace(cells) if _ascii(cells) else pc.utf8_trim_whitespace(cells)
-    if decimal_comma:
-        text = pc.if_else(pc.match_substring_regex(text, _THOUSANDS_DOT_DECIMAL_COMMA),
-                          pc.replace_substring(text, ".", ""), text)
-        text = pc.replace_substring(text, ",", ".")
-    try:
-        values = pc.cast(text, pa.float64())
-        empty = np.zeros(len(text), dtype=bool)
-        bad = empty
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        if not decimal_comma:
-            text = pc.if_else(pc.match_substring_regex(text, _THOUSANDS_COMMA),
-                              pc.replace_substring(text, ",", ""), text)
-        empty_a = pc.equal(text, "")
-        ok = pc.match_substring_regex(text, _NUMBER)
-        values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
-        empty = _np_bool(empty_a)
-        bad = ~_np_bool(ok) & ~empty
-    arr = _np_float(values)
-    return arr, empty, bad
+    if not decimal_comma:
+        try:  # clean point-decimal column: one cast, done
+            none = np.zeros(len(text), dtype=bool)
+            return Numbers(_np_float(pc.cast(text, pa.float64())), none, none, none)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return _parse_as(_one(text), "," if decimal_comma else ".", decide=True)
+
+
+_VALID = {".": _PLAIN + "|" + _SPECIAL, ",": _INTEGER + "|" + _COMMA_DECIMAL + "|" + _SPECIAL}
+_GROUPED = {".": _COMMA_THOUSANDS, ",": _DOT_THOUSANDS}          # thousands marks to remove
+_AMBIGUOUS = {".": _COMMA_GROUPED, ",": _DOT_GROUPED}           # `1,234` / `1.234`: either reading
+_OTHER = {".": ",", ",": "."}
+
+
+def _proof(text: pa.Array, decimal: str) -> np.ndarray:
+    """Cells that can only be read with `decimal` as the decimal mark."""
+    def m(p: str) -> np.ndarray:
+        return _np_bool(pc.match_substring_regex(text, p))
+    if decimal == ".":
+        return (m(_DOT_DECIMAL) & ~m(_DOT_GROUPED)) | m(_COMMA_MULTI) | m(_COMMA_THOUSANDS_DOT_DECIMAL)
+    return (m(_COMMA_DECIMAL) & ~m(_COMMA_GROUPED)) | m(_DOT_MULTI) | m(_DOT_THOUSANDS_COMMA_DECIMAL)
+
+
+def _parse_as(text: pa.Array, decimal: str, decide: bool) -> Numbers:
+    """Read the column with `decimal` as its decimal mark. Only the cells that are not plain
+    numbers under it (usually few) are looked at further; with `decide`, enough proof of the
+    other convention switches the whole column to it."""
+    valid = _np_bool(pc.match_substring_regex(text, _VALID[decimal]))
+    empty = _np_bool(pc.equal(text, ""))
+    rest = np.flatnonzero(~valid & ~empty)
+    sub = text.take(pa.array(rest)) if len(rest) else None
+    grouped_sub = other_sub = np.zeros(len(rest), dtype=bool)
+    if sub is not None:
+        grouped_sub = _np_bool(pc.match_substring_regex(sub, _GROUPED[decimal]))
+        other_sub = _proof(sub, _OTHER[decimal]) & ~grouped_sub
+    assumed = None
+    if decide:
+        n_other = int(other_sub.sum())
+        if n_other and n_other > int(_proof(text, decimal).sum()):
+            return _parse_as(text, _OTHER[decimal], decide=False)
+        if not n_other and grouped_sub.any():
+            amb = _np_bool(pc.match_substring_regex(sub, _AMBIGUOUS[decimal]))
+            if amb.any() and not _proof(text, decimal).any():
+                assumed = sub[int(np.flatnonzero(amb)[0])].as_py()
+    clean = text if decimal == "." else pc.replace_substring(text, ",", ".")
+    values = _np_float(pc.cast(pc.if_else(pa.array(valid), clean, pa.scalar(None, pa.string())), pa.float64()))
+    if grouped_sub.any():
+        g = sub.filter(pa.array(grouped_sub))
+        g = pc.replace_substring(g, ",", "") if decimal == "." else \
+            pc.replace_substring(pc.replace_substring(g, ".", ""), ",", ".")
+        values = values.copy() if not values.flags.writeable else values
+        values[rest[grouped_sub]] = _np_float(pc.cast(g, pa.float64()))
+    conflict = np.zeros(len(text), dtype=bool)
+    bad = np.zeros(len(text), dtype=bool)
+    if len(rest):
+        conflict[rest] = other_sub
+        bad[rest] = ~grouped_sub & ~other_sub
+    return Numbers(values, empty, bad, conflict, decimal, assumed)
+
+
+def _one(a):
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
 def _ascii(a) -> bool:

@@ -7,6 +7,7 @@ text and converted column by column later, so one bad cell cannot make a whole c
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -42,53 +43,174 @@ class RawTable:
 
 def decode_to_utf8(data: bytes) -> tuple[bytes, str]:
     """Return UTF-8 bytes and the name of the encoding they were in."""
+    utf8, encoding, _ = decode_text(data)
+    return utf8, encoding
+
+
+def decode_text(data: bytes) -> tuple[bytes, str, list[int]]:
+    """UTF-8 bytes, the encoding's name, and the lines (1-based) that were repaired: a UTF-8 file
+    with a few Windows-1252 lines keeps its UTF-8 and only those lines are re-read."""
     if data.startswith(b"\xef\xbb\xbf"):
         body = data[3:]
-        if body.isascii():
-            return body, "UTF-8 with BOM"
-        try:
-            body.decode("utf-8")
-            return body, "UTF-8 with BOM"
-        except UnicodeDecodeError:  # the BOM promises UTF-8; keep that promise, mark the damage
-            return (body.decode("utf-8", errors="replace").encode("utf-8"),
-                    "UTF-8 with BOM (invalid bytes replaced by �)")
+        if body.isascii() or _valid_utf8(body):
+            return body, "UTF-8 with BOM", []
+        fixed, lines = _repair_lines(body, force=True)  # the BOM promises UTF-8: repair the bad lines
+        return fixed or body, "UTF-8 with BOM", lines
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16").encode("utf-8"), "UTF-16"
+            return data.decode("utf-16").encode("utf-8"), "UTF-16", []
         except UnicodeDecodeError:
             raise ReadError("unreadable_encoding",
                             "The file starts like UTF-16 text but is damaged (truncated or mixed encodings).")
-    if data.startswith(b"PK\x03\x04"):
-        raise ReadError("not_csv", "This looks like an Excel workbook (.xlsx), not a CSV file. "
-                                   "Save it from Excel as 'CSV UTF-8' and import that.")
-    if data.startswith(b"%PDF"):
-        raise ReadError("not_csv", "This is a PDF document, not a CSV file.")
     head = data[:SNIFF_BYTES]
     if b"\x00" in head:
-        odd_nuls = head[1::2].count(0)
-        even_nuls = head[0::2].count(0)
-        half = max(1, len(head) // 2)
-        if odd_nuls > 0.7 * half and even_nuls < 0.05 * half:
-            enc = "utf-16-le"
-        elif even_nuls > 0.7 * half and odd_nuls < 0.05 * half:
-            enc = "utf-16-be"
-        else:
-            raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")
-        try:
-            return data.decode(enc).encode("utf-8"), "UTF-16 (no BOM)"
-        except UnicodeDecodeError:
-            raise ReadError("unreadable_encoding", "The file looks like UTF-16 text but is damaged.")
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16, "UTF-16 (no BOM)", []
+    kind = identify_binary(data)
+    if kind is not None:
+        raise ReadError("not_csv", kind)
     if b"\x00" in data:
         raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")
     # Pure ASCII is valid UTF-8 and cheap to prove; otherwise decode once to be sure, because
     # Arrow cannot report a ragged row whose text is not valid UTF-8.
-    if data.isascii():
-        return data, "UTF-8"
+    if data.isascii() or _valid_utf8(data):
+        return data, "UTF-8", []
+    fixed, lines = _repair_lines(data)
+    if fixed is None:
+        utf8, enc = transcode_legacy(data)
+        return utf8, enc, []
+    return fixed, "UTF-8", lines
+
+
+def _valid_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
-        return data, "UTF-8"
+        return True
     except UnicodeDecodeError:
-        return transcode_legacy(data)
+        return False
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")              # bytes that were not UTF-8 (surrogateescape)
+_REAL_NON_ASCII = re.compile("[\x80-\udc7f\udd00-\U0010ffff]")
+
+
+def _repair_lines(data: bytes, force: bool = False) -> tuple[bytes | None, list[int]]:
+    """Re-read as Windows-1252 only the lines that are not UTF-8. Returns (None, []) when the file
+    has no valid non-ASCII UTF-8 at all: then it is a legacy file as a whole."""
+    text = data.decode("utf-8", "surrogateescape")
+    if not force and not _REAL_NON_ASCII.search(text):
+        return None, []
+    parts: list[str] = []
+    lines: list[int] = []
+    done = 0          # text[:done] is already in parts
+    line_no, counted = 1, 0
+    for m in _ESCAPED.finditer(text):
+        if m.start() < done:
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.start())
+        end = len(text) if end < 0 else end
+        line_no += text.count("\n", counted, start)
+        counted = start
+        raw = text[start:end].encode("utf-8", "surrogateescape")
+        try:
+            fixed = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            fixed = raw.decode("latin-1")
+        parts.append(text[done:start])
+        parts.append(fixed)
+        lines.append(line_no)
+        done = end
+    parts.append(text[done:])
+    return "".join(parts).encode("utf-8"), lines
+
+
+def _utf16_without_bom(data: bytes) -> bytes | None:
+    """UTF-16 with no BOM: ASCII characters (delimiters, digits, newlines) leave NUL bytes on one
+    side only; the text must then decode cleanly and read as text. Non-Latin names (Cyrillic, CJK)
+    have no NULs themselves, so the NUL count alone is not a test."""
+    head = data[:SNIFF_BYTES - (SNIFF_BYTES % 2)]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = max(1, len(head) // 2)
+    order = []
+    if odd > 0.05 * half and even < 0.1 * odd:
+        order.append("utf-16-le")
+    if even > 0.05 * half and odd < 0.1 * even:
+        order.append("utf-16-be")
+    for enc in order:
+        try:
+            sample = head[: len(head) - (len(head) % 2)].decode(enc)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(1 for ch in sample if ch.isprintable() or ch in "\t\r\n")
+        if ("\n" in sample or "\r" in sample) and printable >= 0.95 * max(1, len(sample)):
+            try:
+                return data.decode(enc).encode("utf-8")
+            except UnicodeDecodeError:
+                raise ReadError("unreadable_encoding", "The file looks like UTF-16 text but is damaged.") from None
+    return None
+
+
+# Signatures of files people pick by mistake: what to call them, and what to do instead.
+_MAGIC: list[tuple[bytes, str, str]] = [
+    (b"%PDF", "a PDF document", ""),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", ""),
+    (b"\xff\xd8\xff", "a JPEG image", ""),
+    (b"GIF87a", "a GIF image", ""), (b"GIF89a", "a GIF image", ""),
+    (b"II*\x00", "a TIFF image", ""), (b"MM\x00*", "a TIFF image", ""),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office file (Excel 97-2003 .xls or Word .doc)",
+     "Open it in Excel and save it as .xlsx or 'CSV UTF-8', then import that."),
+    (b"\x1f\x8b", "a gzip-compressed file", "Decompress it first."),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "Extract the CSV file from it first."),
+    (b"Rar!\x1a\x07", "a RAR archive", "Extract the CSV file from it first."),
+    (b"SQLite format 3\x00", "an SQLite database", ""),
+    (b"PAR1", "a Parquet file", ""),
+    (b"\x7fELF", "a program (Linux executable)", ""),
+    (b"{\\rtf", "a Rich Text (RTF) document", "Save the table from it as CSV."),
+]
+
+
+def identify_binary(data: bytes) -> str | None:
+    """A sentence naming what a non-CSV file really is, or None when it may be text."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _describe_zip(data)
+    for magic, what, advice in _MAGIC:
+        if data.startswith(magic):
+            return f"This is {what}, not a CSV file." + (f" {advice}" if advice else "")
+    if data.startswith(b"BM") and len(data) > 26 and b"\x00" in data[:30]:
+        return "This is a BMP image, not a CSV file."
+    if data.startswith(b"MZ") and b"\x00" in data[:64]:
+        return "This is a Windows program (.exe), not a CSV file."
+    return None
+
+
+def _describe_zip(data: bytes) -> str:
+    """A ZIP is an Excel workbook only if it holds one; say what else it holds otherwise."""
+    import io
+    import zipfile
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "This is a damaged or incomplete ZIP archive, not a CSV file."
+    if "xl/workbook.xml" in names:
+        return ("This is an Excel workbook (.xlsx) but it could not be opened as one. Save it from Excel again, "
+                "or as 'CSV UTF-8', and import that.")
+    if any(n.startswith("word/") for n in names):
+        return "This is a Word document (.docx), not a CSV file."
+    if any(n.startswith("ppt/") for n in names):
+        return "This is a PowerPoint presentation (.pptx), not a CSV file."
+    if "content.xml" in names and "mimetype" in names:
+        kind = zipfile.ZipFile(io.BytesIO(data)).read("mimetype")[:80].decode("ascii", "replace")
+        if "spreadsheet" in kind:
+            return ("This is an OpenDocument spreadsheet (.ods). Save it as .xlsx or CSV and import that.")
+        return "This is an OpenDocument file, not a CSV file."
+    files = [n for n in names if not n.endswith("/")]
+    csvs = [n for n in files if n.lower().endswith((".csv", ".txt", ".tsv"))]
+    shown = ", ".join(csvs[:3] or files[:3])
+    more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+    return (f"This is a ZIP archive holding {len(files)} file(s) ({shown}{more}), not a CSV file. "
+            "Extract the CSV file from it and import that.") if files else "This is an empty ZIP archive."
 
 
 def transcode_legacy(data: bytes) -> tuple[bytes, str]:
@@ -150,37 +272,71 @@ def _unique_headers(cells: list[str]) -> list[str]:
 
 @dataclass
 class Sniffed:
-    """What the first 64 KB say about the file, before the full parse."""
+    """What the head of the file says about it, before the full parse."""
     utf8: bytes
     offset: int            # first byte of the header line
-    lead_lines: int        # blank lines above the header
+    lead_lines: int        # lines above the header (blank lines, or title rows skipped by header_row)
     headers: list[str]
     delimiter: str
     decimal_comma: bool
     encoding: str
+    data_offset: int = -1  # first byte after the header record (a quoted header cell may hold line breaks)
+    repaired_lines: list[int] = field(default_factory=list)  # lines re-read as Windows-1252
+    lines: list[str] = field(default_factory=list)           # first lines of the file, for header search
 
 
-def sniff(data: bytes) -> Sniffed:
-    """Detect encoding, delimiter, decimal mark and the header; raise ReadError if hopeless."""
-    if not data:
-        raise ReadError("empty_file", "The file is empty.")
-    utf8, encoding = decode_to_utf8(data)
-    # Blank lines above the header: skip them, but keep spreadsheet row numbers true.
-    first = _FIRST_TEXT.search(utf8)
-    if first is None:
-        raise ReadError("empty_file", "The file is empty (only blank lines).")
-    offset = first.start()
-    head = utf8[offset:offset + SNIFF_BYTES]
-    if len(utf8) - offset > SNIFF_BYTES and b"\n" in head:
+def sniff(data: bytes | None = None, header_row: int | None = None, *, decoded: tuple | None = None) -> Sniffed:
+    """Detect encoding, delimiter, decimal mark and the header; raise ReadError if hopeless.
+    `header_row` (1-based spreadsheet row) skips title rows above the header."""
+    if decoded is None:
+        if not data:
+            raise ReadError("empty_file", "The file is empty.")
+        decoded = decode_text(data)
+    utf8, encoding, repaired = decoded
+    if header_row is not None and header_row > 1:
+        offset = 0
+        for _ in range(header_row - 1):
+            m = _EOL.search(utf8, offset)
+            if m is None:
+                raise ReadError("no_header", f"The file has fewer than {header_row} rows; there is no header on "
+                                             f"row {header_row}.")
+            offset = m.end()
+    else:
+        # Blank lines above the header: skip them, but keep spreadsheet row numbers true.
+        first = _FIRST_TEXT.search(utf8)
+        if first is None:
+            raise ReadError("empty_file", "The file is empty (only blank lines).")
+        offset = first.start()
+    header_end, data_offset = _record_end(utf8, offset)
+    header_text = utf8[offset:header_end].decode("utf-8", errors="replace")
+    if not header_text.strip():
+        raise ReadError("empty_file", "The header row is empty.")
+    head = utf8[data_offset:data_offset + SNIFF_BYTES]
+    if len(utf8) - data_offset > SNIFF_BYTES and b"\n" in head:
         head = head[: head.rfind(b"\n")]
-    sample = head.decode("utf-8", errors="replace")
-    lines = _sample_lines(sample)
-    if not lines:
-        raise ReadError("empty_file", "The file contains only blank lines.")
-    delimiter = sniff_delimiter(sample)
-    header_cells = next(csv.reader([lines[0]], delimiter=delimiter))
-    return Sniffed(utf8, offset, utf8[:offset].count(b"\n"), _unique_headers(header_cells), delimiter,
-                   _detect_decimal_comma(lines, delimiter), encoding)
+    # The header as one line (a quoted cell's line breaks become spaces) for the delimiter sniff.
+    flat = header_text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    lines = [flat] + _sample_lines(head.decode("utf-8", errors="replace"))
+    delimiter = sniff_delimiter("\n".join(lines))
+    header_cells = next(csv.reader(io.StringIO(header_text.rstrip("\r")), delimiter=delimiter), [])
+    return Sniffed(utf8, offset, len(_EOL.findall(utf8, 0, offset)), _unique_headers(header_cells), delimiter,
+                   _detect_decimal_comma(lines, delimiter), encoding, data_offset, repaired, lines)
+
+
+_EOL = re.compile(rb"\r\n|\n|\r")
+
+
+def _record_end(buf: bytes, start: int, limit: int = 8 << 20) -> tuple[int, int]:
+    """(end, next start) of the record starting at `start`: the first line break outside quotes."""
+    first = _EOL.search(buf, start)
+    if first is None:
+        return len(buf), len(buf)
+    m: re.Match | None = first
+    while m is not None and m.start() - start < limit:
+        if buf.count(b'"', start, m.start()) % 2 == 0:
+            return m.start(), m.end()
+        m = _EOL.search(buf, m.end())
+    return first.start(), first.end()  # an unbalanced quote: the line is the record, as before
 
 
 def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
@@ -212,13 +368,17 @@ def read_table(data: bytes) -> RawTable:
 
 def _parse_text_or_floats(utf8: bytes, s: Sniffed, float_columns: frozenset[int], dict_columns: frozenset[int]):
     types = {i: _DICT for i in dict_columns}
+    start = s.data_offset if utf8 is s.utf8 else _record_end(utf8, s.offset)[1]
+    if start >= len(utf8):  # a header and nothing else
+        names = [f"c{i}" for i in range(len(s.headers))]
+        return pa.table({n: pa.array([], pa.string()) for n in names}), []
     if float_columns and not s.decimal_comma:
         try:
-            return _parse(utf8, s.offset, s.headers, s.delimiter,
+            return _parse(utf8, start, s.headers, s.delimiter,
                           column_types=types | {i: pa.float64() for i in float_columns})
         except _NotPlainNumbers:
             pass
-    return _parse(utf8, s.offset, s.headers, s.delimiter, column_types=types)
+    return _parse(utf8, start, s.headers, s.delimiter, column_types=types)
 
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -249,7 +409,7 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(utf8)[offset:]),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=use_threads,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=0, use_threads=use_threads,
                                            block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
@@ -271,7 +431,7 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
     if any(r[0] is None for r in ragged) and use_threads:
         return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=block_size,
                       column_types=column_types)
-    return table, [(int(r), e, a) for r, e, a in ragged]
+    return table, [(int(r) + 1, e, a) for r, e, a in ragged]  # +1: the header row came before the buffer
 
 
 def _first_line(msg: str) -> str:

@@ -15,13 +15,15 @@ import pyarrow.compute as pc
 
 from . import schema
 from .columns import ColumnMap
+from .header_rows import find_header_rows
 from .numbers import parse_numbers
 from .read import RawTable
 from .report import Issue, Report
+from .units import ATMOSPHERE_BAR
 
 # Order in which a row's first error is recorded as its exclusion reason.
-_REASON_CODES = ["missing_value", "not_a_number", "not_finite", "negative_value",
-                 "below_absolute_zero", "duplicate_name"]
+_REASON_CODES = ["missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value",
+                 "below_vacuum", "below_absolute_zero", "duplicate_name"]
 KELVIN_SUSPECT_MIN = 250.0
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-dups")
 
@@ -52,9 +54,13 @@ class _RowChecks:
         self.report.add_rows(self.rows[idx], column, code, severity, lambda k: message(int(idx[k])))
 
 
-def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | None:
-    """Validate every row; return the frame of all data rows (excluded ones flagged)."""
+def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[str, str] | None = None,
+             map_headers: Callable[[list[str]], ColumnMap] | None = None) -> pd.DataFrame | None:
+    """Validate every row; return the frame of all data rows (excluded ones flagged).
+    `type_aliases` (spelling -> type) are the user's own type spellings, applied first;
+    `map_headers` (how the header was mapped) lets header rows repeated inside the data be found."""
     t, rows, first_col = _drop_blank_rows(raw, report)
+    snapshot = (list(report.issues), report.issue_counts.copy(), report.excluded_reasons.copy())
     cols = {c: t.column(i) for c, i in cmap.canonical.items()}
     n = t.num_rows
     for r, expected, found in raw.ragged:
@@ -67,7 +73,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
 
     checks = _RowChecks(report, rows)
     name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
-    types, type_empty, type_notes = _normalise_types(cols[schema.TYPE])
+    types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
     name_empty = _np_bool(pc.equal(name, ""))
     # Hashing a million names is the slowest step; Arrow releases the GIL, so it overlaps
     # with the numeric parsing below on a second core.
@@ -78,26 +84,59 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report) -> pd.DataFrame | N
                 lambda i: f"Row {rows[i]}: the equipment type is empty.")
 
     numeric: dict[str, np.ndarray] = {}
+    not_numbers = np.ones(n, dtype=bool)
     for column in schema.NUMERIC_COLUMNS:
-        values, empty, bad = parse_numbers(cols[column], raw.decimal_comma)
+        parsed = parse_numbers(cols[column], raw.decimal_comma)
+        values, empty, bad, conflict = parsed.values, parsed.empty, parsed.bad, parsed.conflict
+        not_numbers &= bad
         unit = cmap.units.get(column)
         if unit is not None and not unit.is_identity:
             values = unit.to_product(values)
         numeric[column] = values
         src = cols[column]
-        checks.flag(empty | (~bad & np.isnan(values)), "missing_value", column, "error",
+        checks.flag(empty | (~bad & ~conflict & np.isnan(values)), "missing_value", column, "error",
                     lambda i, c=column: f"Row {rows[i]}: {c} is missing.")
         checks.flag(bad, "not_a_number", column, "error",
                     lambda i, c=column, s=src: f"Row {rows[i]}: {c} value '{_cell(s, i)}' is not a number.")
+        mark, other = ("decimal comma", "decimal point") if parsed.decimal == "." else ("decimal point", "decimal comma")
+        checks.flag(conflict, "number_format_conflict", column, "error",
+                    lambda i, c=column, s=src, mark=mark, other=other:
+                    f"Row {rows[i]}: {c} value '{_cell(s, i)}' only makes sense with a {mark}, but the other "
+                    f"values in this column use a {other}; the row is excluded rather than guess its value.")
+        if parsed.assumed is not None:
+            a = parsed.assumed
+            sep = "." if parsed.decimal == "," else ","
+            marks = "decimal commas" if parsed.decimal == "," else "decimal points"
+            report.add(Issue(None, column, "separator_assumed",
+                             f"{column} values such as '{a}' could mean {float(a.replace(sep, '.')):g} or "
+                             f"{float(a.replace(sep, '')):g}; nothing else in the column decides it, so '{sep}' was read "
+                             f"as a thousands separator ('{a}' = {float(a.replace(sep, '')):g}) because the file "
+                             f"uses {marks}. Please check.", "warning"))
         checks.flag(np.isinf(values), "not_finite", column, "error",
                     lambda i, c=column, s=src: f"Row {rows[i]}: {c} value '{_cell(s, i)}' is infinite.")
+    if map_headers is not None and not_numbers.any():  # words in every numeric cell: a header row?
+        drop, header_issues = find_header_rows(t, rows, np.flatnonzero(not_numbers), cmap, map_headers)
+        if header_issues:
+            dup_job.result()
+            report.issues[:] = snapshot[0]
+            report.issue_counts, report.excluded_reasons = snapshot[1], snapshot[2]
+            for issue in header_issues:
+                report.add(issue)
+            if drop is None:
+                return None   # refused: the rows after it would be read under the wrong header
+            rest = RawTable(raw.headers, t.filter(pa.array(~drop)), rows[~drop], raw.ragged, raw.encoding,
+                            raw.delimiter, raw.decimal_comma)
+            return validate(rest, cmap, report, type_aliases)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
-        for column in (schema.FLOWRATE, schema.PRESSURE):
-            v = numeric[column]
-            checks.flag(v < 0, "negative_value", column, "error",
-                        lambda i, c=column, v=v: f"Row {rows[i]}: {c} is negative ({v[i]:g} {unit_of[c]}); "
-                                                  f"a {c.lower()} cannot be below zero.")
+        fv = numeric[schema.FLOWRATE]
+        checks.flag(fv < 0, "negative_value", schema.FLOWRATE, "error",
+                    lambda i: f"Row {rows[i]}: Flowrate is negative ({fv[i]:g} L/min); a flowrate cannot be below zero.")
+        # Pressure is gauge: vacuum reads negative, down to a perfect vacuum at −1.01325 bar(g).
+        pv = numeric[schema.PRESSURE]
+        checks.flag(pv < -ATMOSPHERE_BAR - 1e-9, "below_vacuum", schema.PRESSURE, "error",
+                    lambda i: f"Row {rows[i]}: Pressure {pv[i]:.6g} bar(g) is below a perfect vacuum "
+                              f"(−{ATMOSPHERE_BAR} bar gauge).")
         tv = numeric[schema.TEMPERATURE]
         checks.flag(tv < schema.ABSOLUTE_ZERO_C - 1e-9, "below_absolute_zero", schema.TEMPERATURE, "error",
                     lambda i: f"Row {rows[i]}: Temperature {tv[i]:g} °C is below absolute zero (−273.15 °C).")
@@ -202,7 +241,8 @@ def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.nda
     return dup, lambda i: int(rows[first_pos[codes[i]]])
 
 
-def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray, list[Issue]]:
+def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None
+                     ) -> tuple[pa.DictionaryArray, np.ndarray, list[Issue]]:
     """Map each distinct spelling once (there are few) and return codes, empty mask and notes."""
     if pa.types.is_dictionary(typ.type):
         enc = _one_chunk(typ)  # the reader dictionary-encoded it; concatenation unifies dictionaries
@@ -210,7 +250,8 @@ def _normalise_types(typ: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarr
         enc = pc.dictionary_encode(_one_chunk(typ))
     raw_values = [v.strip() for v in enc.dictionary.to_pylist()]
     indices = enc.indices.to_numpy(zero_copy_only=False)
-    mapped = [schema.display_type(v) if v else "" for v in raw_values]
+    own = {schema.type_key(k): v.strip() for k, v in (aliases or {}).items() if k.strip() and v.strip()}
+    mapped = [schema.display_type(own.get(schema.type_key(v), v)) if v else "" for v in raw_values]
     # One display form per type: the first spelling seen wins ("storage tank", "Storage_Tank").
     first_form: dict[str, str] = {}
     mapped = [first_form.setdefault(schema.type_key(m), m) if m else "" for m in mapped]

@@ -13,7 +13,7 @@ def test_row_errors_exclude_the_row_and_keep_it_listed(tmp_path):
         "P-3,Pump,,2,3",               # row 4 missing flowrate
         "P-4,Pump,abc,2,3",            # row 5 not a number
         "P-5,Pump,-1,2,3",             # row 6 negative flowrate
-        "P-6,Pump,1,-0.5,3",           # row 7 negative pressure
+        "P-6,Pump,1,-1.5,3",           # row 7 pressure below a perfect vacuum (bar gauge)
         "P-7,Pump,1,2,-300",           # row 8 below absolute zero
         "P-8,Pump,1,2,-40",            # row 9 ok: negative °C is real
         "P-9,,1,2,3",                  # row 10 empty type
@@ -26,7 +26,7 @@ def test_row_errors_exclude_the_row_and_keep_it_listed(tmp_path):
     expected = {
         (3, schema.NAME, "missing_value"), (4, schema.FLOWRATE, "missing_value"),
         (5, schema.FLOWRATE, "not_a_number"), (6, schema.FLOWRATE, "negative_value"),
-        (7, schema.PRESSURE, "negative_value"), (8, schema.TEMPERATURE, "below_absolute_zero"),
+        (7, schema.PRESSURE, "below_vacuum"), (8, schema.TEMPERATURE, "below_absolute_zero"),
         (10, schema.TYPE, "missing_value"), (11, schema.FLOWRATE, "not_finite"),
         (12, schema.FLOWRATE, "not_finite"), (13, schema.FLOWRATE, "missing_value"),
     }
