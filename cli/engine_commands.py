@@ -8,24 +8,70 @@ from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check a CSV file and print its validation report")
+    p = sub.add_parser("validate", help="check a CSV file or Excel workbook and print its validation report")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_import_options(p)
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("stats", help="print summary statistics per equipment type")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the statistics JSON (seed shape)")
+    add_import_options(p)
     p.set_defaults(func=cmd_stats)
     p = sub.add_parser("compare", help="compare the statistics of two CSV files (B − A)")
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--json", action="store_true")
+    add_import_options(p)
     p.set_defaults(func=cmd_compare)
 
 
-def _load(path: str):
+def add_import_options(p: argparse.ArgumentParser) -> None:
+    """The reading choices every command that loads a file takes (also `import`)."""
+    g = p.add_argument_group("reading the file")
+    g.add_argument("--pressure", choices=("gauge", "absolute"), default="gauge",
+                   help="what plain pressure units (bar, psi, kPa, or none) mean; barg/bara/psig/psia always "
+                        "say it themselves (default: gauge)")
+    g.add_argument("--sheet", help="Excel workbook: sheet name or 1-based number (default: the first sheet "
+                                   "with a recognisable header)")
+    g.add_argument("--header-row", type=int, metavar="N",
+                   help="the header is on row N (title rows above it are skipped); workbook or CSV")
+    g.add_argument("--map", metavar="COLUMN=HEADER,...",
+                   help='which file column is which, e.g. --map "Name=Tag,Flowrate=Q (m3/h)"')
+    g.add_argument("--unit", metavar="COLUMN=UNIT,...", help='units that override the headers, e.g. '
+                                                              '--unit "Pressure=psig,Flowrate=m3/h"')
+    g.add_argument("--type-alias", metavar="SPELLING=TYPE,...",
+                   help='your own type spellings, e.g. --type-alias "Centrifugal=Pump,Tower=Column"')
+
+
+def import_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for engine.load from the options above (a usage error if malformed)."""
+    from engine.options import parse_mapping
+    out: dict[str, Any] = {"pressure_mode": getattr(args, "pressure", None) or "gauge"}
+    if getattr(args, "sheet", None):
+        out["sheet"] = args.sheet
+    if getattr(args, "header_row", None) is not None:
+        if args.header_row < 1:
+            raise _usage("--header-row counts from 1 (the first row)")
+        out["header_row"] = args.header_row
+    for flag, key in (("map", "mapping"), ("unit", "units"), ("type_alias", "type_aliases")):
+        text = getattr(args, flag, None)
+        if text:
+            try:
+                out[key] = parse_mapping(text)
+            except ValueError as exc:
+                raise _usage(f"--{flag.replace('_', '-')}: {exc}") from None
+    return out
+
+
+def _usage(message: str):
+    from . import CliError
+    return CliError(message, 2)
+
+
+def _load(path: str, args: argparse.Namespace | None = None):
     import engine
-    return engine.load(path)
+    return engine.load(path, **(import_options(args) if args is not None else {}))
 
 
 def _print_issues(report, stream) -> None:
@@ -38,7 +84,7 @@ def _print_issues(report, stream) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    result = _load(args.file)
+    result = _load(args.file, args)
     r = result.report
     if args.json:
         d = r.to_dict()
@@ -56,7 +102,7 @@ def _fmt(v: Any) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    result = _load(args.file)
+    result = _load(args.file, args)
     if not result.accepted:
         print(f"{args.file}: {result.report.summary()}", file=sys.stderr)
         _print_issues(result.report, sys.stderr)
@@ -81,7 +127,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     import engine
-    a, b = _load(args.a), _load(args.b)
+    a, b = _load(args.a, args), _load(args.b, args)
     for path, res in ((args.a, a), (args.b, b)):
         if not res.accepted:
             print(f"{path}: {res.report.summary()}", file=sys.stderr)

@@ -12,8 +12,10 @@ EXIT_PENDING = 3     # some datasets could not be sent now (server down...): run
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="validate a CSV file and add it to the local store")
+    from .engine_commands import add_import_options
+    p = sub.add_parser("import", help="validate a CSV file or Excel workbook and add it to the local store")
     p.add_argument("file")
+    add_import_options(p)
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("sync", help="push pending datasets to the server and list the server's",
                        description="Password from CHEMVIZ_PASSWORD, else a token remembered in the "
@@ -45,7 +47,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise _error(f"cannot read {path}: {exc.strerror or exc}")
-    res = engine.load(data, file_name=path.name)
+    from .engine_commands import import_options
+    res = engine.load(data, file_name=path.name, **import_options(args))
     if not res.accepted:
         print(f"{path.name}: not imported: {res.report.summary()}", file=sys.stderr)
         for issue in res.report.file_errors[:5]:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 _LAZY = {
     "compare_statistics": "compare", "neutralise": "formula", "neutralise_frame": "formula",
-    "LoadResult": "loading", "load": "loading", "Issue": "report", "Report": "report",
+    "LoadResult": "loading", "load": "loading", "workbook_sheets": "loading", "Issue": "report", "Report": "report",
+    "ImportOptions": "options", "header_signature": "options", "parse_mapping": "options",
+    "SheetPreview": "workbook", "ReadError": "read", "PRESSURE_MODES": "units",
     "compute_statistics": "stats", "filter_by_type": "stats",
     "Cancelled": "progress", "Progress": "progress", "ProgressState": "progress", "Scaled": "progress",
     "quiet": "progress", "APP_NAME": "version", "__version__": "version",
@@ -35,7 +37,11 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # what type checkers and editors see
     from .compare import compare_statistics
     from .formula import neutralise, neutralise_frame
-    from .loading import LoadResult, load
+    from .loading import LoadResult, load, workbook_sheets
+    from .options import ImportOptions, header_signature, parse_mapping
+    from .read import ReadError
+    from .units import PRESSURE_MODES
+    from .workbook import SheetPreview
     from .progress import Cancelled, Progress, ProgressState, Scaled, quiet
     from .report import Issue, Report
     from .stats import compute_statistics, filter_by_type

@@ -15,11 +15,11 @@ from .columns import ColumnMap, map_columns
 from .frames import clean_rows
 from .options import ImportOptions
 from .progress import Progress, quiet
-from .read import _EOL, DELIMITER_NAMES, RawTable, ReadError, Sniffed, decode_text, parse, sniff, sniff_delimiter
+from .read import _EOL, DELIMITER_NAMES, RawTable, ReadError, Sniffed, decode_text, parse, sniff
 from .report import DEFAULT_MAX_ISSUES, Issue, Report
 from .stats import compute_statistics
 from .validate import validate
-from .workbook import is_workbook, pick_sheet, read_sheet, workbook_sheets
+from .workbook import SheetPreview, is_workbook, pick_sheet, preview_sheets, read_sheet
 
 HEADER_SEARCH_ROWS = 30   # title rows above a CSV header are looked through this far
 _MapHeaders = Callable[[list[str]], ColumnMap]
@@ -185,16 +185,17 @@ def _read_csv(data: bytes, opts: ImportOptions, map_headers: _MapHeaders, result
 
 
 def _header_below_titles(s: Sniffed, map_headers: _MapHeaders) -> int | None:
-    """Row (1-based) of the first line below the top that maps every required column."""
+    """Row (1-based) of the first line below the top that maps every required column, with any
+    of the delimiters (the title rows above it say nothing about the delimiter)."""
     lines = _EOL.split(s.utf8[:256 * 1024], maxsplit=HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS]
-    delimiter = sniff_delimiter(b"\n".join(lines[1:]).decode("utf-8", "replace"))
     for i, line in enumerate(lines[1:], start=2):
         text = line.decode("utf-8", "replace")
-        if not text.strip():
-            continue
-        cells = next(csv.reader([text], delimiter=delimiter), [])
-        if len(cells) >= len(schema.REQUIRED_COLUMNS) and not map_headers(cells).missing:
-            return i
+        for delimiter in DELIMITER_NAMES:
+            if delimiter not in text:
+                continue
+            cells = next(csv.reader([text], delimiter=delimiter), [])
+            if len(cells) >= len(schema.REQUIRED_COLUMNS) and not map_headers(cells).missing:
+                return i
     return None
 
 
@@ -203,7 +204,7 @@ def _read_workbook(data: bytes, opts: ImportOptions, map_headers: _MapHeaders, r
     def is_header(cells: list[str]) -> bool:
         return not map_headers(cells).missing
 
-    previews = workbook_sheets(data, is_header)
+    previews = preview_sheets(data, is_header)
     names = [p.name for p in previews]
     if opts.sheet is not None:
         index = pick_sheet(names, opts.sheet)
@@ -222,3 +223,16 @@ def _read_workbook(data: bytes, opts: ImportOptions, map_headers: _MapHeaders, r
     if _add_all(result, cmap.issues):
         return None, cmap
     return raw, cmap
+
+
+def workbook_sheets(source: str | os.PathLike | bytes, *, mapping: Mapping[str, str] | None = None,
+                    units: Mapping[str, str] | None = None) -> list[SheetPreview]:
+    """Each sheet of a workbook with its first rows and the row that looks like the header, for
+    the desktop's sheet and header-row picker. Raises ReadError when it is not a workbook."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if not is_workbook(data):
+        raise ReadError("not_a_workbook", "This file is not an Excel workbook (.xlsx or .xlsm).")
+
+    def is_header(cells: list[str]) -> bool:
+        return not map_columns(cells, mapping=mapping, units=units).missing
+    return preview_sheets(data, is_header)

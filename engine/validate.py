@@ -25,6 +25,7 @@ from .units import ATMOSPHERE_BAR
 _REASON_CODES = ["missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value",
                  "below_vacuum", "below_absolute_zero", "duplicate_name"]
 KELVIN_SUSPECT_MIN = 250.0
+VACUUM_TOLERANCE_BAR = 1e-5   # unit constants round: 760 mmHg vac is 1.0132501 bar
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-dups")
 
 
@@ -134,7 +135,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                     lambda i: f"Row {rows[i]}: Flowrate is negative ({fv[i]:g} L/min); a flowrate cannot be below zero.")
         # Pressure is gauge: vacuum reads negative, down to a perfect vacuum at −1.01325 bar(g).
         pv = numeric[schema.PRESSURE]
-        checks.flag(pv < -ATMOSPHERE_BAR - 1e-9, "below_vacuum", schema.PRESSURE, "error",
+        checks.flag(pv < -ATMOSPHERE_BAR - VACUUM_TOLERANCE_BAR, "below_vacuum", schema.PRESSURE, "error",
                     lambda i: f"Row {rows[i]}: Pressure {pv[i]:.6g} bar(g) is below a perfect vacuum "
                               f"(−{ATMOSPHERE_BAR} bar gauge).")
         tv = numeric[schema.TEMPERATURE]

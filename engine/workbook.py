@@ -80,7 +80,7 @@ def find_header_row(rows: Sequence[Sequence[str]], is_header: Callable[[list[str
     return None
 
 
-def workbook_sheets(data: bytes, is_header: Callable[[list[str]], bool]) -> list[SheetPreview]:
+def preview_sheets(data: bytes, is_header: Callable[[list[str]], bool]) -> list[SheetPreview]:
     """Every sheet with its first PREVIEW_ROWS rows and the guessed header row."""
     wb = _open(data)
     try:

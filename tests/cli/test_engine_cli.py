@@ -67,3 +67,41 @@ def test_failures_are_one_line_never_a_traceback(args):
 def test_unknown_command_is_a_usage_error():
     out = run("frobnicate")
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_pressure_absolute_flag(tmp_path):
+    p = tmp_path / "abs.csv"
+    p.write_text("Equipment Name,Type,Flowrate,Pressure (bar),Temperature\nA,Pump,1,3.01325,20\n")
+    gauge = json.loads(run("stats", p, "--json").stdout)
+    absolute = json.loads(run("stats", p, "--json", "--pressure", "absolute").stdout)
+    assert gauge["overall"]["avg_pressure"] == pytest.approx(3.01325, abs=1e-3)
+    assert absolute["overall"]["avg_pressure"] == pytest.approx(2.0, abs=1e-3)
+
+
+def test_map_unit_and_type_alias_flags(tmp_path):
+    p = tmp_path / "odd.csv"
+    p.write_text("Tag,Kind,Q (m3/h),P,T\nP-1,Centrifugal,6,2,20\n")
+    assert run("validate", p).returncode == 1
+    out = run("stats", p, "--json", "--map", "Name=Tag,Type=Kind,Flowrate=Q (m3/h),Pressure=P,Temperature=T",
+              "--unit", "Pressure=psig", "--type-alias", "Centrifugal=Pump")
+    assert out.returncode == 0, out.stdout + out.stderr
+    s = json.loads(out.stdout)
+    assert s["by_type"]["Pump"]["avg_flowrate"] == pytest.approx(100.0, abs=1e-3)
+    assert s["by_type"]["Pump"]["avg_pressure"] == pytest.approx(2 * 0.0689475729, abs=1e-3)
+    bad = run("validate", p, "--map", "Name")
+    assert bad.returncode == 2 and "--map" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_sheet_and_header_row_flags(tmp_path):
+    from ..engine.helpers import write_xlsx
+    cols = ["Equipment Name", "Type", "Flowrate", "Pressure", "Temperature"]
+    p = write_xlsx(tmp_path / "wb.xlsx", {"Cover": [["Plant 4"]],
+                                          "Data": [["Readings"], cols, ["A", "Pump", 1, 2, 3], ["B", "Pump", "x", 2, 3]]})
+    out = run("validate", p, "--json", "--sheet", "Data", "--header-row", "2")
+    d = json.loads(out.stdout)
+    assert out.returncode == 0 and d["rows_accepted"] == 1
+    assert [i["row"] for i in d["issues"] if i["code"] == "not_a_number"] == [4]   # the workbook's row
+    out = run("validate", p, "--sheet", "2", "--header-row", "1")
+    assert out.returncode == 1 and "Missing required columns" in out.stdout
+    out = run("validate", p, "--sheet", "Nope")
+    assert out.returncode == 1 and "no sheet 'Nope'" in out.stdout
