@@ -44,3 +44,52 @@ def hostile_bytes(draw) -> bytes:
     if kind == "truncated" and data:
         data = data[: draw(st.integers(0, len(data)))]
     return data
+
+
+# ---- valid files, for the differential check against an independent csv-module parse ----
+NAME_CHARS = "ABCDEFGHKLMPQRSTVXYZabcdefkmnprstxyz0123456789 -_/.éüÄß漢字Ж"
+TYPES = ["Pump", "pump", "Heat Exchanger", "HX", "Valve", "Column", "Storage Tank", "Reactor", "Тип-1"]
+NUMBER_FORMATS = ["{:r}", "{:.2f}", "{:.0f}", "{:.3f}", "{:e}", "{:.6g}"]
+
+
+def _fmt(value: float, how: str) -> str:
+    return repr(value) if how == "{:r}" else how.format(value)
+
+
+@st.composite
+def valid_file(draw) -> tuple[bytes, list[dict]]:
+    """(file bytes, expected rows). Expected values come from the text written, read back by the
+    test with the csv module alone; the generator only promises the file is valid."""
+    import csv
+    import io
+    delim = draw(st.sampled_from(DELIMS))
+    decimal_comma = delim != "," and draw(st.booleans())
+    order = draw(st.permutations(["Equipment Name", "Type", "Flowrate", "Pressure", "Temperature"]))
+    extra = draw(st.booleans())
+    header = list(order) + (["Notes"] if extra else [])
+    n = draw(st.integers(1, 25))
+    prefix = draw(st.text(NAME_CHARS, min_size=1, max_size=12)).strip() or "EQ"
+    bounds = {"Flowrate": (0.0, 1e6), "Pressure": (-1.0, 999.0), "Temperature": (-273.0, 1499.0)}
+    rows = []
+    for i in range(n):
+        row = {"Equipment Name": f"{prefix}-{i}", "Type": draw(st.sampled_from(TYPES)),
+               "Notes": draw(st.sampled_from(["", "ok", "check, later", 'said "hi"']))}
+        for col, (lo, hi) in bounds.items():
+            v = draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+            text = _fmt(v, draw(st.sampled_from(NUMBER_FORMATS)))
+            row[col] = text.replace(".", ",") if decimal_comma else text
+        rows.append(row)
+    buf = io.StringIO()
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    w = csv.writer(buf, delimiter=delim, lineterminator=eol,
+                   quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])))
+    w.writerow(header)
+    for row in rows:
+        w.writerow([row[h] for h in header])
+    text = buf.getvalue()
+    enc = draw(st.sampled_from(ENCODINGS))
+    try:
+        data = text.encode(enc)
+    except UnicodeEncodeError:
+        enc, data = "utf-8", text.encode("utf-8")
+    return data, {"encoding": enc, "delimiter": delim, "decimal_comma": decimal_comma}

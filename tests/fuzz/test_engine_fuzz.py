@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 import engine
 from engine import schema
 
-from .strategies import hostile_bytes
+from .strategies import hostile_bytes, valid_file
 
 
 def check(data: bytes) -> float:
@@ -55,3 +55,31 @@ def test_engine_never_raises_on_hostile_files(data):
 ])
 def test_named_hostile_cases(name, data):
     check(data)   # speed on hostile input is measured by bench/fuzz_engine.py, not here
+
+
+def _independent(data: bytes, enc: str, delimiter: str, decimal_comma: bool) -> dict[str, tuple]:
+    """The same file read with the csv module and float() alone: name -> (type, flow, press, temp)."""
+    import csv
+    import io
+    text = data.decode({"utf-16": "utf-16", "utf-8-sig": "utf-8-sig"}.get(enc, enc))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader)
+    out = {}
+    for cells in reader:
+        row = dict(zip(header, cells, strict=True))
+        nums = tuple(float(row[c].replace(",", ".") if decimal_comma else row[c]) for c in schema.NUMERIC_COLUMNS)
+        out[row[schema.NAME].strip()] = (schema.display_type(row[schema.TYPE]), *nums)
+    return out
+
+
+@settings(max_examples=200, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_file())
+def test_accepted_values_equal_an_independent_csv_module_parse(case):
+    data, how = case
+    res = engine.load(data)
+    assert res.accepted, res.report.summary()
+    assert res.report.rows_accepted == res.report.rows_total
+    want = _independent(data, how["encoding"], how["delimiter"], how["decimal_comma"])
+    got = {r[schema.NAME]: (r[schema.TYPE], r[schema.FLOWRATE], r[schema.PRESSURE], r[schema.TEMPERATURE])
+           for r in res.frame.to_dict("records")}
+    assert got == want
