@@ -5,7 +5,7 @@ import engine
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, Throttled
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -14,11 +14,14 @@ from rest_framework.views import APIView
 from server.api.permissions import CanUpload
 from server.api.throttles import ScopedThrottle
 
-from . import services
+from server.api.slots import UPLOADS
+
+from . import services, upload_guard
 from .serializers import UploadErrorSerializer, UploadRequestSerializer, upload_response
 
 MULTIPART_SLACK = 1024 * 1024     # room for multipart boundaries and small form fields
 DRAIN_LIMIT = 64 * 1024 * 1024    # read (and drop) at most this much of a refused body
+MESSAGE_LIMIT = 300               # characters of one issue message echoed back (headers can be long)
 
 
 def _too_large(limit: int) -> Response:
@@ -28,6 +31,21 @@ def _too_large(limit: int) -> Response:
                                  "message": f"The file is larger than the limit of {mb:g} MB.",
                                  "severity": "error"}]},
                     status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _rejected(detail: str, issues: list[dict]) -> Response:
+    """400 with the engine's findings, each message capped so a long header is not echoed back."""
+    issues = [{**i, "message": _capped(str(i.get("message", "")))} for i in issues]
+    return Response({"detail": _capped(detail), "issues": issues}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _refused(refusal: upload_guard.Refusal) -> Response:
+    return _rejected(f"Rejected: {refusal.message}", [{"row": None, "column": None, "code": refusal.code,
+                                                      "message": refusal.message, "severity": "error"}])
 
 
 def _drain(request, length: int) -> None:
@@ -55,8 +73,13 @@ class UploadView(APIView):
                                      description="repeat-safe upload key (alternative to client_id)")],
         responses={201: OpenApiResponse(description="dataset created"),
                    200: OpenApiResponse(description="repeat of an earlier upload: existing dataset"),
-                   400: UploadErrorSerializer, 413: UploadErrorSerializer})
+                   400: UploadErrorSerializer, 411: UploadErrorSerializer, 413: UploadErrorSerializer})
     def post(self, request):
+        if "CONTENT_LENGTH" not in request.META and "chunked" in request.headers.get("Transfer-Encoding", ""):
+            # servers that pass chunked bodies through (gunicorn, runserver) leave Django no length
+            return Response({"detail": "Send the upload with a Content-Length header: this server does "
+                                       "not accept chunked request bodies."},
+                            status=status.HTTP_411_LENGTH_REQUIRED)
         limit = settings.CHEMVIZ_MAX_UPLOAD_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -65,6 +88,15 @@ class UploadView(APIView):
         if length > limit + MULTIPART_SLACK:
             _drain(request, length)
             return _too_large(limit)
+        try:  # parsing and the engine's work hold one of a few slots: memory stays bounded
+            with UPLOADS.hold(request.user.pk, settings.CHEMVIZ_UPLOADS_PER_USER,
+                              settings.CHEMVIZ_UPLOADS_AT_ONCE, "upload"):
+                return self._receive(request, limit)
+        except Throttled:
+            _drain(request, length)
+            raise
+
+    def _receive(self, request, limit: int) -> Response:
         try:
             upload = request.FILES.get("file")
             fields = request.data
@@ -88,13 +120,15 @@ class UploadView(APIView):
 
         file_name = services.safe_file_name(upload.name)
         data = upload.read()
+        refusal = upload_guard.check(data)
+        if refusal is not None:
+            return _refused(refusal)
         result = engine.load(data, file_name=file_name, max_bytes=limit)
         report = result.report
         if not result.accepted:
             if any(i.code == "file_too_large" for i in report.file_errors):
                 return _too_large(limit)
-            return Response({"detail": report.summary(), "issues": [i.to_dict() for i in report.issues]},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return _rejected(report.summary(), [i.to_dict() for i in report.issues])
         outcome = services.store_upload(request.user, data, file_name, client_id, result)
         return Response(upload_response(outcome.dataset, created=outcome.created),
                         status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)

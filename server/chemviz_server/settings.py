@@ -106,6 +106,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # larger files spool to a temp 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 CHEMVIZ_KEEP_PER_USER = max(1, int(os.environ.get("CHEMVIZ_KEEP_PER_USER", 5)))
+# Refused before parsing: a header line longer than this, or more columns than this.
+CHEMVIZ_MAX_HEADER_BYTES = int(os.environ.get("CHEMVIZ_MAX_HEADER_BYTES", 64 * 1024))
+CHEMVIZ_MAX_COLUMNS = int(os.environ.get("CHEMVIZ_MAX_COLUMNS", 256))
+# Uploads (and exports) parsed at once, per server process and per user; more get 429 + Retry-After.
+CHEMVIZ_UPLOADS_AT_ONCE = max(1, int(os.environ.get("CHEMVIZ_UPLOADS_AT_ONCE", 2)))
+CHEMVIZ_UPLOADS_PER_USER = max(1, int(os.environ.get("CHEMVIZ_UPLOADS_PER_USER", 1)))
 
 REST_FRAMEWORK = {
     # Basic first: DRF takes WWW-Authenticate from the first class, so a 401 names a scheme.
