@@ -31,6 +31,7 @@ class Dataset:
     source_path: str = ""
     excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    headers: list[str] = field(default_factory=list)   # header cells as read (for the column-mapping dialog)
 
     @property
     def accepted(self) -> bool:
@@ -68,18 +69,21 @@ def _original_bytes(p: Path) -> bytes | None:
         return None
 
 
-def import_file(state: Progress, path: str, keep: int) -> Dataset:
+def import_file(state: Progress, path: str, keep: int | None = None,
+                options: engine.ImportOptions | None = None) -> Dataset:
     """Worker: engine.load with progress/cancel; an accepted result goes into the store in one
-    transaction. A rejected file is returned with its report and is not stored."""
+    transaction. A rejected file is returned with its report and is not stored. Retention is
+    the store's own setting (`Store.keep`); `keep` is accepted for old callers and ignored."""
     p = Path(path)
-    result = engine.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9))
+    from chemviz_desktop.core import import_prefs   # saved pressure mode, type spellings, mappings
+    result = import_prefs.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9), base=options)
     ds = Dataset(p.name, result.frame if result.accepted else None, result.report, result.statistics,
-                 source_path=str(p))
+                 source_path=str(p), headers=result.headers)
     if not result.accepted:
         return ds
     state.check()
     state.progress(0.92, "Saving to local history")
-    store = Store(keep=keep)
+    store = Store()
     try:
         ds.store_id = store.add(result, file_name=p.name, csv_bytes=_original_bytes(p))
         info = store.info(ds.store_id)
@@ -116,18 +120,34 @@ class ViewSpec:
     show_excluded: bool = False
     sort_column: str | None = None
     ascending: bool = True
+    types: tuple[str, ...] = ()  # several types at once (empty = no such filter)
+    ranges: tuple[tuple[str, str, float], ...] = ()   # numeric conditions, see core.filters
 
     @property
     def filtered(self) -> bool:
-        return bool(self.type_name or self.text.strip())
+        return bool(self.type_name or self.text.strip() or self.types or self.ranges)
+
+    def describe(self) -> str:
+        """The filter in words ("" when none): shown on screen and written into exports."""
+        from chemviz_desktop.core import filters
+        parts = [self.type_name, ", ".join(self.types) if self.types else "",
+                 f"name contains '{self.text.strip()}'" if self.text.strip() else "",
+                 filters.describe(self.ranges)]
+        return "; ".join(p for p in parts if p)
 
 
 def filter_mask(ds: Dataset, spec: ViewSpec) -> np.ndarray:
-    """Rows matching the type and name filters (excluded rows included; callers decide)."""
+    """Rows matching the type, name and range filters (excluded rows included; callers decide)."""
     f = ds.frame
     mask = np.ones(len(f), dtype=bool)
     if spec.type_name:
         mask &= (f[schema.TYPE] == spec.type_name).to_numpy(dtype=bool, na_value=False)
+    if spec.types:
+        mask &= f[schema.TYPE].isin(spec.types).to_numpy(dtype=bool, na_value=False)
+    if spec.ranges:
+        from chemviz_desktop.core import filters
+        cols = {c for c, _op, _v in spec.ranges}
+        mask &= filters.mask({c: f[c].to_numpy(dtype=float) for c in cols}, spec.ranges, len(f))
     text = spec.text.strip()
     if text:
         mask &= f[schema.NAME].str.contains(text, case=False, regex=False, na=False).to_numpy(dtype=bool)

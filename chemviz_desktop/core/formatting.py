@@ -51,6 +51,9 @@ def fmt_value(value: Any) -> str:
         return str(value)
     if not math.isfinite(v):
         return "" if v != v else str(v)
+    r = repr(v)   # fast path: Python's shortest round-trip text, when it is plain and short
+    if "e" not in r and len(r) - ("." in r) - r.startswith("-") <= VALUE_DIGITS:
+        return r[:-2] if r.endswith(".0") else r
     if abs(v) >= PLAIN_LIMIT:
         return np.format_float_scientific(v, precision=VALUE_DIGITS - 1, unique=True, trim="-")
     text = np.format_float_positional(v, precision=VALUE_DIGITS, unique=True, fractional=False, trim="-")

@@ -4,7 +4,7 @@ The password lives in the line edit until the dialog closes and is never saved."
 from __future__ import annotations
 
 from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+from PyQt5.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLayout, QLineEdit,
                              QVBoxLayout, QWidget)
 
 from chemviz_desktop.core.sync.api_client import insecure_http_warning
@@ -23,11 +23,16 @@ class AccountDialog(QDialog):
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.Password)
         self.remember = QCheckBox("Remember me on this computer")
+        self.remember_why = QLabel("")
+        self.remember_why.setObjectName("Muted")
+        self.remember_why.setWordWrap(True)
         if keychain_available():
             self.remember.setToolTip("Keeps a sign-in token (never your password) in the system keychain.")
-        else:
+            self.remember_why.hide()
+        else:   # said next to the box, not only in a tooltip
             self.remember.setEnabled(False)
-            self.remember.setToolTip("No system keychain is available on this computer.")
+            self.remember_why.setText("Not available: this computer has no system keychain to keep the "
+                                      "sign-in safely, so you sign in each time.")
         self.warning = QLabel()
         self.warning.setObjectName("Warning")
         self.warning.setWordWrap(True)
@@ -45,12 +50,20 @@ class AccountDialog(QDialog):
         form.addRow("User name", self.user_edit)
         form.addRow("Password", self.password_edit)
         form.addRow("", self.remember)
+        form.addRow("", self.remember_why)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        for edit in (self.url_edit, self.user_edit, self.password_edit):
+            edit.setMinimumWidth(300)
+            edit.setMinimumHeight(edit.sizeHint().height())   # never squashed by a long warning
         lay = QVBoxLayout(self)
+        lay.setSizeConstraint(QLayout.SetMinimumSize)         # the dialog grows with its messages
         lay.addLayout(form)
         lay.addWidget(self.warning)
         lay.addWidget(self.error)
         lay.addWidget(self.buttons)
         self.url_edit.textChanged.connect(self._check_url)
+        for edit in (self.url_edit, self.user_edit, self.password_edit):
+            edit.textChanged.connect(self._clear_error)   # an old "unreachable" must not stay
         self._check_url()
         (self.password_edit if server_url and username else self.url_edit).setFocus()
 
@@ -58,6 +71,11 @@ class AccountDialog(QDialog):
         text = insecure_http_warning(self.url_edit.text()) if self.url_edit.text().strip() else None
         self.warning.setText(text or "")
         self.warning.setVisible(bool(text))
+
+    def _clear_error(self) -> None:
+        if self.error.isVisible():
+            self.error.hide()
+            self.error.setText("")
 
     def submit(self) -> None:
         url, user, pw = self.url_edit.text().strip(), self.user_edit.text().strip(), self.password_edit.text()

@@ -26,16 +26,21 @@ from chemviz_desktop.ui.pages.import_page import ImportPage
 from chemviz_desktop.ui.settings import PAGES, AppSettings
 from chemviz_desktop.core.store import Store
 from chemviz_desktop.ui.workers import TaskRunner, wait_all
+from chemviz_desktop.ui.models.report_model import ISSUE_ROLE
+from chemviz_desktop.ui.table_actions import install as install_table_actions
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLE = RESOURCES / "sample_equipment.csv"
+RESTORE_LIMIT = 1_000_000   # rows: larger datasets are offered, not reopened, at start
 
 
 def csv_paths(mime: Any) -> list[str]:
-    """Local .csv files in a drag's mime data."""
+    """Local files in a drag's mime data (.csv first). Any file is taken: the engine reads CSV and
+    Excel and says in words what another file is, so a dropped .tsv/.txt/.ods never does nothing."""
     if mime is None or not mime.hasUrls():
         return []
-    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile().lower().endswith(".csv")]
+    files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and Path(u.toLocalFile()).is_file()]
+    return sorted(files, key=lambda f: not f.lower().endswith(".csv"))
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +80,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)
         from chemviz_desktop.ui.sync_menu import attach_sync  # status label, Account menu, History <-> server
         self.sync_controller = attach_sync(self)
+        self._restoring = False
+        self.restore_last_dataset()
 
     # -- construction -------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -150,6 +157,9 @@ class MainWindow(QMainWindow):
         ip.finished.connect(self.busy_bar.hide)
         self.data_page.filterChanged.connect(self.analytics_page.set_filter)
         self.analytics_page.rowRequested.connect(self.jump_to_row)   # a clicked scatter point
+        self.analytics_page.typeFilterRequested.connect(lambda t: self.data_page.set_filter(t))
+        install_table_actions(self.import_page.table, self._report_menu)   # copy, Ctrl+A, right-click
+        install_table_actions(self.history_page.table)
         self.history_page.openRequested.connect(self.open_dataset)
         self.history_page.deleted.connect(self._history_deleted)
         self.history_page.keepChanged.connect(self._keep_changed)
@@ -164,6 +174,11 @@ class MainWindow(QMainWindow):
         self.export_runner.error.connect(self._export_failed)
         self.export_runner.finished.connect(self.busy_bar.hide)
         self.tabs.currentChanged.connect(lambda i: setattr(self.settings, "last_page", PAGES[i]))
+
+    def _report_menu(self, menu: QMenu, index: Any) -> None:
+        issue = self.import_page.model.data(index, ISSUE_ROLE) if index.isValid() else None
+        if issue is not None and issue.row is not None:
+            menu.addAction(f"Show row {issue.row} in Data", lambda r=int(issue.row): self.jump_to_row(r))
 
     # -- layout persistence -------------------------------------------------------------------
     def _splitters(self) -> dict[str, Any]:
@@ -242,9 +257,28 @@ class MainWindow(QMainWindow):
 
     def open_dataset(self, dataset_id: int) -> None:
         """Reopen a stored dataset from the history (in a worker), then show Analytics."""
+        self._restoring = False
         self.busy_bar.setValue(0)
         self.busy_bar.show()
         self.open_runner.start(open_stored, dataset_id)
+
+    def restore_last_dataset(self) -> bool:
+        """Reopen the dataset shown at the last close, from the store (not the file, which may have
+        moved), on the page the user left; above 1M rows only offer it (History ▸ Open)."""
+        dataset_id = self.settings.last_dataset_id
+        info = self.store.info(dataset_id) if dataset_id else None
+        if info is None:
+            return False
+        if getattr(info, "rows_total", 0) > RESTORE_LIMIT:
+            self.import_page.summary.show_message(
+                f"Last time you worked on {info.display_name} ({info.rows_total:,} rows). It is not reopened "
+                "automatically because it is large: open it from History when you need it.", "info")
+            return False
+        self._restoring = True
+        self.busy_bar.setValue(0)
+        self.busy_bar.show()
+        self.open_runner.start(open_stored, dataset_id)
+        return True
 
     def _imported(self, ds: Dataset) -> None:
         self.set_dataset(ds)
@@ -252,12 +286,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Imported {ds.name}", 6000)
 
     def _opened(self, ds: Dataset) -> None:
+        restoring, self._restoring = self._restoring, False
         self.set_dataset(ds)
         self.import_page.show_report(ds)
-        self.show_page("analytics")
+        if not restoring:   # a restore keeps the page the user left
+            self.show_page("analytics")
 
     def set_dataset(self, ds: Dataset | None) -> None:
         self.dataset = ds
+        if ds is not None and ds.store_id is not None:
+            self.settings.last_dataset_id = ds.store_id
         self.analytics_page.set_dataset(ds)   # first, so the Data page's filter reset is a no-op there
         self.data_page.set_dataset(ds)
         self.setWindowTitle(f"{ds.name} — {APP_NAME}" if ds else APP_NAME)

@@ -87,7 +87,12 @@ def test_default_names_folder_and_overwrite_question(qtbot, window, good_csv, tm
     from PyQt5.QtWidgets import QFileDialog
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     asked: list[str] = []
+    started: list[str] = []
+    monkeypatch.setattr(window, "export", lambda kind, path: started.append(path))
     window.confirm = lambda q: asked.append(q) or False
     window.choose_export("charts_dir")
     assert asked and "already exist" in asked[0]
-    assert not window.export_runner.busy       # said no: nothing written
+    assert started == []                        # said no: nothing written
+    window.confirm = lambda q: True
+    window.choose_export("charts_dir")
+    assert started == [str(folder)]

@@ -17,7 +17,7 @@ from chemviz_desktop.core.formatting import CELL_LIMIT, elide, fmt_value
 from chemviz_desktop.ui import theme
 
 ROW_LABEL = "Row"
-COPY_ROLE = Qt.UserRole + 7   # the full cell text (copy/paste), never elided
+COPY_ROLE = Qt.UserRole + 7   # the full cell text (copy/paste), never elided; same as table_actions
 STATUS_LABEL = "Status"
 
 
@@ -133,6 +133,27 @@ class FrameModel(QAbstractTableModel):
         if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return ""
         return str(value)
+
+    def block_text(self, rows: np.ndarray, cols: list[int], state: Any = None) -> list[list[str]]:
+        """Full cell texts of display rows × columns, column by column (copy/export selection;
+        may run in a worker: it only reads the arrays)."""
+        pos = self._index[np.asarray(rows, dtype=np.int64)]
+        columns: list[list[str]] = []
+        for c in cols:
+            if state is not None:
+                state.check()
+            name, values = self._cols[c], self._arrays[c]
+            taken = values[pos] if self._numeric[c] else np.asarray(values, dtype=object)[pos]
+            if name == schema.ROW:
+                columns.append([str(int(v)) for v in taken])
+            elif name == schema.REASON:
+                columns.append([v.replace("_", " ") if isinstance(v, str) and v else "ok" for v in taken])
+            elif self._numeric[c]:
+                columns.append([fmt_value(v) for v in taken.tolist()])
+            else:
+                columns.append(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+                                for v in taken])
+        return [list(line) for line in zip(*columns)]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
         if 0 <= column < len(self._cols):

@@ -21,6 +21,7 @@ from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.dataset import Dataset, ViewSpec, filtered_statistics
 from chemviz_desktop.core.formatting import fmt
 from chemviz_desktop.ui.models.stats_model import StatsModel
+from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import KpiCard, MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 
@@ -38,6 +39,7 @@ class AnalyticsPage(QWidget):
     statisticsReady = pyqtSignal()
     chartDrawn = pyqtSignal(str)
     rowRequested = pyqtSignal(int)   # a scatter point was clicked: show that row in Data
+    typeFilterRequested = pyqtSignal(str)   # right-click on a type: filter the Data page to it
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -100,6 +102,8 @@ class AnalyticsPage(QWidget):
         self.stats_table = QTableView()
         self.stats_table.setModel(self.stats_model)
         setup_table(self.stats_table, stretch_last=False)
+        self.table_actions = install(self.stats_table, self._stats_menu)
+        self.table_actions.message.connect(lambda text: self.message.show_message(text, "info"))
         fm = self.stats_table.fontMetrics()
         for c, (header, _key) in enumerate(self.stats_model.columns):
             sample = "HeatExchanger" if c == 0 else "1,000,000" if c == 1 else "-1,000,000"
@@ -190,6 +194,11 @@ class AnalyticsPage(QWidget):
         super().showEvent(event)
         if self._dirty:
             self.redraw()
+
+    def _stats_menu(self, menu: Any, index: Any) -> None:
+        if index.isValid():
+            t = self.stats_model.rows[index.row()][0]
+            menu.addAction(f"Filter to type '{t}'", lambda: self.typeFilterRequested.emit(t))
 
     def current_chart(self) -> str:
         return self.chart_combo.currentData()

@@ -16,6 +16,7 @@ from chemviz_desktop.ui import theme
 from chemviz_desktop.ui.chart_panel import ChartView
 from chemviz_desktop.ui.models.compare_model import CompareModel
 from chemviz_desktop.core.store import Store
+from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 
 
@@ -49,6 +50,7 @@ class ComparePage(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         setup_table(self.table)
+        install(self.table)
         fm = self.table.fontMetrics()
         for c, sample in enumerate(("HeatExchanger (only in A)", "Avg temperature (°C)", "1,000,000.00",
                                     "1,000,000.00", "+1,000,000.00")):
@@ -76,16 +78,25 @@ class ComparePage(QWidget):
         """Reload the choices from the store (after an import, delete or rename)."""
         items = [(i.id, f"{i.display_name} — {i.imported_at[:16].replace('T', ' ')}")
                  for i in self.store.list()]
+        known = {self.combo_a.itemData(i) for i in range(self.combo_a.count())}
+        fresh = bool(items) and items[0][0] not in known   # a new import: offer newest vs the one before
         for n, combo in enumerate((self.combo_a, self.combo_b)):
-            keep = combo.currentData()
+            keep = None if fresh else combo.currentData()
             combo.blockSignals(True)
             combo.clear()
             for ds_id, label in items:
                 combo.addItem(label, ds_id)
             i = combo.findData(keep)
+            # newest first in the list: B = newest, A = the one before it
             combo.setCurrentIndex(i if i >= 0 else min(1 - n, len(items) - 1) if items else -1)
             combo.blockSignals(False)
-        self.compare_button.setEnabled(len(items) >= 1)
+        self.compare_button.setEnabled(len(items) >= 2)
+        self.compare_button.setToolTip("" if len(items) >= 2 else "Import a second dataset to compare")
+        if fresh and self.comparison is not None:
+            self.comparison = None
+            self.model.set_comparison(None)
+            self.summary.setText("New data imported: pick two datasets and press Compare.")
+            self.redraw_chart()
 
     def select(self, a_id: int, b_id: int) -> None:
         self.combo_a.setCurrentIndex(self.combo_a.findData(a_id))
@@ -100,7 +111,10 @@ class ComparePage(QWidget):
     def compare(self) -> None:
         a_id, b_id = self.combo_a.currentData(), self.combo_b.currentData()
         if a_id is None or b_id is None:
-            self.message.show_message("Import at least one dataset first.", "warning")
+            self.message.show_message("Import at least two datasets first.", "warning")
+            return
+        if a_id == b_id:
+            self.message.show_message("A and B are the same dataset: pick two different ones.", "warning")
             return
         a, b = self.store.statistics(a_id), self.store.statistics(b_id)
         if a is None or b is None:

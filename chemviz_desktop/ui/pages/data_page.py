@@ -7,14 +7,16 @@ import dataclasses
 
 import numpy as np
 from PyQt5.QtCore import QItemSelectionModel, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit,
-                             QTableView, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu,
+                             QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from engine import schema
 
 from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core import filters
 from chemviz_desktop.core.dataset import Dataset, ViewSpec, view_index
 from chemviz_desktop.ui.models.frame_model import FrameModel
+from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 
@@ -35,6 +37,7 @@ class DataPage(QWidget):
         self.runner.error.connect(
             lambda exc: self.message.show_message(f"Could not filter: {describe(exc, doing='filtering')}", "error"))
         self._pending_row: int | None = None
+        self._scroll_top = False
 
         self.type_combo = QComboBox()
         self.type_combo.setMinimumContentsLength(14)
@@ -42,6 +45,17 @@ class DataPage(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Filter by equipment name…")
         self.name_edit.setClearButtonEnabled(True)
+        self.types_button = QToolButton(text="Several types ▾")
+        self.types_button.setToolTip("Show several types at once")
+        self.types_button.setPopupMode(QToolButton.InstantPopup)
+        self.types_menu = QMenu(self.types_button)
+        self.types_button.setMenu(self.types_menu)
+        self.range_edit = QLineEdit()
+        self.range_edit.setPlaceholderText("Ranges: Flowrate > 200, Pressure 2..5")
+        self.range_edit.setToolTip("Numeric filters: Flowrate > 200 · Pressure <= 5 · Temperature 20..80;\n"
+                                   "several separated by commas")
+        self.range_edit.setClearButtonEnabled(True)
+        self.range_edit.textChanged.connect(lambda _t: self._text_timer.start())
         self.excluded_check = QCheckBox("Show excluded rows")
         self.count_label = styled_label("No dataset", "Muted")
         self._text_timer = QTimer(self, singleShot=True, interval=250)
@@ -53,7 +67,9 @@ class DataPage(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Type:"))
         bar.addWidget(self.type_combo)
+        bar.addWidget(self.types_button)
         bar.addWidget(self.name_edit, 1)
+        bar.addWidget(self.range_edit, 1)
         bar.addWidget(self.excluded_check)
         bar.addWidget(self.count_label)
 
@@ -66,6 +82,8 @@ class DataPage(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.message = MessageBar()
+        self.actions = install(self.table, self._context_menu)
+        self.actions.message.connect(lambda text: self.message.show_message(text, "info"))
 
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
@@ -78,16 +96,23 @@ class DataPage(QWidget):
         self.runner.cancel()
         self.dataset = ds
         self.message.clear_message()
-        for w in (self.type_combo, self.name_edit, self.excluded_check):
+        for w in (self.type_combo, self.name_edit, self.excluded_check, self.range_edit):
             w.blockSignals(True)
         self.type_combo.clear()
         self.type_combo.addItem(ALL_TYPES)
+        self.types_menu.clear()
         if ds is not None:
             self.type_combo.addItems(ds.types())
+            for t in ds.types():
+                action = self.types_menu.addAction(t)
+                action.setCheckable(True)
+                action.toggled.connect(lambda _on: self._types_toggled())
         self.name_edit.clear()
+        self.range_edit.clear()
         self.excluded_check.setChecked(False)
-        for w in (self.type_combo, self.name_edit, self.excluded_check):
+        for w in (self.type_combo, self.name_edit, self.excluded_check, self.range_edit):
             w.blockSignals(False)
+        self.types_button.setText("Several types ▾")
         self.spec = ViewSpec()
         self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
         if ds is None or ds.frame is None:
@@ -113,6 +138,11 @@ class DataPage(QWidget):
                 width = max(width, fm.horizontalAdvance("HeatExchanger") + 16)
             elif col == schema.REASON:
                 width = max(width, fm.horizontalAdvance("below absolute zero") + 20)
+            elif col == schema.ROW and self.dataset is not None and len(self.dataset.rows):
+                digits = max(7, len(str(int(self.dataset.rows.max()))))   # 1,000,000+ rows fit
+                width = max(width, fm.horizontalAdvance("9" * digits) + 20)
+            elif self.model._numeric[c]:
+                width = max(width, fm.horizontalAdvance("-1234567.89") + 16)
             self.table.setColumnWidth(c, max(width, 60))
 
     # -- filter / sort ------------------------------------------------------------------------
@@ -131,16 +161,58 @@ class DataPage(QWidget):
             self.excluded_check.blockSignals(False)
         self._spec_from_controls()
 
+    def set_types(self, types: list[str]) -> None:
+        """Several types at once (the single-type box goes back to All types)."""
+        for action in self.types_menu.actions():
+            action.blockSignals(True)
+            action.setChecked(action.text() in types)
+            action.blockSignals(False)
+        self._types_toggled()
+
+    def set_ranges(self, text: str) -> None:
+        """Numeric conditions as typed ("Flowrate > 200"); same path as the box."""
+        self.range_edit.blockSignals(True)
+        self.range_edit.setText(text)
+        self.range_edit.blockSignals(False)
+        self._spec_from_controls()
+
+    def _types_toggled(self) -> None:
+        chosen = [a.text() for a in self.types_menu.actions() if a.isChecked()]
+        self.types_button.setText(f"{len(chosen)} types ▾" if chosen else "Several types ▾")
+        if chosen and self.type_combo.currentIndex() != 0:
+            self.type_combo.blockSignals(True)
+            self.type_combo.setCurrentIndex(0)
+            self.type_combo.blockSignals(False)
+        self._spec_from_controls()
+
     def _spec_from_controls(self) -> None:
         t = self.type_combo.currentText()
-        spec = dataclasses.replace(self.spec, type_name="" if t == ALL_TYPES else t,
+        if t != ALL_TYPES and any(a.isChecked() for a in self.types_menu.actions()):
+            for action in self.types_menu.actions():   # one type chosen in the box: the menu clears
+                action.blockSignals(True)
+                action.setChecked(False)
+                action.blockSignals(False)
+            self.types_button.setText("Several types ▾")
+        try:
+            ranges = filters.parse(self.range_edit.text())
+            self.range_edit.setStyleSheet("")
+        except filters.FilterError as exc:
+            self.message.show_message(str(exc), "warning")
+            self.range_edit.setStyleSheet("QLineEdit { border: 1px solid #d62728; }")
+            ranges = self.spec.ranges
+        else:
+            if self.message.property("level") == "warning":
+                self.message.clear_message()
+        types = tuple(a.text() for a in self.types_menu.actions() if a.isChecked())
+        spec = dataclasses.replace(self.spec, type_name="" if t == ALL_TYPES else t, types=types, ranges=ranges,
                                    text=self.name_edit.text(), show_excluded=self.excluded_check.isChecked())
-        filter_changed = (spec.type_name, spec.text.strip()) != (self.spec.type_name, self.spec.text.strip())
+        filter_changed = _filter_key(spec) != _filter_key(self.spec)
         self._set_spec(spec)
         if filter_changed:
             self.filterChanged.emit(spec)
 
     def _sort_requested(self, column: str, ascending: bool) -> None:
+        self._scroll_top = True   # a new order starts at its top, like Excel
         self._set_spec(dataclasses.replace(self.spec, sort_column=column, ascending=ascending))
 
     def _set_spec(self, spec: ViewSpec) -> None:
@@ -157,6 +229,9 @@ class DataPage(QWidget):
     def _apply_index(self, index: np.ndarray) -> None:
         self.model.set_index(index)
         self._update_count()
+        if self._scroll_top:
+            self._scroll_top = False
+            self.table.scrollToTop()
         if self._pending_row is not None:
             row, self._pending_row = self._pending_row, None
             self._select_row(row)
@@ -201,3 +276,28 @@ class DataPage(QWidget):
         if not idx.isValid():
             return None
         return int(self.dataset.rows[self.model.frame_position(idx.row())])
+
+    # -- right-click menu ---------------------------------------------------------------------
+    def _context_menu(self, menu: QMenu, index: object) -> None:
+        """Page entries under copy/export: filter to this row's type, show excluded rows."""
+        ds = self.dataset
+        if ds is None or ds.frame is None or not getattr(index, "isValid", lambda: False)():
+            return
+        pos = self.model.frame_position(index.row())
+        t = str(ds.frame[schema.TYPE].array[pos])
+        menu.addAction(f"Filter to type '{t}'", lambda: self.set_filter(t, self.name_edit.text()))
+        if self.spec.filtered:
+            menu.addAction("Clear filters", self.clear_filters)
+        menu.addAction("Hide excluded rows" if self.spec.show_excluded else "Show excluded rows",
+                       lambda: self.excluded_check.setChecked(not self.spec.show_excluded))
+
+    def clear_filters(self) -> None:
+        self.range_edit.blockSignals(True)
+        self.range_edit.clear()
+        self.range_edit.blockSignals(False)
+        self.set_types([])
+        self.set_filter("", "")
+
+
+def _filter_key(spec: ViewSpec) -> tuple:
+    return (spec.type_name, spec.types, spec.ranges, spec.text.strip())

@@ -99,6 +99,9 @@ class ImportPage(QWidget):
     def start(self, path: str, keep: int) -> None:
         """Import `path` in a worker; a running import is cancelled first."""
         self.last_error = ""
+        self.model.set_issues([])          # the previous file's report must not look like this one's
+        self.notes.hide()
+        self.truncated.hide()
         self.summary.show_message(f"Reading {Path(path).name}…", "info")
         self.progress.setValue(0)
         self.progress_label.setText("Starting")
