@@ -31,7 +31,6 @@ class Dataset:
     source_path: str = ""
     excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    headers: list[str] = field(default_factory=list)   # header cells as read (for the column-mapping dialog)
 
     @property
     def accepted(self) -> bool:
@@ -69,21 +68,18 @@ def _original_bytes(p: Path) -> bytes | None:
         return None
 
 
-def import_file(state: Progress, path: str, keep: int | None = None,
-                options: engine.ImportOptions | None = None) -> Dataset:
+def import_file(state: Progress, path: str, keep: int) -> Dataset:
     """Worker: engine.load with progress/cancel; an accepted result goes into the store in one
-    transaction. A rejected file is returned with its report and is not stored. Retention is
-    the store's own setting (`Store.keep`); `keep` is accepted for old callers and ignored."""
+    transaction. A rejected file is returned with its report and is not stored."""
     p = Path(path)
-    from chemviz_desktop.core import import_prefs   # saved pressure mode, type spellings, mappings
-    result = import_prefs.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9), base=options)
+    result = engine.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9))
     ds = Dataset(p.name, result.frame if result.accepted else None, result.report, result.statistics,
-                 source_path=str(p), headers=result.headers)
+                 source_path=str(p))
     if not result.accepted:
         return ds
     state.check()
     state.progress(0.92, "Saving to local history")
-    store = Store()
+    store = Store(keep=keep)
     try:
         ds.store_id = store.add(result, file_name=p.name, csv_bytes=_original_bytes(p))
         info = store.info(ds.store_id)
