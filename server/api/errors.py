@@ -11,6 +11,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from server.users.guard import LockedOut
+
 log = logging.getLogger("server.api")
 
 
@@ -21,6 +23,9 @@ class PayloadTooLarge(APIException):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, LockedOut):
+        return Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS,
+                        headers={"Retry-After": str(exc.wait)})
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "The request body is too large."}, status=413)
     if isinstance(exc, (SuspiciousOperation, TooManyFilesSent)):

@@ -113,11 +113,21 @@ CHEMVIZ_MAX_COLUMNS = int(os.environ.get("CHEMVIZ_MAX_COLUMNS", 256))
 CHEMVIZ_UPLOADS_AT_ONCE = max(1, int(os.environ.get("CHEMVIZ_UPLOADS_AT_ONCE", 2)))
 CHEMVIZ_UPLOADS_PER_USER = max(1, int(os.environ.get("CHEMVIZ_UPLOADS_PER_USER", 1)))
 
+# Sign-in protection (server.users.guard): failures per account / per client address within
+# CHEMVIZ_LOCKOUT_SECONDS lock that account / address for as long; checked before any hashing.
+CHEMVIZ_TRUSTED_PROXIES = max(0, int(os.environ.get("CHEMVIZ_TRUSTED_PROXIES", 0)))
+CHEMVIZ_LOCKOUT_FAILURES = max(1, int(os.environ.get("CHEMVIZ_LOCKOUT_FAILURES", 10)))
+CHEMVIZ_LOCKOUT_ADDRESS_FAILURES = max(1, int(os.environ.get("CHEMVIZ_LOCKOUT_ADDRESS_FAILURES", 30)))
+CHEMVIZ_LOCKOUT_SECONDS = max(1, int(os.environ.get("CHEMVIZ_LOCKOUT_SECONDS", 900)))
+CHEMVIZ_BASIC_CACHE_SECONDS = max(0, int(os.environ.get("CHEMVIZ_BASIC_CACHE_SECONDS", 60)))
+CHEMVIZ_TOKEN_DAYS = max(1, int(os.environ.get("CHEMVIZ_TOKEN_DAYS", 30)))
+AUTHENTICATION_BACKENDS = ["server.users.backends.GuardedModelBackend"]
+
 REST_FRAMEWORK = {
     # Basic first: DRF takes WWW-Authenticate from the first class, so a 401 names a scheme.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.BasicAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "server.users.authentication.CachedBasicAuthentication",
+        "server.users.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -125,6 +135,8 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "server.api.errors.exception_handler",
+    # X-Forwarded-For is trusted only through this many proxies (0: the socket address counts)
+    "NUM_PROXIES": CHEMVIZ_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("CHEMVIZ_THROTTLE_LOGIN", "60/min"),
         "token": os.environ.get("CHEMVIZ_THROTTLE_TOKEN", "60/min"),

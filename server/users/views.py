@@ -5,12 +5,15 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.authentication import BasicAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.api.throttles import ScopedThrottle
+
+from .authentication import token_expired
 
 from .serializers import (CredentialsSerializer, LoginResponseSerializer, MeSerializer,
                           MessageSerializer, TokenResponseSerializer, UserSerializer)
@@ -63,6 +66,9 @@ class TokenView(CredentialView):
         if error is not None:
             return error
         token, _ = Token.objects.get_or_create(user=user)
+        if token_expired(token):   # an expired token is replaced, never handed out again
+            token.delete()
+            token = Token.objects.create(user=user)
         return Response({"token": token.key, "user": UserSerializer(user).data})
 
 
@@ -73,6 +79,8 @@ class LogoutView(APIView):
     def post(self, request):
         if isinstance(request.auth, Token):
             request.auth.delete()   # token-authenticated: the token used is revoked
+        elif isinstance(request.successful_authenticator, BasicAuthentication):
+            Token.objects.filter(user=request.user).delete()   # the password proves the token's owner
         logout(request._request)
         return Response({"message": "Logout successful"})
 

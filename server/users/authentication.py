@@ -1,0 +1,55 @@
+"""API authentication: Basic with a short cache of successful checks (the password hash is slow on
+purpose; a client sending the same good credentials many times a second should not pay it on every
+request), and tokens that expire (CHEMVIZ_TOKEN_DAYS, default 30)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BasicAuthentication, TokenAuthentication
+
+from . import guard
+
+
+def _basic_key(userid: str, password: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{userid}\0{password}".encode(), hashlib.sha256)
+    return "basic-ok:" + digest.hexdigest()
+
+
+class CachedBasicAuthentication(BasicAuthentication):
+    """A good username/password pair is remembered for CHEMVIZ_BASIC_CACHE_SECONDS (default 60)
+    as an HMAC, together with the stored password hash: changing the password ends it at once."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        guard.check(userid, request)
+        key = _basic_key(userid, password)
+        hit = cache.get(key)
+        if hit is not None:
+            pk, stored = hit
+            user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+            if user is not None and user.password == stored:
+                return user, None
+        user, auth = super().authenticate_credentials(userid, password, request)
+        cache.set(key, (user.pk, user.password), settings.CHEMVIZ_BASIC_CACHE_SECONDS)
+        return user, auth
+
+
+def token_expired(token) -> bool:
+    return token.created < timezone.now() - timedelta(days=settings.CHEMVIZ_TOKEN_DAYS)
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """DRF's token, refused (and deleted) once older than CHEMVIZ_TOKEN_DAYS."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if token_expired(token):
+            token.delete()
+            raise exceptions.AuthenticationFailed("The token has expired; request a new one at auth/token/.")
+        return user, token
