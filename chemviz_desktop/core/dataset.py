@@ -31,6 +31,7 @@ class Dataset:
     source_path: str = ""
     excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    headers: list[str] = field(default_factory=list)   # header cells as read (for the column-mapping dialog)
 
     @property
     def accepted(self) -> bool:
@@ -68,13 +69,15 @@ def _original_bytes(p: Path) -> bytes | None:
         return None
 
 
-def import_file(state: Progress, path: str, keep: int) -> Dataset:
+def import_file(state: Progress, path: str, keep: int,
+                options: engine.ImportOptions | None = None) -> Dataset:
     """Worker: engine.load with progress/cancel; an accepted result goes into the store in one
     transaction. A rejected file is returned with its report and is not stored."""
     p = Path(path)
-    result = engine.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9))
+    from chemviz_desktop.core import import_prefs   # saved pressure mode, type spellings, mappings
+    result = import_prefs.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9), base=options)
     ds = Dataset(p.name, result.frame if result.accepted else None, result.report, result.statistics,
-                 source_path=str(p))
+                 source_path=str(p), headers=result.headers)
     if not result.accepted:
         return ds
     state.check()

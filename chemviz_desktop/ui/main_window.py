@@ -141,6 +141,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self._action(view_menu, "Reset settings to defaults…", self.reset_settings)
 
+        from chemviz_desktop.ui.dialogs.settings_menu import install as install_settings_menu
+        self.settings_menu = install_settings_menu(mb.addMenu("&Settings"), self)   # types, pressure reference
         self.account_menu = mb.addMenu("&Account")   # filled by the sync layer (ui/sync_menu.py)
 
         help_menu = mb.addMenu("&Help")
@@ -226,6 +228,7 @@ class MainWindow(QMainWindow):
     # -- opening data ---------------------------------------------------------------------------
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open CSV export", self.settings.last_dir,
+                                              "CSV files and Excel workbooks (*.csv *.xlsx *.xlsm);;"
                                               "CSV files (*.csv);;All files (*)")
         if path:
             self.open_file(path)

@@ -1,23 +1,33 @@
-"""Import: pick or drop a CSV; the engine reads and validates it in a worker (progress + Cancel)
-and the report appears as a sortable list. Double-clicking a row issue asks to show that row."""
+"""Import: pick or drop a CSV or Excel workbook; the engine reads and validates it in a worker
+(progress + Cancel) and the report appears as a sortable list. Double-clicking a row issue asks to
+show that row. A workbook with several sheets or title rows asks which sheet and header row; a
+file whose columns were not recognised offers the column-mapping dialog."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QTableView, QVBoxLayout,
-                             QWidget)
+from PyQt5.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from chemviz_desktop.core.errors import describe
+import engine
+from chemviz_desktop.core import import_prefs
 from chemviz_desktop.core.dataset import Dataset, import_file
+from chemviz_desktop.core.errors import describe
+from chemviz_desktop.ui.dialogs.mapping_dialog import MappingDialog
+from chemviz_desktop.ui.dialogs.sheet_dialog import SheetDialog
 from chemviz_desktop.ui.models.report_model import ISSUE_ROLE, ReportModel
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 
-
 # File-level findings repeated above the list because they change what the numbers mean.
 NOTE_CODES = {"unit_converted", "format_detected", "temperature_maybe_kelvin", "custom_types",
-              "extra_columns_kept", "duplicate_column"}
+              "extra_columns_kept", "duplicate_column", "separator_assumed", "encoding_repaired",
+              "repeated_header_skipped", "header_below_titles", "mapping_recalled"}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SheetChoice = Callable[[list, str], "tuple[str, int] | None"]
+MappingChoice = Callable[[list, str], "tuple[dict, dict, bool] | None"]
 
 
 class ImportPage(QWidget):
@@ -33,15 +43,23 @@ class ImportPage(QWidget):
         self.runner = TaskRunner(self)
         self.last: Dataset | None = None
         self.last_error = ""
+        self._request: tuple[str, int, engine.ImportOptions] | None = None   # path, keep, options
+        # Replaceable (tests): ask for a workbook's sheet/header row, and for a column mapping.
+        self.ask_sheet: SheetChoice = self._ask_sheet
+        self.ask_mapping: MappingChoice = self._ask_mapping
 
         title = styled_label("Import a CSV export", "PageTitle")
         hint = styled_label("Columns: Equipment Name, Type, Flowrate, Pressure, Temperature (units in the header "
-                            "are converted to L/min, bar, °C). Drop a .csv file anywhere on the window, or:",
+                            "are converted to L/min, bar gauge, °C). Drop a .csv or .xlsx file anywhere on the window, or:",
                             "Muted", wrap=True)
         self.open_button = QPushButton("Open CSV…")
         self.sample_button = QPushButton("Open sample data")
         self.open_button.clicked.connect(self.openRequested)
         self.sample_button.clicked.connect(self.sampleRequested)
+        self.map_button = QPushButton("Match columns…")
+        self.map_button.setToolTip("Pick which column of the file is which field, then import again")
+        self.map_button.clicked.connect(self.map_columns)
+        self.map_button.hide()
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -78,6 +96,7 @@ class ImportPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.sample_button)
+        buttons.addWidget(self.map_button)
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addWidget(title)
@@ -96,8 +115,20 @@ class ImportPage(QWidget):
         self.runner.finished.connect(self._on_finished)
 
     # -- actions ------------------------------------------------------------------------------
-    def start(self, path: str, keep: int) -> None:
-        """Import `path` in a worker; a running import is cancelled first."""
+    def start(self, path: str, keep: int, options: engine.ImportOptions | None = None) -> None:
+        """Import `path` in a worker; a running import is cancelled first. A workbook whose sheet
+        or header row is not obvious asks first (nothing happens if the user cancels)."""
+        options = options or engine.ImportOptions()
+        if options.sheet is None and Path(path).suffix.lower() in WORKBOOK_SUFFIXES:
+            chosen = self._choose_sheet(path)
+            if chosen is False:
+                self.summary.show_message(f"Import of {Path(path).name} cancelled; nothing was saved.", "warning")
+                self.finished.emit()
+                return
+            if isinstance(chosen, tuple):
+                options = replace(options, sheet=chosen[0], header_row=chosen[1])
+        self._request = (path, keep, options)
+        self.map_button.hide()
         self.last_error = ""
         self.model.set_issues([])          # the previous file's report must not look like this one's
         self.notes.hide()
@@ -108,7 +139,41 @@ class ImportPage(QWidget):
         self.progress_box.show()
         self.open_button.setEnabled(False)
         self.sample_button.setEnabled(False)
-        self.runner.start(import_file, path, keep)
+        self.runner.start(import_file, path, keep, options)
+
+    def _choose_sheet(self, path: str) -> tuple[str, int] | bool | None:
+        """(sheet, header row) chosen; None when there is nothing to ask; False when cancelled."""
+        try:
+            previews = engine.workbook_sheets(path)
+        except Exception:  # noqa: BLE001 - the import itself will report what is wrong with the file
+            return None
+        if len(previews) == 1 and previews[0].header_row == 1:
+            return None
+        choice = self.ask_sheet(previews, Path(path).name)
+        return False if choice is None else choice
+
+    def _ask_sheet(self, previews: list, file_name: str) -> tuple[str, int] | None:
+        dialog = SheetDialog(previews, file_name, self)
+        return dialog.choice() if dialog.exec_() == SheetDialog.Accepted else None
+
+    def _ask_mapping(self, headers: list, file_name: str) -> tuple[dict, dict, bool] | None:
+        dialog = MappingDialog(headers, file_name, self)
+        if dialog.exec_() != MappingDialog.Accepted:
+            return None
+        return dialog.mapping(), dialog.units(), dialog.remember.isChecked()
+
+    def map_columns(self) -> None:
+        """Column mapping for the last refused file, then import it again with that mapping."""
+        if self._request is None or self.last is None or not self.last.headers:
+            return
+        path, keep, options = self._request
+        choice = self.ask_mapping(self.last.headers, Path(path).name)
+        if choice is None:
+            return
+        mapping, units, remember = choice
+        if remember:
+            import_prefs.remember_mapping(self.last.headers, mapping, units)
+        self.start(path, keep, replace(options, mapping=mapping, units=units))
 
     def cancel(self) -> None:
         self.runner.cancel()
@@ -149,6 +214,8 @@ class ImportPage(QWidget):
     def _on_result(self, ds: Dataset) -> None:
         self.last = ds
         self.show_report(ds)
+        self.map_button.setVisible(not ds.accepted and bool(ds.headers) and any(
+            i.code in import_prefs.MAPPING_CODES for i in ds.report.file_errors))
         (self.imported if ds.accepted else self.rejected).emit(ds)
 
     def _on_error(self, exc: BaseException) -> None:

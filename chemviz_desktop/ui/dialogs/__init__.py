@@ -1,0 +1,1 @@
+"""Import dialogs: workbook sheet and header row, column mapping, equipment type spellings."""
