@@ -33,6 +33,7 @@ class LoadResult:
     headers: list[str] = field(default_factory=list)   # header cells as read (for a column-mapping dialog)
     header_row: int | None = None            # spreadsheet row of the header that was used
     sheet: str | None = None                 # workbook sheet read, None for CSV
+    options: ImportOptions | None = None     # the reading choices that produced this result
 
     @property
     def accepted(self) -> bool:
@@ -74,7 +75,7 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
     else:
         path = None
     report = Report(file_name=file_name or "", max_issues=max_issues)
-    result = LoadResult(report)
+    result = LoadResult(report, options=opts)
 
     def reject(code: str, message: str) -> LoadResult:
         report.add(Issue(None, None, code, message, "error"))

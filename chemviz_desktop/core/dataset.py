@@ -84,7 +84,8 @@ def import_file(state: Progress, path: str, keep: int,
     state.progress(0.92, "Saving to local history")
     store = Store(keep=keep)
     try:
-        ds.store_id = store.add(result, file_name=p.name, csv_bytes=_original_bytes(p))
+        original = _original_bytes(p) if import_prefs.server_reads_alike(result) else None
+        ds.store_id = store.add(result, file_name=p.name, csv_bytes=original)
         info = store.info(ds.store_id)
         ds.imported_at = info.imported_at if info else ""
     finally:

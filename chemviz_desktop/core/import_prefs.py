@@ -75,6 +75,13 @@ def needs_mapping(result: engine.LoadResult) -> bool:
     return bool(result.headers) and any(i.code in MAPPING_CODES for i in result.report.file_errors)
 
 
+def server_reads_alike(result: engine.LoadResult) -> bool:
+    """True when the server, reading the original file with default choices, gets the same rows:
+    otherwise sync must upload the rows as read here (a mapping, absolute pressure or own type
+    spellings would be lost, and the server's values would silently differ)."""
+    return result.options is None or result.options == engine.ImportOptions()
+
+
 def load(path: str | os.PathLike, *, file_name: str, state: Progress | None = None,
          base: engine.ImportOptions | None = None) -> engine.LoadResult:
     """engine.load with the preferences; a header the user mapped before is mapped again."""

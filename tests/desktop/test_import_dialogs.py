@@ -145,3 +145,22 @@ def test_settings_menu_sets_the_pressure_reference(qtbot, monkeypatch):
     monkeypatch.setattr(EquipmentTypesDialog, "aliases", lambda self: {"Tower": "Column"})
     menu.types_action.trigger()
     assert user_types.load() == {"Tower": "Column"}
+
+
+def test_original_file_is_kept_for_upload_only_when_the_server_would_read_it_alike(qtbot, page, tmp_path):
+    from chemviz_desktop.core.store import Store
+    plain = tmp_path / "plain.csv"
+    plain.write_text("Equipment Name,Type,Flowrate,Pressure,Temperature\nP-1,Pump,1,2,3\n")
+    ds = run_import(qtbot, page, plain)
+    store = Store()
+    try:
+        assert store.csv_bytes(ds.store_id) == plain.read_bytes()
+    finally:
+        store.close()
+    import_prefs.set_pressure_mode("absolute")        # the server would read 2 as 2 bar(g)
+    ds = run_import(qtbot, page, plain)
+    store = Store()
+    try:
+        assert store.csv_bytes(ds.store_id) is None    # sync sends the rows as read here
+    finally:
+        store.close()
