@@ -57,7 +57,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = Store()
     try:
         queue = AccountFile.load().remember  # signed in (remembered): this one must reach the server
-        ds_id = store.add(res, file_name=path.name, csv_bytes=data, queue=queue)
+        # the original file only when the server, reading it with default choices, gets these rows
+        original = data if res.options in (None, engine.ImportOptions()) else None
+        ds_id = store.add(res, file_name=path.name, csv_bytes=original, queue=queue)
         info = store.info(ds_id)
     finally:
         store.close()
