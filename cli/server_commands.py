@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import socket
 import sys
 
 ROLES = ("admin", "engineer", "viewer")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="run the ChemViz API server (SQLite + files in the server dir)")
+    p = sub.add_parser("serve", help="run the ChemViz API server (waitress; SQLite + files in the server dir)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     p.set_defaults(func=cmd_serve)
@@ -47,34 +46,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
                   "(only localhost names are accepted now)", file=sys.stderr)
         else:  # a specific address: accept requests addressed to it
             os.environ["ALLOWED_HOSTS"] = f"localhost,127.0.0.1,[::1],{args.host}"
+    os.umask(0o077)   # files the server writes (database, uploads, exports) are the owner's only
     _setup_django()
     _migrate()
     from django.conf import settings
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.core.servers.basehttp import ThreadedWSGIServer, run
-    from django.core.wsgi import get_wsgi_application
+    from waitress import serve
 
     from engine.version import __version__
+    from server.chemviz_server import serving
 
-    # Static files (admin CSS, browsable API) served by the process itself; no collectstatic.
-    handler = StaticFilesHandler(get_wsgi_application())
-
-    class Server(ThreadedWSGIServer):
-        """A thread per connection (HTTP keep-alive), DB connections closed after each request."""
-        daemon_threads = True
-
-        def get_request(self):
-            # headers and body go out as separate writes: without TCP_NODELAY, Nagle plus the
-            # client's delayed ACK add ~40 ms to every keep-alive response
-            conn, addr = super().get_request()
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return conn, addr
-
+    options = serving.waitress_options()
     ipv6 = ":" in args.host
     print(f"ChemViz server {__version__} on http://{'[' + args.host + ']' if ipv6 else args.host}:"
-          f"{args.port}/api/v1/  (data: {settings.SERVER_DIR}; Ctrl+C stops)", flush=True)
+          f"{args.port}/api/v1/  (data: {settings.SERVER_DIR}; waitress, {options['threads']} threads, "
+          f"{options['connection_limit']} connections; Ctrl+C stops)", flush=True)
     try:
-        run(args.host, args.port, handler, ipv6=ipv6, threading=False, server_cls=Server)
+        serve(serving.application(), host=args.host, port=args.port, **options)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", code=1)
     return 0

@@ -1,14 +1,26 @@
 """Neutralise spreadsheet formula injection in exported cells (CSV/XLSX)."""
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def is_formula(value: object) -> bool:
+    """Text a spreadsheet could run as a formula: starts with a formula prefix, also after NFKC
+    normalisation (fullwidth \uff1d, small \ufe62, superscript \u207a and friends become = + ...;
+    some spreadsheets and import paths fold them the same way)."""
+    if not isinstance(value, str) or not value:
+        return False
+    return value.startswith(FORMULA_PREFIXES) or \
+        unicodedata.normalize("NFKC", value[:4]).startswith(FORMULA_PREFIXES)
+
+
 def neutralise(value: object) -> object:
     """Prefix text that a spreadsheet would run as a formula with an apostrophe. Numbers pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if is_formula(value):
         return "'" + value
     return value
 
@@ -19,7 +31,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
             s = out[column].astype(object)
-            mask = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+            mask = s.map(is_formula)
             if mask.any():
                 out[column] = s.where(~mask, "'" + s[mask].astype(str))
     out.columns = [neutralise(c) for c in out.columns]

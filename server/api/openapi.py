@@ -15,10 +15,10 @@ _REASONS = {
     "401": "not authenticated (Basic, Token or session)",
     "403": "authenticated, but the role does not allow it",
     "404": "no such object",
+    "411": "a chunked body without Content-Length (send the length)",
     "413": "the upload is larger than the limit",
     "429": "too many requests; retry after the Retry-After header",
 }
-_THROTTLED = ("/auth/login/", "/auth/token/", "/analytics/csv/upload/")
 _OPEN = ("/health/", "/schema/", "/docs/")
 
 
@@ -29,9 +29,8 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     if "{" in path or path.endswith("/statistics/") or path.endswith("/comparison/"):
         codes.append("404")
     if path.endswith("/upload/"):
-        codes.append("413")
-    if path.endswith(_THROTTLED):
-        codes.append("429")
+        codes += ["411", "413"]
+    codes.append("429")   # rate throttles, busy upload/export slots, or a locked account/address
     if path.endswith(_OPEN):
         codes = []
     return codes

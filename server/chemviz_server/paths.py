@@ -38,3 +38,24 @@ def secret_key(directory: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(key)
     return key
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` readable by the owner only (0700); an existing directory is left as it is
+    (it may be shared with a proxy that serves its static/ folder)."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` empty with mode 0600 if missing (the SQLite database holds tokens and password
+    hashes; SQLite gives its -wal/-shm files the same mode), and take group/other bits off an
+    existing one."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    return path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .paths import secret_key, server_dir
+from .paths import private_dir, private_file, secret_key, server_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 if str(REPO_ROOT) not in sys.path:  # `server/manage.py` and gunicorn must find the engine package
@@ -32,8 +32,7 @@ def _list(name: str, default: str) -> list[str]:
     return [h.strip() for h in os.environ.get(name, default).split(",") if h.strip()]
 
 
-SERVER_DIR = server_dir()
-SERVER_DIR.mkdir(parents=True, exist_ok=True)
+SERVER_DIR = private_dir(server_dir())   # 0700 when created here; files below 0600
 
 SECRET_KEY = secret_key(SERVER_DIR)
 DEBUG = _flag("DJANGO_DEBUG")
@@ -50,12 +49,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",   # Swagger UI assets served from the package, never a CDN
     "server.users",
     "server.analytics",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "server.api.middleware.SecurityHeadersMiddleware",   # no-store on the API, CSP on HTML
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,6 +81,8 @@ TEMPLATES = [{
 _default_db = f"sqlite:///{(SERVER_DIR / 'db.sqlite3').as_posix()}"
 DATABASES = {"default": dj_database_url.config(default=_default_db, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if DATABASES["default"]["NAME"] and ":memory:" not in str(DATABASES["default"]["NAME"]):
+        private_file(Path(DATABASES["default"]["NAME"]))   # created 0600 before SQLite opens it
     # Threaded server: wait for the write lock instead of failing; WAL is switched on in
     # server.analytics.apps so readers never block behind an upload.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -98,6 +101,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = SERVER_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = SERVER_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600            # stored CSV files: the server's user only
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Uploads: the API refuses CSV files over CHEMVIZ_MAX_UPLOAD_BYTES with 413 (seed §6.1: 10 MB).
 CHEMVIZ_MAX_UPLOAD_BYTES = int(os.environ.get("CHEMVIZ_MAX_UPLOAD_BYTES", schema.SERVER_UPLOAD_LIMIT_BYTES))
@@ -141,6 +146,7 @@ REST_FRAMEWORK = {
         "login": os.environ.get("CHEMVIZ_THROTTLE_LOGIN", "60/min"),
         "token": os.environ.get("CHEMVIZ_THROTTLE_TOKEN", "60/min"),
         "upload": os.environ.get("CHEMVIZ_THROTTLE_UPLOAD", "600/min"),
+        "export": os.environ.get("CHEMVIZ_THROTTLE_EXPORT", "60/min"),
     },
 }
 
@@ -149,6 +155,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Chemical equipment CSV upload, validation and statistics (base /api/v1/).",
     "VERSION": __version__,
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",          # from drf-spectacular-sidecar: pinned, offline, same origin
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "server.api.openapi.document_error_responses",
@@ -170,7 +179,12 @@ if _flag("CHEMVIZ_HTTPS"):  # behind TLS: secure cookies and HSTS
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line": {"()": "server.chemviz_server.logfilters.OneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"},
+                 "console_one_line": {"class": "logging.StreamHandler", "filters": ["one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("CHEMVIZ_LOG_LEVEL", "WARNING")},
-    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+                # wrong Host headers and odd paths come from scanners: one line each, no traceback
+                "django.security": {"handlers": ["console_one_line"], "level": "WARNING",
+                                    "propagate": False}},
 }

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.api.origin import foreign_origin
 from server.api.throttles import ScopedThrottle
 
 from .authentication import token_expired
@@ -49,6 +50,11 @@ class LoginView(CredentialView):
 
     @extend_schema(request=CredentialsSerializer, responses={200: LoginResponseSerializer})
     def post(self, request):
+        foreign = foreign_origin(request)
+        if foreign is not None:   # login CSRF: another site must not sign a browser in
+            return Response({"detail": f"Sign-in from another origin ({foreign[:100]}) is refused; "
+                                       "add it to CSRF_TRUSTED_ORIGINS if it is yours."},
+                            status=status.HTTP_403_FORBIDDEN)
         user, error = _check_credentials(request)
         if error is not None:
             return error

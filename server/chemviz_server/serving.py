@@ -1,0 +1,65 @@
+"""What `main.py serve` runs: waitress (pure Python, Windows/macOS/Linux) in front of the Django
+app, with a connection cap, idle timeouts and body/header limits, and static files served by the
+process itself (admin CSS, Swagger UI from drf-spectacular-sidecar; no collectstatic needed).
+
+waitress reads requests in one event loop and hands only complete ones to a fixed pool of
+threads, so half-sent or idle connections cost a socket, never a thread.
+
+Settings from the environment: CHEMVIZ_SERVE_THREADS (default 6), CHEMVIZ_SERVE_CONNECTIONS
+(default 200), CHEMVIZ_SERVE_TIMEOUT (seconds a connection may sit idle or half-sent, default 30)."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
+
+log = logging.getLogger("server.serve")
+
+BODY_SLACK = 16 * 1024 * 1024      # room above the upload limit so the API can answer its own JSON 413
+
+
+class SafeStaticFilesHandler(StaticFilesHandler):
+    """Django's static handler, answering 400 (one log line, no traceback) to paths such as
+    /static/../../etc/passwd instead of a 500."""
+
+    def get_response(self, request):
+        try:
+            return super().get_response(request)
+        except SuspiciousOperation:
+            log.warning("refused static path %r from %s", request.path[:200], request.META.get("REMOTE_ADDR"))
+            return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def waitress_options() -> dict[str, Any]:
+    """Keyword arguments for waitress.serve (besides the app, host and port)."""
+    timeout = _env_int("CHEMVIZ_SERVE_TIMEOUT", 30)
+    return {
+        "threads": _env_int("CHEMVIZ_SERVE_THREADS", 6),
+        "connection_limit": _env_int("CHEMVIZ_SERVE_CONNECTIONS", 200),
+        "channel_timeout": timeout,            # idle / half-sent connections are closed after this
+        "cleanup_interval": max(1, min(10, timeout // 2)),
+        "max_request_header_size": 64 * 1024,
+        "max_request_body_size": settings.CHEMVIZ_MAX_UPLOAD_BYTES + BODY_SLACK,
+        "ident": "ChemViz",                    # the Server header names no versions
+        "asyncore_use_poll": True,             # no select() limit of 1024 descriptors
+        "expose_tracebacks": False,
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
+def application():
+    """The WSGI app `serve` runs: Django with static files."""
+    from django.core.wsgi import get_wsgi_application
+    return SafeStaticFilesHandler(get_wsgi_application())
