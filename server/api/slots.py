@@ -10,6 +10,8 @@ from typing import Iterator
 
 from rest_framework.exceptions import Throttled
 
+from .memory import give_back
+
 RETRY_AFTER_SECONDS = 5
 
 
@@ -51,6 +53,8 @@ class Slots:
             yield
         finally:
             self.release(user_key)
+            if self.busy == 0:   # the last big parse is over: return its memory to the system
+                give_back()
 
 
 UPLOADS = Slots()
