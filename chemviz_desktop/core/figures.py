@@ -231,11 +231,13 @@ def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFram
     handles, labels = ax_h.get_legend_handles_labels()
     legend = None
     if 1 < len(present) <= 12:
-        legend = fig.legend(handles, labels, loc="upper left", ncol=min(len(present), 8), fontsize=8,
-                            frameon=False, bbox_to_anchor=(0.01, 1.0))
+        per_row = len(present) if len(present) <= 10 else int(np.ceil(len(present) / 2))
+        order = [i for r in range(per_row) for i in range(r, len(present), per_row)]   # row-major reading
+        legend = fig.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
+                            ncol=per_row, fontsize=8, frameon=False, bbox_to_anchor=(0.01, 1.0))
         for text in legend.get_texts():
             text.set_color(c.text)
-    rows_of_legend = 0 if legend is None else int(np.ceil(len(present) / 8))
+    rows_of_legend = 0 if legend is None else (1 if len(present) <= 10 else 2)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.07 * rows_of_legend))
 
 
@@ -272,10 +274,11 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
     codes = pts.codes[pick]
     small = n < 2000
     ax = fig.add_subplot(111)
-    for code, t in enumerate(pts.types):
-        here = codes == code
+    code_of = {t: i for i, t in enumerate(pts.types)}
+    for t in types + [t for t in pts.types if t not in types]:   # legend in the other charts' order
+        here = codes == code_of.get(t, -1)
         if here.any():
-            ax.scatter(xs[here], ys[here], s=14 if small else 4, alpha=0.85 if small else 0.55,
+            ax.scatter(xs[here], ys[here], s=30 if small else 4, alpha=0.85 if small else 0.55,
                        color=colors.get(t, TYPE_PALETTE[-1]), label=t, zorder=2, linewidths=0)
     ringed = flags[pick]
     total_out = int(flags.sum())

@@ -3,7 +3,9 @@ a KPI card, and table-view defaults that never size rows by content."""
 from __future__ import annotations
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PyQt5.QtGui import QFont, QFontMetrics
+from PyQt5.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QSizePolicy, QTableView, QVBoxLayout,
+                             QWidget)
 
 
 def styled_label(text: str, style: str, wrap: bool = False) -> QLabel:
@@ -37,6 +39,9 @@ class MessageBar(QLabel):
 
 
 class KpiCard(QFrame):
+    """Title, value, detail. Never cut off: in a narrow window the value font shrinks to fit and
+    the title/detail are elided, with the full text in the tooltip."""
+
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("KpiCard")
@@ -50,13 +55,39 @@ class KpiCard(QFrame):
         self.detail = QLabel("")
         self.detail.setObjectName("Muted")
         self.detail.setWordWrap(False)
+        self._texts = {"title": title, "value": "–", "detail": ""}
         for w in (self.title, self.value, self.detail):
+            w.setMinimumWidth(10)
+            w.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
             lay.addWidget(w)
+        self.setMinimumWidth(90)
 
     def set(self, value: str, detail: str = "") -> None:
-        self.value.setText(value)
-        self.detail.setText(detail)
+        self._texts.update(value=value, detail=detail)
         self.detail.setVisible(bool(detail))
+        self._fit()
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        width = max(10, self.contentsRect().width() - 24)
+        for label, key in ((self.title, "title"), (self.detail, "detail")):
+            label.setText(label.fontMetrics().elidedText(self._texts[key], Qt.ElideRight, width))
+        value = self._texts["value"]
+        font = QFont(self.value.font())
+        base = self.value.property("basePointSize") or font.pointSizeF()
+        self.value.setProperty("basePointSize", base)
+        size = base
+        font.setPointSizeF(size)
+        while size > 8 and QFontMetrics(font).horizontalAdvance(value) > width:
+            size -= 1
+            font.setPointSizeF(size)
+        self.value.setStyleSheet(f"font-size: {size:.0f}pt;" if size < base else "")
+        self.value.setText(value)
+        full = [self._texts["title"], value, self._texts["detail"]]
+        self.setToolTip("\n".join(t for t in full if t))
 
 
 def setup_table(view: QTableView, stretch_last: bool = True) -> None:

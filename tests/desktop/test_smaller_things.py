@@ -89,3 +89,25 @@ def test_sign_in_dialog_keeps_inputs_and_clears_old_errors(qtbot):
     assert not dlg.error.isVisible()
     if not dlg.remember.isEnabled():
         assert dlg.remember_why.isVisible() and "keychain" in dlg.remember_why.text()
+
+
+def test_help_says_where_data_lives_and_lists_shortcuts(window, monkeypatch, tmp_path):
+    import os
+    texts = [a.text() for a in window.menuBar().actions()[-1].menu().actions()]
+    assert {"&Keyboard shortcuts", "Where is my data?", "Open data folder"} <= set(texts)
+    assert os.environ["CHEMVIZ_DATA_DIR"] in window.data_location_text()
+    shortcuts = window.shortcuts_text()
+    assert "Ctrl+O" in shortcuts and "Ctrl+C" in shortcuts and "Export" in shortcuts
+    opened: list[str] = []
+    from PyQt5.QtGui import QDesktopServices
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.open_data_folder()
+    assert opened == [os.environ["CHEMVIZ_DATA_DIR"]]
+
+
+def test_export_errors_read_as_words(qtbot, window, good_csv, tmp_path):
+    import_file(qtbot, window, good_csv)
+    with qtbot.waitSignal(window.exportFinished, timeout=20_000):
+        window.export("stats_csv", str(tmp_path / "no" / "such" / "folder" / "s.csv"))
+    assert "[Errno" not in window.last_export_error
+    assert "folder does not exist" in window.last_export_error

@@ -44,8 +44,8 @@ def test_cards_and_statistics_use_significant_digits(qtbot, window, tmp_path):
     import_file(qtbot, window, write(tmp_path, "p.csv", PRECISE))
     window.show_page("analytics")
     page = window.analytics_page
-    detail = page.cards["pressure"].detail.text()
-    assert detail == "range 1 – 5.5 bar"                        # same formatter as the value
+    assert page.cards["pressure"].detail.text() == "range 1 – 5.5"   # same formatter as the value
+    assert page.cards["pressure"].value.text() == "3.44 bar"
     m = page.stats_model
     headers = [m.headerData(c, Qt.Horizontal) for c in range(m.columnCount())]
     pump = next(r for r in range(m.rowCount()) if m.data(m.index(r, 0)) == "Pump")
@@ -144,3 +144,15 @@ def test_sorting_scrolls_to_top(qtbot, window, sample_csv):
     with qtbot.waitSignal(window.data_page.viewReady):
         table.sortByColumn(3, Qt.DescendingOrder)
     assert table.verticalScrollBar().value() == 0
+
+
+def test_kpi_cards_fit_a_narrow_window(qtbot, window, sample_csv):
+    import_file(qtbot, window, sample_csv)
+    window.resize(960, 600)
+    window.show_page("analytics")
+    qtbot.wait(50)
+    for card in window.analytics_page.cards.values():
+        width = card.contentsRect().width() - 24
+        assert card.value.fontMetrics().horizontalAdvance(card.value.text()) <= width + 1
+        full = card.toolTip()
+        assert card.value.text() in full                    # full texts in the tooltip

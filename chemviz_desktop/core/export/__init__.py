@@ -3,6 +3,7 @@ Plain functions (no widgets), run in a worker by the main window; every export b
 rows follows the Data filter and says so; text cells are neutralised by the engine."""
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,28 @@ def default_folder(last_export_dir: str, source_path: str) -> Path:
             return Path(candidate)
     docs = Path.home() / "Documents"
     return docs if docs.is_dir() else Path.home()
+
+
+_ERRNO_WORDS = {errno.ENOENT: "the folder does not exist (was it moved or renamed?)",
+                errno.EACCES: "you are not allowed to write there (a read-only share?); choose another folder",
+                errno.EPERM: "you are not allowed to write there; choose another folder",
+                errno.EROFS: "the drive is read-only; choose another folder",
+                errno.ENOSPC: "the disk is full",
+                errno.EISDIR: "a folder has that name; choose a file name",
+                errno.ENOTDIR: "part of the path is a file, not a folder"}
+
+
+def export_error_words(exc: BaseException) -> str:
+    """An export failure in plain words ("" when it is not a file-system error)."""
+    if not isinstance(exc, OSError):
+        return ""
+    why = _ERRNO_WORDS.get(exc.errno or 0)
+    if why is None and isinstance(exc, PermissionError):
+        why = _ERRNO_WORDS[errno.EACCES]
+    if why is None:
+        return ""
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"Could not write{where}: {why}."
 
 
 def run_export(state: Progress, kind: str, path: str, ds: Dataset, stats: dict[str, Any] | None,

@@ -89,6 +89,8 @@ class AnalyticsPage(QWidget):
         chooser.addStretch(1)
         chooser.addWidget(self.filter_label)
         self.chart = ChartView()
+        self.chart.note.hide()                  # the chart title says what is shown
+        chooser.addWidget(self.chart.toolbar)   # copy/save beside the pickers: the chart keeps the height
         self.chart.drawn.connect(lambda key: self.chartDrawn.emit(key[0]))
         self.chart.failed.connect(lambda text: self.message.show_message(f"Chart failed: {text}", "error"))
         self.chart.pointClicked.connect(self.rowRequested)
@@ -175,13 +177,13 @@ class AnalyticsPage(QWidget):
             n_items = max(1, stats.get("total_equipment", 0))
             self.cards["types"].set(str(len(by_type)), f"largest: {top[0][0]} ({100 * top[0][1]['count'] / n_items:.0f} %)"
                                     if top else "")
-            self.cards["types"].setToolTip("\n".join(f"{t}: {e['count']:,}" for t, e in by_type.items()))
+            self.cards["types"].detail.setToolTip("\n".join(f"{t}: {e['count']:,}" for t, e in by_type.items()))
             for column, key in schema.STAT_KEY.items():
                 value = overall.get(f"avg_{key}")
                 unit = schema.UNITS[column]
                 self.cards[key].set("–" if value is None else f"{fmt(value)} {unit}",
                                     "" if value is None else f"range {fmt(overall.get(f'min_{key}'))} – "
-                                                             f"{fmt(overall.get(f'max_{key}'))} {unit}")
+                                                             f"{fmt(overall.get(f'max_{key}'))}")
         words = filter_words(self.spec)
         self.filter_label.setText(f"Filtered: {words}" if words else "All rows")
         self.filter_label.setToolTip(self.filter_label.text())
