@@ -16,7 +16,8 @@ from engine.version import APP_NAME, __version__
 from chemviz_desktop.ui import theme
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.dataset import Dataset, open_stored
-from chemviz_desktop.core.export import FILTERED_KINDS, KINDS, default_folder, default_name, run_export
+from chemviz_desktop.core.export import (FILTERED_KINDS, KINDS, default_folder, default_name, export_error_words,
+                                         run_export)
 from chemviz_desktop.core.export.charts import chart_list
 from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage, filter_words
 from chemviz_desktop.ui.pages.compare_page import ComparePage
@@ -146,6 +147,10 @@ class MainWindow(QMainWindow):
         self.account_menu = mb.addMenu("&Account")   # filled by the sync layer (ui/sync_menu.py)
 
         help_menu = mb.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(help_menu, "Where is my data?", self.show_data_location)
+        self._action(help_menu, "Open data folder", self.open_data_folder)
+        help_menu.addSeparator()
         self._action(help_menu, f"About {APP_NAME}", self.about)
         self._update_actions()
 
@@ -309,7 +314,12 @@ class MainWindow(QMainWindow):
     def _set_dataset_label(self, text: str) -> None:
         """Long file names are elided so the sync field always stays visible."""
         self.dataset_label.setToolTip(text)
-        self.dataset_label.setText(self.dataset_label.fontMetrics().elidedText(text, Qt.ElideMiddle, 340))
+        width = max(140, min(340, self.width() // 4))   # narrow window: leave room for status messages
+        self.dataset_label.setText(self.dataset_label.fontMetrics().elidedText(text, Qt.ElideMiddle, width))
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._set_dataset_label(self.dataset_label.toolTip() or self.dataset_label.text())
 
     def _history_deleted(self, dataset_id: int) -> None:
         if self.dataset is not None and self.dataset.store_id == dataset_id:
@@ -392,7 +402,7 @@ class MainWindow(QMainWindow):
         self.exportFinished.emit(where)
 
     def _export_failed(self, exc: BaseException) -> None:
-        message = describe(exc, doing="exporting")
+        message = export_error_words(exc) or describe(exc, doing="exporting")
         self.last_export_error = message
         self.statusBar().showMessage(f"Export failed: {message}", 10000)
         self.exportFinished.emit("")
@@ -412,6 +422,46 @@ class MainWindow(QMainWindow):
             self.settings.reset()
             self.set_theme("light")
             self.history_page.keep_spin.setValue(self.settings.keep)
+
+    def shortcuts_text(self) -> str:
+        """Every menu shortcut plus the table keys, as one list (Help ▸ Keyboard shortcuts)."""
+        lines: list[str] = []
+
+        def walk(menu: QMenu, path: str) -> None:
+            for a in menu.actions():
+                if a.menu() is not None:
+                    walk(a.menu(), f"{path}{a.menu().title().replace('&', '')} ▸ ")
+                elif not a.shortcut().isEmpty():
+                    key = a.shortcut().toString(QKeySequence.NativeText)
+                    lines.append(f"{key:<16} {path}{a.text().replace('&', '')}")
+        for top in self.menuBar().actions():
+            if top.menu() is not None:
+                walk(top.menu(), f"{top.menu().title().replace('&', '')} ▸ ")
+        lines += ["Ctrl+C           Tables: copy the selection with headers (pastes into Excel)",
+                  "Ctrl+A           Tables: select all", "Right-click      Tables: copy, export selection, filter",
+                  "Double-click     Import report: show the row in Data"]
+        return "\n".join(lines)
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(QMessageBox.Information, f"{APP_NAME} keyboard shortcuts", self.shortcuts_text(),
+                          QMessageBox.Ok, self)
+        box.setStyleSheet("QLabel { font-family: monospace; }")
+        box.open()
+
+    def data_location_text(self) -> str:
+        from chemviz_desktop.core import paths
+        return (f"Your imported datasets (local history), settings and logs are stored in:\n{paths.data_dir()}\n\n"
+                "Nothing leaves this computer unless you sign in to a server and sync.")
+
+    def show_data_location(self) -> None:
+        QMessageBox.information(self, f"Where {APP_NAME} keeps your data", self.data_location_text())
+
+    def open_data_folder(self) -> None:
+        from PyQt5.QtCore import QUrl
+        from PyQt5.QtGui import QDesktopServices
+        from chemviz_desktop.core import paths
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.data_dir()))):
+            self.statusBar().showMessage(f"Could not open a file browser; the data folder is {paths.data_dir()}", 10000)
 
     def about(self) -> None:
         QMessageBox.about(self, APP_NAME, f"<b>{APP_NAME} {__version__}</b><br>Chemical equipment CSV validation, "
