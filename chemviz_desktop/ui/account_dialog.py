@@ -36,7 +36,6 @@ class AccountDialog(QDialog):
         self.warning = QLabel()
         self.warning.setObjectName("Warning")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #b35c00;")
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d62728;")

@@ -2,12 +2,13 @@
 so charts follow the window (exports always use the light colours)."""
 from __future__ import annotations
 
+from PyQt5.QtCore import QEvent, QObject
 from PyQt5.QtGui import QColor, QFont, QPalette
-from PyQt5.QtWidgets import QApplication
+from PyQt5.QtWidgets import QApplication, QWidget
 
 from chemviz_desktop.core.chart_style import style_for, DARK_CHART, LIGHT_CHART, TYPE_PALETTE, ChartColors
 
-__all__ = ["DARK_CHART", "LIGHT_CHART", "TYPE_PALETTE", "ChartColors", "apply", "chart_colors", "current"]
+__all__ = ["DARK_CHART", "LIGHT_CHART", "TYPE_PALETTE", "ChartColors", "apply", "chart_colors", "current", "paint"]
 
 
 _current = "light"
@@ -56,33 +57,82 @@ def _palette(dark: bool) -> QPalette:
     return p
 
 
-def _stylesheet(dark: bool) -> str:
-    card_bg = "#333337" if dark else "#ffffff"
-    border = "#4a4a4f" if dark else "#d5d8de"
-    muted = "#b0b0b0" if dark else "#5f6368"
-    bar_info = "#24384f" if dark else "#e7f0fb"
-    bar_warn = "#4a3d1e" if dark else "#fff4d6"
-    bar_err = "#4f2424" if dark else "#fde2e2"
-    return f"""
-    QFrame#KpiCard {{ background: {card_bg}; border: 1px solid {border}; border-radius: 6px; }}
-    QLabel#KpiValue {{ font-size: 15pt; font-weight: 600; }}
-    QLabel#KpiTitle, QLabel#Muted {{ color: {muted}; }}
-    QLabel#MessageBar[level="info"] {{ background: {bar_info}; border-radius: 4px; padding: 6px; }}
-    QLabel#MessageBar[level="warning"] {{ background: {bar_warn}; border-radius: 4px; padding: 6px; }}
-    QLabel#MessageBar[level="error"] {{ background: {bar_err}; border-radius: 4px; padding: 6px; }}
-    QLabel#PageTitle {{ font-size: 13pt; font-weight: 600; }}
-    QTabWidget::pane {{ border-top: 1px solid {border}; }}
-    QTabBar::tab {{ padding: 7px 18px; }}
+# Colours of the named widgets, per theme: applied as widget palettes (cheap to switch), not as
+# a themed style sheet (switching one re-polishes every widget: 70-160 ms at 1M rows).
+NAMED_COLORS = {
+    False: {"card": "#ffffff", "muted": "#5f6368", "info": "#e7f0fb", "warning": "#fff4d6", "error": "#fde2e2",
+            "warn_text": "#b35c00"},
+    True: {"card": "#333337", "muted": "#b0b0b0", "info": "#24384f", "warning": "#4a3d1e", "error": "#4f2424",
+           "warn_text": "#ffb35c"},
+}
+
+# Theme-independent rules, set once (fonts, paddings, borders that read on both backgrounds).
+STATIC_STYLESHEET = """
+    QFrame#KpiCard { border: 1px solid rgba(128, 128, 128, 110); border-radius: 6px; }
+    QLabel#KpiValue { font-size: 15pt; font-weight: 600; }
+    QLabel#MessageBar { border-radius: 4px; padding: 6px; }
+    QLabel#PageTitle { font-size: 13pt; font-weight: 600; }
+    QTabWidget::pane { border-top: 1px solid rgba(128, 128, 128, 110); }
+    QTabBar::tab { padding: 7px 18px; }
     """
 
 
+def paint(widget: QWidget) -> None:
+    """Give a named widget (KpiCard, Muted/KpiTitle label, MessageBar, Warning) its theme colours."""
+    name = widget.objectName()
+    colors = NAMED_COLORS[_current == "dark"]
+    if name in ("Muted", "KpiTitle"):
+        p = widget.palette()
+        p.setColor(QPalette.WindowText, QColor(colors["muted"]))
+        widget.setPalette(p)
+    elif name == "Warning":
+        p = widget.palette()
+        p.setColor(QPalette.WindowText, QColor(colors["warn_text"]))
+        widget.setPalette(p)
+    elif name == "KpiCard":
+        p = widget.palette()
+        p.setColor(QPalette.Window, QColor(colors["card"]))
+        widget.setPalette(p)
+        widget.setAutoFillBackground(True)
+    elif name == "MessageBar":
+        level = widget.property("level") or "info"
+        p = widget.palette()
+        p.setColor(QPalette.Window, QColor(colors.get(str(level), colors["info"])))
+        widget.setPalette(p)
+        widget.setAutoFillBackground(True)
+
+
+NAMED = {"Muted", "KpiTitle", "Warning", "KpiCard", "MessageBar"}
+
+
+class _Painter(QObject):
+    """Colours each named widget as it is first shown (widgets created after a theme switch)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Polish and isinstance(obj, QWidget) and obj.objectName() in NAMED:
+            paint(obj)
+        return False
+
+
+_painter: _Painter | None = None
+
+
 def apply(app: QApplication, name: str) -> None:
-    """Switch the whole application to `name` ("light" or "dark")."""
-    global _current
+    """Switch the whole application to `name` ("light" or "dark"): a palette change plus the
+    named widgets' colours; the style and the style sheet are set only once."""
+    global _current, _painter
     _current = "dark" if name == "dark" else "light"
-    app.setStyle("Fusion")
+    if app.style().objectName().lower() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(_palette(_current == "dark"))
-    app.setStyleSheet(_stylesheet(_current == "dark"))
+    if app.styleSheet() != STATIC_STYLESHEET:
+        app.setStyleSheet(STATIC_STYLESHEET)
+    if _painter is None:
+        _painter = _Painter(app)
+        app.installEventFilter(_painter)
+    for widget in app.allWidgets():
+        if widget.objectName() in NAMED:
+            paint(widget)
     font = QFont(app.font())
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)

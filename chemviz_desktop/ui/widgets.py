@@ -28,8 +28,8 @@ class MessageBar(QLabel):
 
     def show_message(self, text: str, level: str = "info") -> None:
         self.setProperty("level", level)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        from chemviz_desktop.ui import theme   # the level's colour, as a palette (no re-polish)
+        theme.paint(self)
         self.setText(text)
         self.setVisible(bool(text))
 
