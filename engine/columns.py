@@ -98,20 +98,19 @@ def map_columns(headers: list[str], *, pressure_mode: str = GAUGE, mapping: Mapp
 def _set_unit(cmap: ColumnMap, column: str, header: str, unit_text: str | None, pressure_mode: str) -> None:
     if not unit_text:
         if column == schema.PRESSURE and pressure_mode == ABSOLUTE:
-            unit = DEFAULT_PRESSURE.resolve(ABSOLUTE)
-            cmap.units[column] = unit
+            cmap.units[column] = DEFAULT_PRESSURE.resolve(ABSOLUTE)
             cmap.issues.append(Issue(None, column, "unit_converted",
                                      f"Pressure (header '{header}', no unit) was read as bar absolute, as the import "
                                      f"setting says, and converted to bar gauge by subtracting {ATMOSPHERE_BAR} bar.",
                                      "info"))
         return
-    unit = find_unit(column, unit_text)
-    if unit is None:
+    found = find_unit(column, unit_text)
+    if found is None:
         cmap.issues.append(Issue(None, column, "unknown_unit",
                                  f"Column '{header}': the unit '{unit_text}' is not recognised. "
                                  f"Use one of: {', '.join(known_units(column))}.", "error"))
         return
-    unit = unit.resolve(pressure_mode)
+    unit = found.resolve(pressure_mode)
     cmap.units[column] = unit
     if unit.is_identity:
         return

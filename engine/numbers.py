@@ -82,9 +82,9 @@ def _parse_as(text: pa.Array, decimal: str, decide: bool) -> Numbers:
     valid = _np_bool(pc.match_substring_regex(text, _VALID[decimal]))
     empty = _np_bool(pc.equal(text, ""))
     rest = np.flatnonzero(~valid & ~empty)
-    sub = text.take(pa.array(rest)) if len(rest) else None
+    sub = text.take(pa.array(rest, pa.int64()))
     grouped_sub = other_sub = np.zeros(len(rest), dtype=bool)
-    if sub is not None:
+    if len(rest):
         grouped_sub = _np_bool(pc.match_substring_regex(sub, _GROUPED[decimal]))
         other_sub = _proof(sub, _OTHER[decimal]) & ~grouped_sub
     assumed = None

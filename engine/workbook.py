@@ -10,7 +10,7 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -39,7 +39,7 @@ def is_workbook(data: bytes) -> bool:
         return False
 
 
-def _open(data: bytes):
+def _open(data: bytes) -> Any:
     import openpyxl
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -64,7 +64,7 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def _sheet_rows(ws, limit: int | None = None):
+def _sheet_rows(ws: Any, limit: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
         if limit is not None and i > limit:
             return
