@@ -39,10 +39,10 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from .formula import neutralise, neutralise_frame
     from .loading import LoadResult, load, workbook_sheets
     from .options import ImportOptions, header_signature, parse_mapping
-    from .read import ReadError
-    from .units import PRESSURE_MODES
-    from .workbook import SheetPreview
     from .progress import Cancelled, Progress, ProgressState, Scaled, quiet
+    from .read import ReadError
     from .report import Issue, Report
     from .stats import compute_statistics, filter_by_type
+    from .units import PRESSURE_MODES
     from .version import APP_NAME, __version__
+    from .workbook import SheetPreview

@@ -19,7 +19,7 @@ from .header_rows import find_header_rows
 from .numbers import parse_numbers
 from .read import RawTable
 from .report import Issue, Report
-from .units import ATMOSPHERE_BAR
+from .units import ATMOSPHERE_BAR, Unit
 
 # Order in which a row's first error is recorded as its exclusion reason.
 _REASON_CODES = ["missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value",
@@ -56,10 +56,12 @@ class _RowChecks:
 
 
 def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[str, str] | None = None,
-             map_headers: Callable[[list[str]], ColumnMap] | None = None) -> pd.DataFrame | None:
+             map_headers: Callable[[list[str]], ColumnMap] | None = None,
+             unit_ranges: dict[str, list[tuple[int, int, Unit | None]]] | None = None) -> pd.DataFrame | None:
     """Validate every row; return the frame of all data rows (excluded ones flagged).
     `type_aliases` (spelling -> type) are the user's own type spellings, applied first;
-    `map_headers` (how the header was mapped) lets header rows repeated inside the data be found."""
+    `map_headers` (how the header was mapped) lets header rows repeated inside the data be found;
+    `unit_ranges` (column -> row ranges and their unit) covers rows read under such a header."""
     t, rows, first_col = _drop_blank_rows(raw, report)
     snapshot = (list(report.issues), report.issue_counts.copy(), report.excluded_reasons.copy())
     cols = {c: t.column(i) for c, i in cmap.canonical.items()}
@@ -91,8 +93,12 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
         values, empty, bad, conflict = parsed.values, parsed.empty, parsed.bad, parsed.conflict
         not_numbers &= bad
         unit = cmap.units.get(column)
+        as_read = values
         if unit is not None and not unit.is_identity:
             values = unit.to_product(values)
+        for a, b, other_unit in (unit_ranges or {}).get(column, []):
+            values = values.copy() if values is as_read else values
+            values[a:b] = other_unit.to_product(as_read[a:b]) if other_unit is not None else as_read[a:b]
         numeric[column] = values
         src = cols[column]
         checks.flag(empty | (~bad & ~conflict & np.isnan(values)), "missing_value", column, "error",
@@ -116,18 +122,19 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
         checks.flag(np.isinf(values), "not_finite", column, "error",
                     lambda i, c=column, s=src: f"Row {rows[i]}: {c} value '{_cell(s, i)}' is infinite.")
     if map_headers is not None and not_numbers.any():  # words in every numeric cell: a header row?
-        drop, header_issues = find_header_rows(t, rows, np.flatnonzero(not_numbers), cmap, map_headers)
+        remapped, header_issues = find_header_rows(t, rows, np.flatnonzero(not_numbers), raw.headers, cmap,
+                                                   map_headers)
         if header_issues:
             dup_job.result()
             report.issues[:] = snapshot[0]
             report.issue_counts, report.excluded_reasons = snapshot[1], snapshot[2]
             for issue in header_issues:
                 report.add(issue)
-            if drop is None:
-                return None   # refused: the rows after it would be read under the wrong header
-            rest = RawTable(raw.headers, t.filter(pa.array(~drop)), rows[~drop], raw.ragged, raw.encoding,
+            if remapped is None:
+                return None   # refused: a second header that cannot be read
+            rest = RawTable(raw.headers, remapped.table, rows[remapped.keep], raw.ragged, raw.encoding,
                             raw.delimiter, raw.decimal_comma)
-            return validate(rest, cmap, report, type_aliases)
+            return validate(rest, cmap, report, type_aliases, unit_ranges=remapped.units)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
         fv = numeric[schema.FLOWRATE]

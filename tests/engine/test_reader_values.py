@@ -55,15 +55,34 @@ def test_identical_header_repeated_mid_file_is_skipped(tmp_path):
     assert "repeated_header_skipped" in {i.code for i in res.report.issues}
 
 
-@pytest.mark.parametrize("second", [
-    "Equipment Name,Type,Pressure,Flowrate,Temperature",        # columns swapped
-    "Equipment Name,Type,Flowrate,Pressure (kPa),Temperature",  # other units
-])
-def test_different_header_mid_file_refuses_naming_the_row(tmp_path, second):
+def test_second_header_with_columns_swapped_remaps_the_rows_below_it(tmp_path):
+    second = "Type,Equipment Name,Pressure,Flowrate,Temperature,Notes"
+    res = load_text(tmp_path, HEADER + ",Notes\nP-1,Pump,1,2,3,a\nP-2,Pump,1,2,3,b\n" + second +
+                    "\nValve,P-3,7,500,3,c\n")
+    assert res.accepted and res.report.rows_accepted == 3
+    last = res.frame.iloc[-1]
+    assert (last[schema.NAME], last[schema.TYPE], last[schema.FLOWRATE], last[schema.PRESSURE]) == \
+        ("P-3", "Valve", 500.0, 7.0)
+    assert last["Notes"] == "c" and last[schema.ROW] == 5
+    (note,) = [i for i in res.report.issues if i.code == "repeated_header_remapped"]
+    assert "Row 4" in note.message
+
+
+def test_second_header_with_other_units_converts_the_rows_below_it(tmp_path):
+    second = "Equipment Name,Type,Flowrate,Pressure (kPa),Temperature (K)"
+    res = load_text(tmp_path, HEADER + "\nP-1,Pump,1,2,3\n" + second + "\nP-3,Pump,1,500,300\nP-4,Pump,1,250,310\n")
+    assert res.accepted
+    assert list(res.frame[schema.PRESSURE]) == pytest.approx([2.0, 5.0, 2.5])      # never 500 bar
+    assert list(res.frame[schema.TEMPERATURE]) == pytest.approx([3.0, 26.85, 36.85])
+    assert list(res.frame[schema.ROW]) == [2, 4, 5]
+
+
+def test_second_header_that_cannot_be_read_refuses_naming_the_row(tmp_path):
+    second = "Equipment Name,Type,Flowrate,Pressure (furlongs),Temperature"
     res = load_text(tmp_path, HEADER + "\nP-1,Pump,1,2,3\nP-2,Pump,1,2,3\n" + second + "\nP-3,Pump,500,7,3\n")
     assert not res.accepted
     (err,) = res.report.file_errors
-    assert err.code == "repeated_header_differs" and "Row 4" in err.message
+    assert err.code == "repeated_header_unreadable" and "Row 4" in err.message and "furlongs" in err.message
 
 
 def test_rows_with_words_in_every_number_are_not_mistaken_for_headers(tmp_path):
