@@ -7,12 +7,14 @@ HEADERS = [
     "Equipment Name", "equipment_name", "Name", "Type", "TYPE ", "Flowrate", "Flow Rate (L/min)",
     "Flowrate (gpm)", "Pressure", "Pressure [bar]", "Pressure (kPa)", "Pressure (furlongs)",
     "Temperature", "Temperature (°C)", "Temperature (K)", "Temp (°F)", "Status", "", "Type", "=1+1",
+    "Pressure (barg)", "Pressure (psia)", "Pressure (mmHg vac)", "Pressure (kPa(g))", "\"Flow\nRate\"",
 ]
 CELLS = [
     "", " ", "P-1", "pump", "Heat Exchanger", "HX", "Tank", "120.5", "-0", "0", "1e309", "-1e309",
     "NaN", "nan", "inf", "-inf", "Infinity", "1,234.5", "1.234,5", "120,5", "-5", "-300", "1e3",
     "=HYPERLINK(\"x\")", "+1", "@SUM(A1)", "\"unbalanced", "a\"b", "\"q,uoted\"", "\x00", "é", "漢字",
     "0x10", "1_000", " 42 ", "\t7", "NULL", "N/A", "9" * 400,
+    "0,125", "1.013", "1.234.567", "12,345,678", "-1.01325", "-2", "Flowrate", "Equipment Name", "Pressure (kPa)",
 ]
 DELIMS = [",", ";", "\t", "|"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]

@@ -52,6 +52,16 @@ def test_engine_never_raises_on_hostile_files(data):
     ("vertical tab only", b"\x0b"),
     ("BOM then truncated UTF-8", b"\xef\xbb\xbfEquipment Name,Type,Flowrate,Pressure,Temperature\nA,Pump,1,2\n\xe6\xbc"),
     ("truncated utf-8", "Equipment Name,Type,Flowrate,Pressure,Temperature\nÄ,Pump,1,2,3\n".encode()[:-11]),
+    ("header repeated, swapped, short", b"Equipment Name,Type,Flowrate,Pressure,Temperature\nA,Pump,1,2,3\n"
+                                         b"Type,Equipment Name,Pressure,Flowrate,Temperature\n"),
+    ("header repeated twice", b"Equipment Name,Type,Flowrate,Pressure,Temperature\n" * 3 + b"A,Pump,1,2,3\n"),
+    ("unbalanced quote in header", b'"Equipment Name,Type,Flowrate,Pressure,Temperature\nA,Pump,1,2,3\n'),
+    ("header only, quoted newline", b'Equipment Name,Type,"Flow\nRate",Pressure,Temperature'),
+    ("zip of a csv", b"PK\x03\x04" + b"\x00" * 60),
+    ("utf-16le no BOM, odd length", "Equipment Name,Type,Flowrate,Pressure,Temperature\nА,Pump,1,2,3\n"
+                                    .encode("utf-16-le")[:-1]),
+    ("mixed separators in a column", b"Equipment Name;Type;Flowrate;Pressure;Temperature\n"
+                                     b"A;Pump;2.5;1,5;3\nB;Pump;0,125;1.013;3\n"),
 ])
 def test_named_hostile_cases(name, data):
     check(data)   # speed on hostile input is measured by bench/fuzz_engine.py, not here
