@@ -38,9 +38,23 @@ def _error(message: str, code: int = 2):
     return CliError(message, code)
 
 
+def _open_store():
+    """The local store (its own retention setting, the same one History shows); a warning kept
+    for the user (a damaged settings file...) is printed once. Store problems raise CliError."""
+    from chemviz_desktop.core.store import Store, StoreError
+    try:
+        store = Store()
+        notice = store.take_notice()
+    except StoreError as exc:
+        raise _error(str(exc), 1) from exc
+    if notice:
+        print(f"warning: {notice}", file=sys.stderr)
+    return store
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     import engine
-    from chemviz_desktop.core.store import Store
+    from chemviz_desktop.core.store import StoreError
     from chemviz_desktop.core.sync.credentials import AccountFile
     path = Path(args.file)
     try:
@@ -54,13 +68,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         for issue in res.report.file_errors[:5]:
             print(f"  {issue.message}", file=sys.stderr)
         return 1
-    store = Store()
+    store = _open_store()
     try:
         queue = AccountFile.load().remember  # signed in (remembered): this one must reach the server
         # the original file only when the server, reading it with default choices, gets these rows
         original = data if res.options in (None, engine.ImportOptions()) else None
         ds_id = store.add(res, file_name=path.name, csv_bytes=original, queue=queue)
         info = store.info(ds_id)
+    except StoreError as exc:
+        raise _error(f"{path.name} was not imported: {exc}", 1) from exc
     finally:
         store.close()
     print(f"imported {path.name}: {res.report.summary()} [{info.sync_state}, id {info.id}, uuid {info.uuid}]")
@@ -93,7 +109,6 @@ def _session(args: argparse.Namespace):
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from chemviz_desktop.core.store import Store
     from chemviz_desktop.core.sync.api_client import AuthError
     from chemviz_desktop.core.sync.syncer import SyncEngine
     session = _session(args)
@@ -101,7 +116,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     def say(name: str, outcome: str, message: str) -> None:
         print(f"{outcome:<8}{name}" + (f": {message}" if message else ""), flush=True)
 
-    store = Store()
+    store = _open_store()
     client = session.client()
     try:
         store.enqueue_all_local()
@@ -112,20 +127,24 @@ def cmd_sync(args: argparse.Namespace) -> int:
             raise _error(f"the server refused the sign-in ({exc.detail}); sign in again")
         for name in rep.pulled:
             say(name, "pulled", "")
+        for name in rep.recognised:
+            say(name, "known", "the same file is already on the server; not sent again")
+        for name in rep.vanished:
+            say(name, "removed", "no longer on the server; kept here as the only copy")
         left = store.pending_count()
     finally:
         client.close()
         store.close()
+    gone = f", removed from the server {len(rep.vanished)}" if rep.vanished else ""
     print(f"pushed {len(rep.pushed)}, pulled {len(rep.pulled)}, failed {len(rep.failed)}, "
-          f"pending {left} — {session.server_url}" + (" (unreachable)" if rep.offline else ""))
+          f"pending {left}{gone} — {session.server_url}" + (" (unreachable)" if rep.offline else ""))
     if rep.failed:
         return EXIT_FAILED
     return EXIT_PENDING if left else 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from chemviz_desktop.core.store import Store
-    store = Store()
+    store = _open_store()
     try:
         items = store.list()
     finally:
@@ -133,7 +152,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for i in items:
         owner = f"  by {i.server_owner}" if i.server_owner else ""
         err = f"  ({i.sync_error})" if i.sync_error else ""
-        print(f"{i.id:>4}  {i.sync_state:<11}  {i.file_name}  {i.rows_accepted} rows{owner}{err}")
+        pin = "  pinned" if i.pinned else ""
+        print(f"{i.id:>4}  {i.sync_state:<11}  {i.file_name}  {i.rows_accepted} rows{owner}{pin}{err}")
     if not items:
         print("no datasets in the local store", file=sys.stderr)
     return 0

@@ -69,10 +69,11 @@ def _original_bytes(p: Path) -> bytes | None:
         return None
 
 
-def import_file(state: Progress, path: str, keep: int,
+def import_file(state: Progress, path: str, keep: int | None = None,
                 options: engine.ImportOptions | None = None) -> Dataset:
     """Worker: engine.load with progress/cancel; an accepted result goes into the store in one
-    transaction. A rejected file is returned with its report and is not stored."""
+    transaction. A rejected file is returned with its report and is not stored. Retention is
+    the store's own setting (`Store.keep`); `keep` is accepted for old callers and ignored."""
     p = Path(path)
     from chemviz_desktop.core import import_prefs   # saved pressure mode, type spellings, mappings
     result = import_prefs.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9), base=options)
@@ -82,7 +83,7 @@ def import_file(state: Progress, path: str, keep: int,
         return ds
     state.check()
     state.progress(0.92, "Saving to local history")
-    store = Store(keep=keep)
+    store = Store()
     try:
         original = _original_bytes(p) if import_prefs.server_reads_alike(result) else None
         ds.store_id = store.add(result, file_name=p.name, csv_bytes=original)

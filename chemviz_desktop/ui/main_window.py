@@ -25,7 +25,7 @@ from chemviz_desktop.ui.pages.data_page import DataPage
 from chemviz_desktop.ui.pages.history_page import HistoryPage
 from chemviz_desktop.ui.pages.import_page import ImportPage
 from chemviz_desktop.ui.settings import PAGES, AppSettings
-from chemviz_desktop.core.store import Store
+from chemviz_desktop.core.store import DatasetGone, Store, StoreError
 from chemviz_desktop.ui.workers import TaskRunner, wait_all
 from chemviz_desktop.ui.models.report_model import ISSUE_ROLE
 from chemviz_desktop.ui.table_actions import install as install_table_actions
@@ -44,6 +44,11 @@ def csv_paths(mime: Any) -> list[str]:
     return sorted(files, key=lambda f: not f.lower().endswith(".csv"))
 
 
+def show_store_error(parent: QWidget | None, exc: StoreError) -> None:
+    """The store cannot be opened: a message box naming the file and what to do (tests replace it)."""
+    QMessageBox.critical(parent, APP_NAME, str(exc))
+
+
 class MainWindow(QMainWindow):
     datasetChanged = pyqtSignal(object)   # Dataset or None
     exportFinished = pyqtSignal(str)      # path written, or "" on failure
@@ -51,7 +56,11 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings or AppSettings()
-        self.store = Store(keep=self.settings.keep)
+        try:
+            self.store = Store()   # retention (History's "keep N") lives in the store itself
+        except StoreError as exc:  # a damaged/newer/read-only store: say so in a window, not only stderr
+            show_store_error(self, exc)
+            raise
         self.dataset: Dataset | None = None
         self.last_export_error = ""
         self.setWindowTitle(APP_NAME)
@@ -62,7 +71,7 @@ class MainWindow(QMainWindow):
         self.import_page = ImportPage()
         self.data_page = DataPage()
         self.analytics_page = AnalyticsPage()
-        self.history_page = HistoryPage(self.store, self.settings.keep)
+        self.history_page = HistoryPage(self.store, self.store.keep)
         self.compare_page = ComparePage(self.store)
         self.pages = dict(zip(PAGES, (self.import_page, self.data_page, self.analytics_page,
                                       self.history_page, self.compare_page)))
@@ -172,8 +181,7 @@ class MainWindow(QMainWindow):
         self.history_page.keepChanged.connect(self._keep_changed)
         self.history_page.changed.connect(self.compare_page.refresh)
         self.open_runner.result.connect(self._opened)
-        self.open_runner.error.connect(
-            lambda exc: self.statusBar().showMessage(f"Could not open: {describe(exc, doing='opening')}", 8000))
+        self.open_runner.error.connect(self._open_failed)
         self.open_runner.progress.connect(self._busy_progress)
         self.open_runner.finished.connect(self.busy_bar.hide)
         self.export_runner.progress.connect(self._busy_progress)
@@ -287,6 +295,15 @@ class MainWindow(QMainWindow):
         self.busy_bar.show()
         self.open_runner.start(open_stored, dataset_id)
         return True
+
+    def _open_failed(self, exc: BaseException) -> None:
+        """Say why on History too; a dataset removed by another window/command refreshes the list."""
+        text = describe(exc, doing="opening")
+        if isinstance(exc, DatasetGone):
+            self.history_page.refresh()
+        if isinstance(exc, StoreError):
+            self.history_page.message.show_message(text, "warning")
+        self.statusBar().showMessage(f"Could not open: {text}", 8000)
 
     def _imported(self, ds: Dataset) -> None:
         self.set_dataset(ds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt5.QtCore import QByteArray, QSettings
 
 from chemviz_desktop.core import paths
-from chemviz_desktop.core.store import DEFAULT_KEEP
+from chemviz_desktop.core.store import DEFAULT_KEEP, Store
 
 MAX_RECENT = 8
 THEMES = ("light", "dark")
@@ -26,6 +26,7 @@ class AppSettings:
         """Forget everything (window layout, theme, recent files, retention)."""
         self.q.clear()
         self.q.sync()
+        self.keep = DEFAULT_KEEP
 
     # -- appearance ---------------------------------------------------------------------------
     @property
@@ -47,16 +48,23 @@ class AppSettings:
         self.q.setValue("ui/last_page", value)
 
     # -- store ------------------------------------------------------------------------------------
+    # History's "keep N" lives in the store (one place for the CLI and the GUI; 0 = keep all);
+    # the old ini value `store/keep` is adopted once by the store, then ignored.
     @property
     def keep(self) -> int:
+        store = Store()
         try:
-            return max(1, min(100, int(self.q.value("store/keep", DEFAULT_KEEP))))
-        except (TypeError, ValueError):
-            return DEFAULT_KEEP
+            return store.keep
+        finally:
+            store.close()
 
     @keep.setter
     def keep(self, value: int) -> None:
-        self.q.setValue("store/keep", max(1, min(100, int(value))))
+        store = Store()
+        try:
+            store.set_keep(int(value))
+        finally:
+            store.close()
 
     # -- files ------------------------------------------------------------------------------------
     @property

@@ -29,15 +29,16 @@ def _pass_task(state: Any, store_path: Path, session: Session, policy: RetryPoli
 
 
 def _item_task(state: Any, store_path: Path, session: Session, policy: RetryPolicy | None,
-               action: str, dataset_id: int) -> tuple[str, int]:
+               action: str, dataset_id: int) -> tuple[str, int, str]:
     store, client = Store(store_path), session.client(policy)
     try:
         sync = SyncEngine(store, client, session.username)
+        note = ""
         if action == "fetch":
             sync.fetch_rows(dataset_id)
         else:
-            sync.delete(dataset_id, on_server=True)
-        return action, dataset_id
+            note = sync.delete(dataset_id, on_server=True)
+        return action, dataset_id, note
     finally:
         client.close()
         store.close()
@@ -54,6 +55,7 @@ class SyncController(QObject):
     signInFailed = pyqtSignal(str)
     signedIn = pyqtSignal(str)              # a note for the user ("" when none)
     message = pyqtSignal(str, str)          # text, level (info / warning / error)
+    datasetsChanged = pyqtSignal()          # the store changed behind History (e.g. a placeholder dropped)
 
     def __init__(self, store_path: Path | str, parent: QObject | None = None, *,
                  interval: float = 15.0, tick_ms: int = 1000, policy: RetryPolicy | None = None,
@@ -79,7 +81,7 @@ class SyncController(QObject):
         self.account_runner = TaskRunner(self)
         self.item_runner = TaskRunner(self)
         self.item_runner.result.connect(self._item_done)
-        self.item_runner.error.connect(lambda exc: self.message.emit(describe(exc), "error"))
+        self.item_runner.error.connect(self._item_failed)
 
     # -- status -------------------------------------------------------------------------------
     @property
@@ -143,6 +145,11 @@ class SyncController(QObject):
             return
         self._set_state(ONLINE if res.online else OFFLINE, res.pending)
         rep = res.report
+        if rep and rep.vanished:
+            self.message.emit(f"{len(rep.vanished)} dataset(s) are no longer on the server "
+                              f"({', '.join(rep.vanished[:3])}); the copies here are kept as "
+                              "'local only — removed from the server'. Use 'Upload again' to send them back.",
+                              "warning")
         if rep and rep.failed:
             self.message.emit(f"{len(rep.failed)} dataset(s) were refused by the server: "
                               f"{rep.failed[0][0]}: {rep.failed[0][1]}", "error")
@@ -205,10 +212,16 @@ class SyncController(QObject):
         if self.session is not None:
             self.item_runner.start(_item_task, self.store_path, self.session, self.policy, "delete", dataset_id)
 
-    def _item_done(self, value: tuple[str, int]) -> None:
-        action, dataset_id = value
+    def _item_done(self, value: tuple[str, int, str]) -> None:
+        action, dataset_id, note = value
         (self.datasetFetched if action == "fetch" else self.datasetDeleted).emit(dataset_id)
+        if note:
+            self.message.emit(note, "warning")
         self.refresh_status()
+
+    def _item_failed(self, exc: BaseException) -> None:
+        self.datasetsChanged.emit()     # e.g. a placeholder whose server copy is gone was dropped
+        self.message.emit(describe(exc), "error")
 
     def close(self) -> None:
         """Stop for good (window closing); safe to call twice."""

@@ -103,6 +103,9 @@ def _hook_history(page: Any, ctl: SyncController) -> None:
 
     ctl.datasetFetched.connect(fetched)
     ctl.datasetDeleted.connect(deleted)
+    ctl.datasetsChanged.connect(page.refresh)
+    if hasattr(page, "requeued"):
+        page.requeued.connect(lambda _id: ctl.sync_now())
     ctl.syncFinished.connect(lambda _r: page.refresh())
     ctl.sessionChanged.connect(page.refresh)  # Open becomes possible for server-only rows
     ctl.message.connect(lambda text, level: page.message.show_message(text, level))
@@ -115,7 +118,8 @@ def _summary(res: Any) -> str:
     if rep is None:
         return "The server could not be reached; pending datasets are kept and retried."
     return (f"Last sync: {len(rep.pushed)} uploaded, {len(rep.pulled)} new on the server, "
-            f"{len(rep.failed)} refused, {res.pending} still pending.")
+            f"{len(rep.vanished)} no longer on the server, {len(rep.failed)} refused, "
+            f"{res.pending} still pending.")
 
 
 class _StopOnClose(QObject):

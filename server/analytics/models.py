@@ -24,6 +24,11 @@ class CSVDataset(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     report = models.JSONField(default=dict, blank=True)
     client_id = models.UUIDField(null=True, blank=True)
+    # row_count counts every data row; these split it as the engine's report did (issue 11)
+    rows_accepted = models.IntegerField(null=True, blank=True)
+    rows_excluded = models.IntegerField(null=True, blank=True)
+    # SHA-256 of the uploaded bytes: the same file from a second machine is recognised
+    content_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

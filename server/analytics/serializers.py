@@ -18,16 +18,17 @@ class DatasetListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CSVDataset
-        fields = ["id", "file_name", "uploaded_by", "uploaded_at", "row_count", "status",
-                  "processed_at", "client_id"]
+        fields = ["id", "file_name", "uploaded_by", "uploaded_at", "row_count", "rows_accepted",
+                  "rows_excluded", "status", "processed_at", "client_id", "content_sha256"]
 
 
 class DatasetDetailSerializer(DatasetListSerializer):
     file_path = serializers.SerializerMethodField()
 
     class Meta(DatasetListSerializer.Meta):
-        fields = ["id", "file_name", "file_path", "uploaded_by", "uploaded_at", "row_count", "status",
-                  "error_log", "statistics", "processed_at", "report", "client_id"]
+        fields = ["id", "file_name", "file_path", "uploaded_by", "uploaded_at", "row_count",
+                  "rows_accepted", "rows_excluded", "status", "error_log", "statistics", "processed_at",
+                  "report", "client_id", "content_sha256"]
 
     def get_file_path(self, ds: CSVDataset) -> str:
         # where the file lives under MEDIA_URL (not served publicly: files need the API + auth)
@@ -59,6 +60,9 @@ def upload_response(ds: CSVDataset, created: bool) -> dict[str, Any]:
         "status": ds.status,
         "message": message,
         "row_count": ds.row_count,
+        "rows_accepted": ds.rows_accepted,
+        "rows_excluded": ds.rows_excluded,
+        "content_sha256": ds.content_sha256,
         "statistics": upload_statistics(ds.statistics or {}),
         "created_at": serializers.DateTimeField().to_representation(ds.uploaded_at),
         "client_id": str(ds.client_id) if ds.client_id else None,

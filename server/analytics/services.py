@@ -2,6 +2,7 @@
 retention. No statistics are computed here (engine only)."""
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -73,6 +74,8 @@ def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
     report = result.report
     now = timezone.now()
     ds = CSVDataset(file_name=file_name, uploaded_by=user, row_count=report.rows_total,
+                    rows_accepted=report.rows_accepted, rows_excluded=report.rows_excluded,
+                    content_sha256=hashlib.sha256(data).hexdigest(),
                     status=Status.COMPLETED, error_log=_error_log(report),
                     statistics=result.statistics, processed_at=now, report=report.to_dict(),
                     client_id=client_id)

@@ -1,6 +1,9 @@
 """Dataset history (seed §3.4): list of the newest, detail, delete and CSV export."""
 from __future__ import annotations
 
+import re
+import uuid
+
 import engine
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,6 +20,7 @@ from .models import CSVDataset
 from .serializers import DatasetDetailSerializer, DatasetListSerializer
 
 DEFAULT_LIMIT, MAX_LIMIT = 5, 100
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _BOOLEAN = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -33,11 +37,37 @@ def _int_param(request, name: str, default: int | None = None) -> int | None:
     return value
 
 
+def _identity_filters(request, qs):
+    """`client_id=a,b,…` and `content_sha256=HEX`: how clients find their datasets by identity
+    (server ids are reused after a database reset, client ids and file hashes are not)."""
+    raw = request.query_params.get("client_id")
+    if raw:
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        if len(parts) > MAX_LIMIT:
+            raise ValueError(f"at most {MAX_LIMIT} client ids at once.")
+        try:
+            ids = [uuid.UUID(p) for p in parts]
+        except ValueError:
+            raise ValueError("'client_id' must be UUIDs separated by commas.") from None
+        qs = qs.filter(client_id__in=ids)
+    digest = request.query_params.get("content_sha256")
+    if digest:
+        digest = digest.strip().lower()
+        if not _HEX64.fullmatch(digest):
+            raise ValueError("'content_sha256' must be 64 hexadecimal digits.")
+        qs = qs.filter(content_sha256=digest)
+    return qs
+
+
 class DatasetListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("limit", int, description=f"how many (default {DEFAULT_LIMIT}, "
                                      f"max {MAX_LIMIT})"),
-                    OpenApiParameter("mine", bool, description="only datasets I uploaded")],
+                    OpenApiParameter("mine", bool, description="only datasets I uploaded"),
+                    OpenApiParameter("client_id", str, description="only these client ids "
+                                     "(comma separated UUIDs, at most 100)"),
+                    OpenApiParameter("content_sha256", str, description="only uploads of exactly "
+                                     "this file (SHA-256 of its bytes, hex)")],
         responses={200: inline_serializer("DatasetPage", {
             "count": serializers.IntegerField(), "results": DatasetListSerializer(many=True)})})
     def get(self, request):
@@ -51,6 +81,10 @@ class DatasetListView(APIView):
         qs = CSVDataset.objects.select_related("uploaded_by").defer("statistics", "report", "error_log")
         if mine and _BOOLEAN[mine[0].lower()]:
             qs = qs.filter(uploaded_by=request.user)
+        try:
+            qs = _identity_filters(request, qs)
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         results = DatasetListSerializer(qs.order_by("-uploaded_at", "-id")[:limit], many=True).data
         return Response({"count": len(results), "results": results})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import engine
 from engine import schema
-from chemviz_desktop.core.store import FAILED, Store
+from chemviz_desktop.core.store import FAILED, SYNCED, Store
 from PyQt5.QtCore import Qt
 
 from .conftest import import_file, show_chart, write
@@ -77,9 +77,12 @@ def test_history_open_rename_delete_with_confirm(qtbot, window, good_csv, tmp_pa
 
 def test_keep_setting_limits_history(qtbot, window, tmp_path):
     window.history_page.keep_spin.setValue(2)
-    assert window.settings.keep == 2
+    assert window.settings.keep == 2 and window.store.keep == 2   # kept in the store (issue 11)
     for n in range(3):
-        import_file(qtbot, window, write(tmp_path, f"f{n}.csv", OTHER_CSV))
+        ds = import_file(qtbot, window, write(tmp_path, f"f{n}.csv", OTHER_CSV))
+        # only datasets the server also has are trimmed; the only copy of one never is
+        window.store.set_sync_state(window.store.info(ds.store_id).uuid, SYNCED, server_id=n + 1)
+    window.history_page.refresh()
     assert [i.file_name for i in window.history_page.model.items] == ["f2.csv", "f1.csv"]
 
 

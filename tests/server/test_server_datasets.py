@@ -13,9 +13,10 @@ from server.analytics.models import CSVDataset
 from srv_helpers import API, CLEAN_CSV, PARTLY_BAD_CSV, upload
 
 LIST_KEYS = {"id", "file_name", "uploaded_by", "uploaded_at", "row_count", "status", "processed_at",
-             "client_id"}
+             "client_id", "rows_accepted", "rows_excluded", "content_sha256"}   # last three: issue 11
 DETAIL_KEYS = {"id", "file_name", "file_path", "uploaded_by", "uploaded_at", "row_count", "status",
-               "error_log", "statistics", "processed_at", "report", "client_id"}
+               "error_log", "statistics", "processed_at", "report", "client_id",
+               "rows_accepted", "rows_excluded", "content_sha256"}
 OTHER_CSV = (b"Equipment Name,Type,Flowrate,Pressure,Temperature\n"
              b"Pump-9,Pump,100,5,100\nReactor-1,Reactor,10,20,300\n")
 

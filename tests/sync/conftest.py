@@ -58,7 +58,8 @@ BAD_CSV = b"Name,Colour\nfoo,blue\n"
 @pytest.fixture
 def store():
     from chemviz_desktop.core.store import Store
-    s = Store(keep=100)
+    s = Store()
+    s.set_keep(100)
     yield s
     s.close()
 

@@ -1,6 +1,11 @@
 """An in-process stand-in for ApiClient, following the server's contract (issue 4): uploads
-keyed by (user, client_id) return 200 on a repeat, viewers get 403, bad files 400."""
+keyed by (user, client_id) return 200 on a repeat, viewers get 403, bad files 400. Row counts as
+the server means them: `row_count` = every data row, `rows_accepted`/`rows_excluded` split it;
+`content_sha256` of the bytes; list filters client_id / content_sha256 / mine. Checked against
+the real server by tests/sync/test_contract.py (same assertions on both)."""
 from __future__ import annotations
+
+import hashlib
 
 import engine
 from chemviz_desktop.core.sync.api_client import ApiError, AuthError, Unreachable
@@ -14,6 +19,7 @@ class FakeApi:
         self.rows: dict[int, dict] = {}
         self.files: dict[int, bytes] = {}
         self.next_id = 1
+        self.uploads = 0
         self.down = False
         self.token_valid = True
         self.fail_next: list[Exception] = []   # raised by the next calls, in order
@@ -24,7 +30,7 @@ class FakeApi:
         self.calls.append(name)
         if self.down:
             raise Unreachable("fake server down")
-        if self.fail_next:
+        if self.fail_next and name != "lookup":   # scripted failures aim at the real requests
             raise self.fail_next.pop(0)
         if not self.token_valid:
             raise AuthError(401, "Invalid token.")
@@ -42,9 +48,14 @@ class FakeApi:
                            [{"message": i.message} for i in res.report.file_errors])
         sid = self.next_id
         self.next_id += 1
+        self.uploads += 1      # the upload clock survives a wipe, like a real server's
         self.rows[sid] = {"id": sid, "file_name": file_name, "client_id": client_id,
                           "uploaded_by": {"id": 1, "username": self.username},
-                          "uploaded_at": "2026-01-01T00:00:00Z", "row_count": res.report.rows_accepted,
+                          "uploaded_at": f"2026-01-01T{self.uploads // 3600:02d}:{self.uploads // 60 % 60:02d}:"
+                                         f"{self.uploads % 60:02d}Z",
+                          "row_count": res.report.rows_total, "rows_accepted": res.report.rows_accepted,
+                          "rows_excluded": res.report.rows_excluded,
+                          "content_sha256": hashlib.sha256(data).hexdigest(),
                           "status": "completed", "statistics": res.statistics,
                           "report": res.report.to_dict()}
         self.files[sid] = res.clean().to_csv(index=False).encode()
@@ -63,9 +74,16 @@ class FakeApi:
             self.rows[body["id"]]["client_id"] = None
         return body["id"]
 
-    def datasets(self, limit=None):
-        self._enter("datasets")
-        return [dict(r) for r in sorted(self.rows.values(), key=lambda r: -r["id"])][:limit or 5]
+    def datasets(self, limit=None, *, client_ids=None, content_sha256=None, mine=False):
+        self._enter("lookup" if content_sha256 else "datasets")
+        rows = sorted(self.rows.values(), key=lambda r: -r["id"])
+        if client_ids:
+            rows = [r for r in rows if r["client_id"] in set(client_ids)]
+        if content_sha256:
+            rows = [r for r in rows if r["content_sha256"] == content_sha256]
+        if mine:
+            rows = [r for r in rows if r["uploaded_by"]["username"] == self.username]
+        return [dict(r) for r in rows][:min(limit or 5, 100)]
 
     def dataset(self, sid: int):
         self._enter("dataset")
@@ -75,11 +93,20 @@ class FakeApi:
 
     def export(self, sid: int) -> bytes:
         self._enter("export")
+        if sid not in self.files:
+            raise ApiError(404, "Not found.")
         return self.files[sid]
 
     def delete(self, sid: int) -> None:
         self._enter("delete")
         self.rows.pop(sid, None)
+        self.files.pop(sid, None)
+
+    def wipe(self) -> None:
+        """The server's database was reset: everything gone, ids start again at 1."""
+        self.rows.clear()
+        self.files.clear()
+        self.next_id = 1
 
     def count(self, client_id: str) -> int:
         return sum(1 for r in self.rows.values() if r["client_id"] == client_id)

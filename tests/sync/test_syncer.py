@@ -67,7 +67,7 @@ def test_offline_defers_with_backoff_and_keeps_the_outbox(store):
     import_csv(store, "b.csv", make_csv("B"))
     sync = engine_for(store, api, clock=lambda: now)
     rep = sync.sync()
-    assert rep.offline and not rep.pushed and api.calls == ["upload"]  # stops at the first failure
+    assert rep.offline and not rep.pushed and api.calls == ["lookup"]  # stops at the first failure
     row = store.outbox()[0]
     assert row["attempts"] == 1 and "down" in row["last_error"] and row["next_attempt_at"] > now.isoformat()
     assert sync.due() == [store.outbox()[1]["dataset_uuid"]]  # the failed one waits its backoff
@@ -129,7 +129,7 @@ def test_pull_lists_other_users_datasets_as_server_only_and_fetch_brings_rows(st
     items = {i.file_name: i for i in store.list()}
     assert items["bob.csv"].sync_state == SERVER_ONLY and not items["bob.csv"].has_rows
     assert items["bob.csv"].server_owner == "bob"
-    assert items["web.csv"].uuid == server_uuid(api.server_url, web)
+    assert items["web.csv"].uuid == server_uuid(api.server_url, web, "carol", api.rows[web]["uploaded_at"])
     engine_for(store, api).fetch_rows(items["bob.csv"].id)
     ds = store.open(items["bob.csv"].id)
     assert ds.info.sync_state == SYNCED and ds.info.has_rows and len(ds.frame) == 9

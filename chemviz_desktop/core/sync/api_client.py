@@ -188,10 +188,21 @@ class ApiClient:
             raise Unreachable(f"{self.server_url}: incomplete upload answer (HTTP {resp.status_code})")
         return resp.status_code, body
 
-    def datasets(self, limit: int | None = None) -> list[dict]:
-        """The newest datasets of the whole team (server default 5, at most 100)."""
-        params = {"limit": int(limit)} if limit else None
-        body = self._json("GET", "analytics/csv/datasets/", params=params)
+    def datasets(self, limit: int | None = None, *, client_ids: list[str] | None = None,
+                 content_sha256: str | None = None, mine: bool = False) -> list[dict]:
+        """The newest datasets of the whole team (server default 5, at most 100), optionally only
+        those with the given client ids or file hash, or only mine. Callers re-check what they
+        filtered on: an older server ignores filters it does not know."""
+        params: dict[str, Any] = {}
+        if limit:
+            params["limit"] = int(limit)
+        if client_ids:
+            params["client_id"] = ",".join(client_ids)
+        if content_sha256:
+            params["content_sha256"] = content_sha256
+        if mine:
+            params["mine"] = "1"
+        body = self._json("GET", "analytics/csv/datasets/", params=params or None)
         return list(body.get("results", body if isinstance(body, list) else []))
 
     def dataset(self, server_id: int) -> dict:

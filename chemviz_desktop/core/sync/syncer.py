@@ -1,6 +1,10 @@
 """Push and pull over `Store` + `ApiClient`, with no Qt and no threads: the Qt controller, the
 CLI and the tests all drive this same code. Idempotent by design: a dataset's uuid is its
-`client_id` on the server, so re-sending after a timeout, a crash or a kill never duplicates."""
+`client_id` on the server, so re-sending after a timeout, a crash or a kill never duplicates.
+
+A server dataset is identified by its client_id (plus owner), never by a bare server id: ids are
+reused after a server database is wiped or restored. Every download or delete first re-finds the
+dataset by that identity; a pull notices datasets that vanished from the server."""
 from __future__ import annotations
 
 import random
@@ -14,13 +18,17 @@ from engine import Report
 from engine.frames import clean_rows
 from engine.progress import Progress, quiet
 
-from chemviz_desktop.core.store import FAILED, LOCAL, PENDING, SERVER_ONLY, SYNCED, DatasetInfo, Store
+from chemviz_desktop.core.errors import ExpectedError
+from chemviz_desktop.core.store import (FAILED, LOCAL, PENDING, REMOVED, SERVER_ONLY, SYNCED, DatasetInfo,
+                                        Store)
 from chemviz_desktop.core.sync.api_client import ApiClient, ApiError, AuthError, Unreachable
 
 # Outbox backoff between sync passes (each request already retried by urllib3 inside the client).
 OUTBOX_BACKOFF_BASE = 5.0
 OUTBOX_BACKOFF_CAP = 600.0
 PULL_LIMIT = 20      # newest server datasets listed in History beside the local ones
+LOOKUP_BATCH = 50    # client ids per "are these still on the server?" request
+REMOVED_NOTE = "local only — removed from the server"
 # Statuses meaning "the server as a whole is struggling": stop this pass, retry later.
 _SERVER_BUSY = (429, 502, 503, 504)
 # on_item(file_name, outcome, message) after each outbox item: pushed / failed / pending
@@ -36,11 +44,24 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _parse_time(text: str) -> datetime | None:
+    """An ISO time from the outbox (naive = UTC); None when empty or unreadable."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 @dataclass
 class SyncReport:
     """What one pass did, for the status bar, History and the CLI's output."""
     pushed: list[str] = field(default_factory=list)      # file names now on the server
     pulled: list[str] = field(default_factory=list)      # server datasets newly listed here
+    vanished: list[str] = field(default_factory=list)    # were on the server, are not any more
+    recognised: list[str] = field(default_factory=list)  # same file already there: not sent again
     failed: list[tuple[str, str]] = field(default_factory=list)    # (file name, server message)
     deferred: list[tuple[str, str]] = field(default_factory=list)  # transient: retried later
     offline: bool = False
@@ -49,6 +70,8 @@ class SyncReport:
     def merge(self, other: "SyncReport") -> "SyncReport":
         self.pushed += other.pushed
         self.pulled += other.pulled
+        self.vanished += other.vanished
+        self.recognised += other.recognised
         self.failed += other.failed
         self.deferred += other.deferred
         self.offline = self.offline or other.offline
@@ -77,9 +100,46 @@ def can_delete_on_server(info: DatasetInfo, role: str, username: str) -> bool:
     return role == "admin" or (role == "engineer" and info.server_owner == username)
 
 
-def server_uuid(server_url: str, server_id: int) -> str:
-    """A stable local uuid for a server dataset uploaded without a client_id (e.g. from the web)."""
-    return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{server_url.rstrip('/')}/datasets/{server_id}"))
+def server_uuid(server_url: str, server_id: int, owner: str = "", uploaded_at: str = "") -> str:
+    """A stable local uuid for a server dataset uploaded without a client_id (e.g. from the web).
+    Owner and upload time are part of it, so a reused id after a server reset is a new dataset."""
+    key = f"{server_url.rstrip('/')}/datasets/{server_id}"
+    if owner or uploaded_at:
+        key += f"/{owner}/{uploaded_at}"
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, key))
+
+
+def owner_of(d: dict) -> str:
+    return (d.get("uploaded_by") or {}).get("username", "") or ""
+
+
+def identity(server_url: str, d: dict) -> str:
+    """The local uuid naming server dataset `d`: its client_id, else one derived from id, owner
+    and upload time."""
+    cid = d.get("client_id")
+    if cid:
+        return str(cid)
+    return server_uuid(server_url, int(d["id"]), owner_of(d), str(d.get("uploaded_at") or ""))
+
+
+def row_counts(d: dict) -> tuple[int, int, int]:
+    """(total, accepted, excluded) as the server means them: `row_count` counts every data row,
+    `rows_accepted`/`rows_excluded` split it. An older server without the split: from the report,
+    else all rows count as accepted (what it said)."""
+    total = int(d.get("row_count") or 0)
+    if d.get("rows_accepted") is not None:
+        accepted = int(d["rows_accepted"])
+        excluded = int(d.get("rows_excluded") if d.get("rows_excluded") is not None else total - accepted)
+        return total, accepted, excluded
+    report = d.get("report") or {}
+    if isinstance(report, dict) and report.get("rows_accepted") is not None:
+        accepted = int(report["rows_accepted"])
+        return total, accepted, int(report.get("rows_excluded", total - accepted))
+    return total, total, 0
+
+
+class NotOnServer(ExpectedError):
+    """The dataset this copy names is no longer on the server (deleted, or the server was reset)."""
 
 
 class SyncEngine:
@@ -95,10 +155,17 @@ class SyncEngine:
 
     # -- push -------------------------------------------------------------------------------
     def due(self, force: bool = False) -> list[str]:
-        """Outbox uuids whose backoff has expired (all of them with force)."""
-        now = self.now().isoformat(timespec="seconds")
-        return [r["dataset_uuid"] for r in self.store.outbox()
-                if force or not r["next_attempt_at"] or r["next_attempt_at"] <= now]
+        """Outbox uuids whose backoff has expired (all of them with force). A retry time further
+        ahead than the longest backoff was stamped by a clock that has since been corrected:
+        it is due now rather than stalling the upload until the wrong date."""
+        now = self.now()
+        latest = now + timedelta(seconds=OUTBOX_BACKOFF_CAP)
+        out = []
+        for r in self.store.outbox():
+            when = _parse_time(r["next_attempt_at"])
+            if force or when is None or when <= now or when > latest:
+                out.append(r["dataset_uuid"])
+        return out
 
     def push(self, force: bool = False, state: Progress | None = None,
              on_item: ItemHook | None = None) -> SyncReport:
@@ -115,7 +182,7 @@ class SyncEngine:
             if info is None or info.sync_state != PENDING:
                 continue
             try:
-                self._upload(info)
+                self._upload(info, rep)
                 rep.pushed.append(info.file_name)
                 note(info.file_name, "pushed", "")
             except AuthError:
@@ -138,13 +205,35 @@ class SyncEngine:
                 break
         return rep
 
-    def _upload(self, info: DatasetInfo) -> None:
+    def _upload(self, info: DatasetInfo, rep: SyncReport | None = None) -> None:
+        if self._recognise(info):
+            if rep is not None:
+                rep.recognised.append(info.file_name)
+            return
         data = self.store.csv_bytes(info.id) or self._csv_from_rows(info.id)
         status, body = self.client.upload(info.file_name, data, info.uuid)
         sid = body.get("id", body.get("dataset_id"))
         owner = (body.get("uploaded_by") or {}).get("username") or self.username
         self.store.set_sync_state(info.uuid, SYNCED, server_id=int(sid) if sid is not None else None,
                                   server_owner=owner)
+
+    def _recognise(self, info: DatasetInfo) -> bool:
+        """The same user already uploaded these exact bytes (from another machine): take that
+        server dataset's identity instead of sending a second copy."""
+        if not info.content_sha256:
+            return False
+        try:
+            found = self.client.datasets(limit=5, content_sha256=info.content_sha256, mine=True)
+        except ApiError as exc:
+            if exc.status in (400, 404):   # a server without content identity
+                return False
+            raise
+        for d in found:
+            if (d.get("content_sha256") == info.content_sha256 and owner_of(d) == self.username
+                    and d.get("client_id") and str(d["client_id"]) != info.uuid):
+                self.store.adopt_identity(info.uuid, str(d["client_id"]), int(d["id"]), owner_of(d))
+                return True
+        return False
 
     def _csv_from_rows(self, dataset_id: int) -> bytes:
         """No original bytes kept (older imports): send the accepted rows the store has."""
@@ -163,35 +252,96 @@ class SyncEngine:
 
     # -- pull -------------------------------------------------------------------------------
     def pull(self) -> SyncReport:
-        """List the server's datasets: record new ones as server-only, confirm ours as synced.
-        An upload whose answer was lost (timeout, crash) shows up here and leaves the outbox."""
+        """List the server's datasets: record new ones as server-only, confirm ours as synced, and
+        notice the ones that vanished from the server. Matching is by identity (client_id), never
+        by a bare server id. An upload whose answer was lost shows up here and leaves the outbox."""
         rep = SyncReport()
         try:
             remote = self.client.datasets(limit=self.pull_limit)
+            local = {i.uuid: i for i in self.store.list()}
+            seen: set[str] = set()
+            for d in remote:
+                sid, owner = int(d["id"]), owner_of(d)
+                uid = identity(self.client.server_url, d)
+                seen.add(uid)
+                mine = local.get(uid)
+                if mine is not None:
+                    self._confirm(mine, sid, owner)
+                    continue
+                total, accepted, excluded = row_counts(d)
+                self.store.add_server_only(
+                    uuid=uid, file_name=d.get("file_name") or f"dataset-{sid}.csv",
+                    imported_at=d.get("uploaded_at") or self.now().isoformat(timespec="seconds"),
+                    rows_total=total, rows_accepted=accepted, rows_excluded=excluded,
+                    content_sha256=str(d.get("content_sha256") or ""), server_id=sid, server_owner=owner)
+                rep.pulled.append(d.get("file_name") or str(sid))
+            self._check_vanished([i for u, i in local.items() if u not in seen], rep)
         except Unreachable:
             rep.offline = True
-            return rep
-        local = self.store.list()
-        by_uuid = {i.uuid: i for i in local}
-        by_sid = {i.server_id: i for i in local if i.server_id is not None}
-        for d in remote:
-            sid = int(d["id"])
-            owner = (d.get("uploaded_by") or {}).get("username", "")
-            cid = d.get("client_id") or server_uuid(self.client.server_url, sid)
-            mine = by_uuid.get(cid) or by_sid.get(sid)
-            if mine is not None:
-                if mine.sync_state in (PENDING, LOCAL) or mine.server_id is None:
-                    self.store.set_sync_state(mine.uuid, SYNCED if mine.has_rows else SERVER_ONLY,
-                                              server_id=sid, server_owner=owner)
-                continue
-            rows = int(d.get("row_count") or 0)
-            self.store.add_server_only(
-                uuid=cid, file_name=d.get("file_name") or f"dataset-{sid}.csv",
-                imported_at=d.get("uploaded_at") or self.now().isoformat(timespec="seconds"),
-                rows_total=int(d.get("rows_total", rows) or rows), rows_accepted=rows,
-                server_id=sid, server_owner=owner)
-            rep.pulled.append(d.get("file_name") or str(sid))
         return rep
+
+    def _confirm(self, mine: DatasetInfo, sid: int, owner: str) -> None:
+        """Ours is on the server: mark it synced; follow a changed server id (restored server)."""
+        if (mine.sync_state in (PENDING, LOCAL, REMOVED) or mine.server_id != sid
+                or mine.server_owner != owner):
+            self.store.set_sync_state(mine.uuid, SYNCED if mine.has_rows else SERVER_ONLY,
+                                      server_id=sid, server_owner=owner)
+
+    def _check_vanished(self, unseen: list[DatasetInfo], rep: SyncReport) -> None:
+        """Datasets this store believes are on the server but the listing did not show: ask for
+        them by identity. Gone ones with rows become 'removed' (the copy here is the only one,
+        never trimmed); placeholders without rows are dropped."""
+        claims = [i for i in unseen if i.sync_state in (SYNCED, SERVER_ONLY)]
+        if not claims:
+            return
+        found: dict[str, dict] = {}
+        for start in range(0, len(claims), LOOKUP_BATCH):
+            batch = claims[start:start + LOOKUP_BATCH]
+            asked = {i.uuid for i in batch}
+            answer = self.client.datasets(limit=100, client_ids=sorted(asked))
+            if any(str(d.get("client_id")) not in asked for d in answer):
+                return   # a server that ignores the filter: absence would prove nothing
+            for d in answer:
+                found[identity(self.client.server_url, d)] = d
+        for info in claims:
+            d = found.get(info.uuid)
+            if d is None and info.server_id is not None and self._derived(info):
+                d = self._detail_if_same(info)
+            if d is not None and (not info.server_owner or owner_of(d) == info.server_owner):
+                self._confirm(info, int(d["id"]), owner_of(d))
+                continue
+            if info.has_rows:
+                self.store.mark_removed(info.uuid, REMOVED_NOTE)
+            else:
+                self.store.delete(info.id)
+            rep.vanished.append(info.display_name)
+
+    def _derived(self, info: DatasetInfo) -> bool:
+        """True when the uuid was derived from the server's id (uploaded without a client_id)."""
+        return info.uuid == server_uuid(self.client.server_url, int(info.server_id or 0),
+                                        info.server_owner, info.imported_at)
+
+    def _detail_if_same(self, info: DatasetInfo) -> dict | None:
+        try:
+            d = self.client.dataset(int(info.server_id))
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return d if identity(self.client.server_url, d) == info.uuid else None
+
+    def locate(self, info: DatasetInfo) -> int:
+        """The server id of THIS dataset now, found by identity and owner; NotOnServer if gone."""
+        if self._derived(info):
+            d = self._detail_if_same(info)
+        else:
+            d = next((x for x in self.client.datasets(limit=100, client_ids=[info.uuid])
+                      if str(x.get("client_id")) == info.uuid
+                      and (not info.server_owner or owner_of(x) == info.server_owner)), None)
+        if d is None:
+            raise NotOnServer(f"'{info.display_name}' is no longer on the server (deleted there, or the "
+                              "server was reset).")
+        return int(d["id"])
 
     def sync(self, force: bool = False, state: Progress | None = None,
              on_item: ItemHook | None = None) -> SyncReport:
@@ -206,31 +356,47 @@ class SyncEngine:
 
     # -- open / delete ----------------------------------------------------------------------
     def fetch_rows(self, dataset_id: int) -> None:
-        """Bring a server-only dataset's detail and rows (export CSV) into the store."""
+        """Bring a server-only dataset's detail and rows (export CSV) into the store, after
+        re-finding it by identity (a reused server id must never bring another user's rows).
+        Gone from the server: the placeholder is dropped and NotOnServer says so."""
         info = self.store.info(dataset_id)
         if info is None or info.has_rows or info.server_id is None:
             return
-        detail = self.client.dataset(info.server_id)
-        res = engine.load(self.client.export(info.server_id), file_name=info.file_name)
+        try:
+            sid = self.locate(info)
+        except NotOnServer:
+            self.store.delete(dataset_id)
+            raise
+        detail = self.client.dataset(sid)
+        if identity(self.client.server_url, detail) != info.uuid:
+            raise NotOnServer(f"'{info.display_name}' changed on the server while downloading; try again.")
+        res = engine.load(self.client.export(sid), file_name=info.file_name)
         if not res.accepted or res.frame is None:
             raise ApiError(422, f"the server's rows for {info.file_name} could not be read: "
                                 f"{res.report.summary()}")
         report = detail.get("report")
         try:
             Report.from_dict(report)
-        except Exception:
+        except Exception:  # an older or foreign report shape: keep the one computed here
             report = None
         self.store.attach_rows(dataset_id, res.frame, report=report,
                                statistics=detail.get("statistics") or res.statistics)
 
-    def delete(self, dataset_id: int, on_server: bool = False) -> None:
-        """Delete here, and first on the server when asked (a server refusal keeps both)."""
+    def delete(self, dataset_id: int, on_server: bool = False) -> str:
+        """Delete here, and first on the server when asked -- only the server dataset that still
+        carries this dataset's identity and owner (a refusal keeps both). Returns a note ("" when
+        none), e.g. that it was no longer on the server."""
         info = self.store.info(dataset_id)
         if info is None:
-            return
+            return ""
+        note = ""
         if on_server and info.server_id is not None:
-            self.client.delete(info.server_id)
+            try:
+                self.client.delete(self.locate(info))
+            except NotOnServer as exc:
+                note = f"{exc} Nothing was deleted there."
         self.store.delete(dataset_id)
+        return note
 
 
 @dataclass

@@ -14,8 +14,15 @@ __all__ = ["HistoryModel", "local_time"]
 
 HEADERS = ("Name", "File", "Imported at", "Accepted", "Excluded", "Status", "Sync")
 SYNC_LABEL = {"local": "local", "pending": "pending", "synced": "synced",
-              "server-only": "server only", "failed": "failed"}
-SYNC_COLOR = {"failed": QColor("#d62728"), "pending": QColor("#c98a00"), "synced": QColor("#2ca02c")}
+              "server-only": "server only", "failed": "failed",
+              "removed": "local only — removed from the server"}
+SYNC_COLOR = {"failed": QColor("#d62728"), "pending": QColor("#c98a00"), "synced": QColor("#2ca02c"),
+              "removed": QColor("#d62728")}
+SYNC_TIP = {"local": "Only on this computer (not signed in)",
+            "server-only": "On the server; rows not downloaded yet",
+            "removed": "The server no longer has this dataset: the copy here is the only one. "
+                       "Select it and press 'Upload again' to send it back."}
+PIN = "\N{BLACK STAR} "
 INFO_ROLE = Qt.UserRole + 1
 
 
@@ -29,16 +36,17 @@ class HistoryModel(ListTableModel):
         info = self.items[index.row()]
         c = index.column()
         if role == Qt.DisplayRole:
-            return (info.display_name, info.file_name, local_time(info.imported_at), f"{info.rows_accepted:,}",
+            return ((PIN if info.pinned else "") + info.display_name, info.file_name, local_time(info.imported_at), f"{info.rows_accepted:,}",
                     f"{info.rows_excluded:,}", info.status, SYNC_LABEL.get(info.sync_state, info.sync_state))[c]
         if role == Qt.TextAlignmentRole and c in (3, 4):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         if role == Qt.ForegroundRole and c == 6:
             return SYNC_COLOR.get(info.sync_state)
         if role == Qt.ToolTipRole and c == 6:
-            return info.sync_error or {"local": "Only on this computer (not signed in)",
-                                       "server-only": "On the server; rows not downloaded yet"}.get(
-                                           info.sync_state, info.sync_state)
+            return SYNC_TIP.get(info.sync_state) if info.sync_state == "removed" else (
+                info.sync_error or SYNC_TIP.get(info.sync_state, info.sync_state))
+        if role == Qt.ToolTipRole and c == 0 and info.pinned:
+            return "Pinned: never removed by the history limit"
         if role == INFO_ROLE:
             return info
         return None

@@ -1,5 +1,6 @@
 """History: the datasets kept in the local store, newest first, with their sync state. Open,
-rename, delete (confirmed) and how many to keep. `refresh()` is the hook the sync layer calls."""
+rename, delete (confirmed), pin, upload again, and how many to keep (a setting stored in the
+store, so the CLI obeys it too). `refresh()` is the hook the sync layer calls."""
 from __future__ import annotations
 
 from typing import Protocol
@@ -10,7 +11,8 @@ from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMe
                              QTableView, QVBoxLayout, QWidget)
 
 from chemviz_desktop.ui.models.history_model import INFO_ROLE, HistoryModel
-from chemviz_desktop.core.store import DatasetInfo, Store
+from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core.store import ELSEWHERE, FAILED, KEEP_ALL, MAX_KEEP, REMOVED, DatasetInfo, Store, StoreError
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 
 
@@ -28,8 +30,9 @@ class HistoryPage(QWidget):
     deleted = pyqtSignal(int)           # dataset id
     keepChanged = pyqtSignal(int)
     changed = pyqtSignal()              # the list was reloaded
+    requeued = pyqtSignal(int)          # dataset id put back in the outbox ("Upload again")
 
-    def __init__(self, store: Store, keep: int, parent: QWidget | None = None):
+    def __init__(self, store: Store, keep: int | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
         self.remote: Remote | None = None
@@ -57,19 +60,26 @@ class HistoryPage(QWidget):
         self.open_button = QPushButton("Open")
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.setToolTip("A pinned dataset is never removed by the history limit.")
+        self.upload_button = QPushButton("Upload again")
+        self.upload_button.setToolTip("Send a dataset the server no longer has (or refused) again.")
+        self.pin_button.clicked.connect(self.toggle_pin)
+        self.upload_button.clicked.connect(self.requeue_selected)
         self.open_button.clicked.connect(self.open_selected)
         self.rename_button.clicked.connect(self.rename_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.keep_spin = QSpinBox()
-        self.keep_spin.setRange(1, 100)
-        self.keep_spin.setValue(keep)
-        self.keep_spin.setToolTip("Older datasets are removed when a new one is imported "
-                                  "(never one still waiting to upload).")
+        self.keep_spin.setRange(KEEP_ALL, MAX_KEEP)
+        self.keep_spin.setSpecialValueText("all")
+        self.keep_spin.setValue(store.keep if keep is None else keep)
+        self.keep_spin.setToolTip("Older datasets are removed when a new one is imported: only ones "
+                                  "the server also has, never pinned ones or the only copy of a dataset.")
         self.keep_spin.valueChanged.connect(self._keep_changed)
         self.message = MessageBar()
 
         buttons = QHBoxLayout()
-        for b in (self.open_button, self.rename_button, self.delete_button):
+        for b in (self.open_button, self.rename_button, self.delete_button, self.pin_button, self.upload_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(QLabel("Keep the last"))
@@ -82,6 +92,9 @@ class HistoryPage(QWidget):
         lay.addWidget(self.message)
         lay.addWidget(self.table, 1)
         self.refresh()
+        notice = store.take_notice()      # e.g. a damaged settings file: said once
+        if notice:
+            self.message.show_message(notice, "warning")
 
     # -- hooks --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -120,13 +133,34 @@ class HistoryPage(QWidget):
         self.open_button.setEnabled(info is not None and (info.has_rows or self._fetchable(info)))
         self.rename_button.setEnabled(info is not None)
         self.delete_button.setEnabled(info is not None)
+        self.pin_button.setEnabled(info is not None)
+        self.pin_button.setText("Unpin" if info is not None and info.pinned else "Pin")
+        self.upload_button.setEnabled(info is not None and info.has_rows and info.sync_state in (REMOVED, FAILED))
 
     def _fetchable(self, info: DatasetInfo) -> bool:
         return not info.has_rows and self.remote is not None and self.remote.can_fetch(info)
 
     # -- actions ------------------------------------------------------------------------------
-    def open_selected(self) -> None:
+    def _current(self) -> DatasetInfo | None:
+        """The selected dataset as the store has it now; None (and the list refreshed, with a
+        message) when another window or command removed it meanwhile."""
         info = self.selected()
+        if info is None:
+            return None
+        try:
+            now = self.store.info(info.id)
+        except StoreError as exc:
+            self.message.show_message(describe(exc), "error")
+            return None
+        if now is None:
+            self.refresh()
+            self.message.show_message(f"'{info.display_name}' is no longer in the local history (removed by "
+                                      "another ChemViz window or command); the list has been refreshed.",
+                                      "warning")
+        return now
+
+    def open_selected(self) -> None:
+        info = self._current()
         if info is None:
             return
         if self._fetchable(info):
@@ -152,7 +186,8 @@ class HistoryPage(QWidget):
         info = self.selected()
         if info is None or (self.remote is not None and self.remote.delete(info)):
             return
-        if not self.confirm(f"Delete '{info.display_name}' from the local history?\nThis cannot be undone."):
+        only = "" if info.sync_state in ELSEWHERE else "\nIt exists only on this computer."
+        if not self.confirm(f"Delete '{info.display_name}' from the local history?{only}\nThis cannot be undone."):
             return
         self.delete_local(info, f"Deleted '{info.display_name}'.")
 
@@ -163,14 +198,36 @@ class HistoryPage(QWidget):
         self.message.show_message(message, "info")
         self.deleted.emit(info.id)
 
+    def toggle_pin(self) -> None:
+        info = self._current()
+        if info is None:
+            return
+        self.store.set_pinned(info.id, not info.pinned)
+        self.refresh()
+
+    def requeue_selected(self) -> None:
+        """Put a dataset the server lost (or refused) back in the outbox; the next sync sends it."""
+        info = self._current()
+        if info is None or not info.has_rows:
+            return
+        self.store.enqueue(info.uuid)
+        self.refresh()
+        self.message.show_message(f"'{info.display_name}' will be uploaded at the next sync.", "info")
+        self.requeued.emit(info.id)
+
     def _keep_changed(self, value: int) -> None:
-        """Shrinking the limit never deletes on the spot (a spin box is too easy to nudge); the
-        store trims at the next import. Growing it applies at once."""
-        self.keepChanged.emit(value)
-        if value >= len(self.model.items):
+        """Saved in the store (the CLI obeys it too). Shrinking never deletes on the spot (a spin
+        box is too easy to nudge): the store trims at the next import, and only datasets the
+        server also has -- never pinned ones or the only copy of a dataset."""
+        try:
             self.store.set_keep(value)
+        except StoreError as exc:
+            self.message.show_message(describe(exc), "error")
+            return
+        self.keepChanged.emit(value)
+        if value == KEEP_ALL or value >= len(self.model.items):
             self.message.clear_message()
         else:
-            self.store.keep = value
-            self.message.show_message(f"Only the newest {value} datasets will be kept from the next import on.",
-                                      "info")
+            self.message.show_message(
+                f"Only the newest {value} datasets will be kept from the next import on (never pinned "
+                "ones, or ones that exist only on this computer).", "info")
