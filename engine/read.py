@@ -6,6 +6,7 @@ text and converted column by column later, so one bad cell cannot make a whole c
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -92,38 +93,47 @@ def _valid_utf8(data: bytes) -> bool:
 
 
 _ESCAPED = re.compile("[\udc80-\udcff]")              # bytes that were not UTF-8 (surrogateescape)
-_REAL_NON_ASCII = re.compile("[\x80-\udc7f\udd00-\U0010ffff]")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def _repair_lines(data: bytes, force: bool = False) -> tuple[bytes | None, list[int]]:
-    """Re-read as Windows-1252 only the lines that are not UTF-8. Returns (None, []) when the file
-    has no valid non-ASCII UTF-8 at all: then it is a legacy file as a whole."""
-    text = data.decode("utf-8", "surrogateescape")
-    if not force and not _REAL_NON_ASCII.search(text):
+    """Re-read as Windows-1252 only the lines that are not UTF-8 (valid UTF-8 on those lines is
+    kept). Returns (None, []) when the file has no valid multi-byte UTF-8 at all: then it is a
+    legacy file as a whole. Each UTF-8 check stops at the next bad byte, so the work is linear."""
+    if not force and not _UTF8_MULTIBYTE.search(data):
         return None, []
-    parts: list[str] = []
+    view = memoryview(data)
+    parts: list[bytes] = []
     lines: list[int] = []
-    done = 0          # text[:done] is already in parts
-    line_no, counted = 1, 0
-    for m in _ESCAPED.finditer(text):
-        if m.start() < done:
-            continue
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.start())
-        end = len(text) if end < 0 else end
-        line_no += text.count("\n", counted, start)
-        counted = start
-        raw = text[start:end].encode("utf-8", "surrogateescape")
+    pos = done = counted = 0
+    line_no = 1
+    while pos < len(data):
         try:
-            fixed = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            fixed = raw.decode("latin-1")
-        parts.append(text[done:start])
-        parts.append(fixed)
+            codecs.utf_8_decode(view[pos:], "strict", True)
+            break
+        except UnicodeDecodeError as exc:
+            bad = pos + exc.start
+        start = data.rfind(b"\n", 0, bad) + 1
+        end = data.find(b"\n", bad)
+        end = len(data) if end < 0 else end
+        line_no += data.count(b"\n", counted, start)
+        counted = start
+        parts += [data[done:start], _legacy_line(data[start:end])]
         lines.append(line_no)
-        done = end
-    parts.append(text[done:])
-    return "".join(parts).encode("utf-8"), lines
+        done = pos = end
+    parts.append(data[done:])
+    return b"".join(parts), lines
+
+
+def _legacy_line(raw: bytes) -> bytes:
+    """One line: its valid UTF-8 kept, each other byte read as Windows-1252 (else Latin-1)."""
+    def byte(m: re.Match) -> str:
+        b = bytes([ord(m.group()) - 0xDC00])
+        try:
+            return b.decode("cp1252")
+        except UnicodeDecodeError:
+            return b.decode("latin-1")
+    return _ESCAPED.sub(byte, raw.decode("utf-8", "surrogateescape")).encode("utf-8")
 
 
 def _utf16_without_bom(data: bytes) -> bytes | None:
