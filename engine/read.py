@@ -62,7 +62,7 @@ def decode_text(data: bytes) -> tuple[bytes, str, list[int]]:
             return data.decode("utf-16").encode("utf-8"), "UTF-16", []
         except UnicodeDecodeError:
             raise ReadError("unreadable_encoding",
-                            "The file starts like UTF-16 text but is damaged (truncated or mixed encodings).")
+                            "The file starts like UTF-16 text but is damaged (truncated or mixed encodings).") from None
     head = data[:SNIFF_BYTES]
     if b"\x00" in head:
         utf16 = _utf16_without_bom(data)
@@ -437,7 +437,7 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
         if ("straddling" in msg or "block" in msg.lower()) and block_size < len(utf8) + 1:
             return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=len(utf8) + 1,
                           column_types=column_types)
-        raise ReadError("unreadable", f"The file could not be read as CSV ({_first_line(msg)}).")
+        raise ReadError("unreadable", f"The file could not be read as CSV ({_first_line(msg)}).") from None
     if any(r[0] is None for r in ragged) and use_threads:
         return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=block_size,
                       column_types=column_types)
