@@ -16,7 +16,7 @@ from engine.frames import accepted_mask
 from engine.stats import iqr_fence
 
 from chemviz_desktop.core.chart_style import LIGHT_CHART, TYPE_PALETTE, ChartColors
-from chemviz_desktop.core.formatting import fmt_value
+from chemviz_desktop.core.formatting import elide, fmt_value
 
 CHARTS = {"averages": "Averages by type", "distribution": "Type distribution",
           "parameter": "Parameter distribution", "scatter": "Scatter (choose axes)"}
@@ -297,7 +297,7 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
     fig.tight_layout()
     names = frame[schema.NAME].array
     type_names = [pts.types[k] for k in codes]
-    labels = [f"{names[p]} ({tn}, row {r}): {x} {fmt_value(a)} {schema.UNITS[x]}, "
+    labels = [f"{elide(str(names[p]), 80)} ({tn}, row {r}): {x} {fmt_value(a)} {schema.UNITS[x]}, "
               f"{y} {fmt_value(b)} {schema.UNITS[y]}"
               for p, tn, r, a, b in zip(pts.positions[pick], type_names, pts.rows[pick], xs, ys)]
     return Hover(ax, xs, ys, pts.rows[pick], labels, note)

@@ -26,6 +26,23 @@ def _header(column: str) -> str:
     return f"{column} ({unit})" if unit else column
 
 
+def _arrow(values: Any) -> Any:
+    """The pyarrow array behind an Arrow-backed pandas string column (None otherwise)."""
+    return getattr(values, "_pa_array", None)   # (chunked: slicing and lengths never copy the text)
+
+
+def _long_cells(values: Any) -> set[int] | None:
+    """Positions of Arrow text cells longer than CELL_LIMIT (reading one of those would copy the
+    whole string out of Arrow on every paint); None for other columns."""
+    arr = _arrow(values)
+    if arr is None:
+        return None
+    import pyarrow.compute as pc
+    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
+    long = np.flatnonzero(np.nan_to_num(lengths.astype(float)) > CELL_LIMIT)
+    return set(long.tolist()) if len(long) else None
+
+
 class FrameModel(QAbstractTableModel):
     """Columns: Row, the schema columns, extra columns, Status. `sortRequested` lets the page
     re-sort with pandas (possibly in a worker) and then call `set_index`."""
@@ -41,6 +58,8 @@ class FrameModel(QAbstractTableModel):
         self._index = np.zeros(0, dtype=np.int64)
         self._excluded = np.zeros(0, dtype=bool)
         self._reasons: Any = None
+        self._long: list[set[int] | None] = []
+        self._short_text: dict[tuple[int, int], str] = {}
         self._italic = QFont()
         self._italic.setItalic(True)
 
@@ -61,6 +80,8 @@ class FrameModel(QAbstractTableModel):
             self._arrays = [frame[c].to_numpy() if num else frame[c].array
                             for c, num in zip(self._cols, self._numeric)]
             self._excluded = excluded if excluded is not None else np.zeros(len(frame), dtype=bool)
+        self._long = [_long_cells(a) if not num else None for a, num in zip(self._arrays, self._numeric)]
+        self._short_text: dict[tuple[int, int], str] = {}
         self._index = index
         self.endResetModel()
 
@@ -101,6 +122,8 @@ class FrameModel(QAbstractTableModel):
             return None
         r, c = index.row(), index.column()
         pos = self._index[r]
+        if role == Qt.DisplayRole and self._is_long(c, pos):
+            return self._elided(c, pos, CELL_LIMIT)
         if role == Qt.DisplayRole or role == COPY_ROLE:
             text = self.cell_text(pos, c)
             return text if role == COPY_ROLE else elide(text)
@@ -113,13 +136,29 @@ class FrameModel(QAbstractTableModel):
         if role == Qt.ToolTipRole:
             tip = "Excluded from statistics: " + str(self._arrays[-1][pos]).replace("_", " ") \
                 if self._excluded[pos] else ""
-            if not self._numeric[c]:
-                value = self._arrays[c][pos]
-                if isinstance(value, str) and len(value) > CELL_LIMIT:
-                    head = f"{elide(value, 1000)}\n({len(value):,} characters; shown shortened)"
-                    tip = head + ("\n" + tip if tip else "")
+            if self._is_long(c, pos):
+                head = f"{self._elided(c, pos, 1000)}\n({self._length(c, pos):,} characters; shown shortened)"
+                tip = head + ("\n" + tip if tip else "")
             return tip or None
         return None
+
+    def _is_long(self, c: int, pos: int) -> bool:
+        positions = self._long[c] if c < len(self._long) else None
+        return positions is not None and int(pos) in positions
+
+    def _length(self, c: int, pos: int) -> int:
+        import pyarrow.compute as pc
+        return int(pc.utf8_length(_arrow(self._arrays[c]).slice(pos, 1))[0].as_py())
+
+    def _elided(self, c: int, pos: int, limit: int) -> str:
+        """The head of a huge text cell, cut in Arrow: the whole string is never built or painted."""
+        key = (c * 1_000_000_007 + pos, limit)
+        text = self._short_text.get(key)
+        if text is None:
+            import pyarrow.compute as pc
+            head = pc.utf8_slice_codeunits(_arrow(self._arrays[c]).slice(pos, 1), 0, limit - 1)[0].as_py()
+            text = self._short_text[key] = (head or "") + "…"
+        return text
 
     def cell_text(self, pos: int, c: int) -> str:
         """The full text of one cell (numbers as the file had them); callers elide for display."""
