@@ -155,6 +155,9 @@ def _read_csv(data: bytes, opts: ImportOptions, map_headers: _MapHeaders, result
               checkpoint: Callable[[float, str], None]) -> tuple[RawTable | None, ColumnMap]:
     decoded = decode_text(data)
     sniffed = sniff(decoded=decoded, header_row=opts.header_row)
+    if opts.sheet is not None:
+        result.report.add(Issue(None, None, "sheet_ignored", f"Sheet '{opts.sheet}' was asked for, but this file "
+                                "is CSV text, not an Excel workbook; the choice was ignored.", "warning"))
     cmap = map_headers(sniffed.headers)
     if cmap.missing and opts.header_row is None:
         found = _header_below_titles(sniffed, map_headers)

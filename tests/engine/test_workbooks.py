@@ -72,3 +72,10 @@ def test_out_of_range_choices_are_clean_errors(tmp_path, kw):
     p = write_xlsx(tmp_path / "x.xlsx", {"S": [COLUMNS, ["A", "Pump", 1, 2, 3]]})
     res = engine.load(p, **kw)
     assert not res.accepted and res.report.file_errors
+
+
+def test_a_sheet_asked_of_a_csv_file_is_a_warning(tmp_path):
+    p = tmp_path / "plain.csv"
+    p.write_text(HEADER + "\nA,Pump,1,2,3\n")
+    res = engine.load(p, sheet="Data")
+    assert res.accepted and "sheet_ignored" in {i.code for i in res.report.issues}
