@@ -37,7 +37,7 @@ class Rendered:
     """One drawn chart: RGBA pixels, the figure (for tests and exports to read), hover points."""
     key: Hashable
     rgba: np.ndarray
-    figure: Figure
+    figure: Figure | None
     scale: float
     points: PointIndex | None = None
     note: str = ""
@@ -81,6 +81,9 @@ class RenderCache:
         self._items.move_to_end(item.key)
         while len(self._items) > self.size:
             self._items.popitem(last=False)
+
+    def items(self) -> list[Rendered]:
+        return list(self._items.values())
 
     def clear(self) -> None:
         self._items.clear()

@@ -159,13 +159,16 @@ class ChartView(QWidget):
         self.runner.start(render, full, draw, w, h, scale)
 
     def _rendered(self, item: Rendered) -> None:
+        for old in self.cache.items():
+            old.figure = None   # cached images keep their pixels, not their ~10k Matplotlib objects
         self.cache.put(item)
         if self._request is not None and item.key[0] == self._request[0]:
             self._show(item)
 
     def _show(self, item: Rendered) -> None:
         self.view.busy = False
-        self.figure = item.figure
+        if item.figure is not None:
+            self.figure = item.figure
         self.view.show_rendered(item)
         self.note.setText(item.note)
         self.drawn.emit(item.key[0])

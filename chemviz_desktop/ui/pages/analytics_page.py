@@ -4,6 +4,7 @@ Charts are drawn by a worker (ChartView) only when the page is visible, and cach
 import nor a chart/theme/filter switch waits on plotting."""
 from __future__ import annotations
 
+import gc
 from functools import partial
 from itertools import count
 from typing import Any
@@ -129,6 +130,10 @@ class AnalyticsPage(QWidget):
     def set_dataset(self, ds: Dataset | None) -> None:
         self.runner.cancel()
         self.chart.clear_cache()
+        # The dataset and the window live long: move them out of the collector's sight, so the
+        # full collections that chart drawing triggers scan only new objects (GIL stalls of
+        # 100-400 ms at 1M rows otherwise). O(1); objects created later are collected as usual.
+        gc.freeze()
         self.dataset = ds
         self.spec = ViewSpec()
         self.statistics = ds.statistics if ds else None
