@@ -26,7 +26,8 @@ def test_clean_csv_follows_the_filter_and_says_so(qtbot, window, good_csv, tmp_p
     assert list(rows["Equipment Name"]) == ["Pump-1", "Pump-2", "Pump-3"]
     window.data_page.set_filter("")
     export(qtbot, window, "data_csv", tmp_path / "all.csv")
-    assert (tmp_path / "all.csv").read_text(encoding="utf-8-sig").startswith("Equipment Name")
+    first = (tmp_path / "all.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert not first.startswith("#") and "Equipment Name" in first     # no filter: no comment line
 
 
 def test_xlsx_all_types_row_is_complete_and_says_the_filter(qtbot, window, sample_csv, tmp_path):
