@@ -6,7 +6,9 @@ waitress reads requests in one event loop and hands only complete ones to a fixe
 threads, so half-sent or idle connections cost a socket, never a thread.
 
 Settings from the environment: CHEMVIZ_SERVE_THREADS (default 6), CHEMVIZ_SERVE_CONNECTIONS
-(default 200), CHEMVIZ_SERVE_TIMEOUT (seconds a connection may sit idle or half-sent, default 30)."""
+(default 2000, kept below the process's descriptor limit, which is raised towards 8192 first),
+CHEMVIZ_SERVE_TIMEOUT (seconds a connection may sit idle or half-sent, default 30). Past the
+connection limit new connections wait in the kernel's listen queue until idle ones time out."""
 from __future__ import annotations
 
 import logging
@@ -21,6 +23,8 @@ from django.http import JsonResponse
 log = logging.getLogger("server.serve")
 
 BODY_SLACK = 16 * 1024 * 1024      # room above the upload limit so the API can answer its own JSON 413
+WANTED_DESCRIPTORS = 8192
+SPARE_DESCRIPTORS = 64             # database, log, uploads being read: kept free of connections
 
 
 class SafeStaticFilesHandler(StaticFilesHandler):
@@ -42,12 +46,34 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+def raise_descriptor_limit(wanted: int = WANTED_DESCRIPTORS) -> int | None:
+    """Raise the soft open-files limit towards `wanted` (never above the hard limit); the limit in
+    force, or None where there is no such limit (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
 def waitress_options() -> dict[str, Any]:
     """Keyword arguments for waitress.serve (besides the app, host and port)."""
     timeout = _env_int("CHEMVIZ_SERVE_TIMEOUT", 30)
+    connections = _env_int("CHEMVIZ_SERVE_CONNECTIONS", 2000)
+    descriptors = raise_descriptor_limit()
+    if descriptors is not None:
+        connections = max(10, min(connections, descriptors - SPARE_DESCRIPTORS))
     return {
         "threads": _env_int("CHEMVIZ_SERVE_THREADS", 6),
-        "connection_limit": _env_int("CHEMVIZ_SERVE_CONNECTIONS", 200),
+        "connection_limit": connections,
         "channel_timeout": timeout,            # idle / half-sent connections are closed after this
         "cleanup_interval": max(1, min(10, timeout // 2)),
         "max_request_header_size": 64 * 1024,
