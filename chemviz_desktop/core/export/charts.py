@@ -50,8 +50,10 @@ def save_all(folder: Path, stats: dict[str, Any] | None, ds: Dataset | None, sta
     for i, (name, column, stem) in enumerate(charts):
         state.check()
         state.progress(i / len(charts), f"Chart {stem}")
-        for ext in (".png", ".svg"):
+        fig = render(name, stats, ds, column or schema.FLOWRATE, mask, filter_text=filter_text)  # once, saved twice
+        for ext, dpi in ((".png", 150), (".svg", 100)):
             path = folder / f"{stem}{ext}"
-            save_chart(path, name, stats, ds, column or schema.FLOWRATE, mask, filter_text)
+            fig.savefig(path, dpi=dpi, facecolor=fig.get_facecolor())
             written.append(path)
+        fig.clear()
     return written
