@@ -16,6 +16,7 @@ from engine import schema
 from chemviz_desktop.core.dataset import Dataset
 from engine.frames import accepted_mask, clean_rows
 
+CSV_SLICE = 50_000   # rows neutralised and written per step
 MEASURES = ("count", "avg", "min", "max", "std", "median", "q1", "q3")
 
 
@@ -88,16 +89,24 @@ def write_clean_csv(ds: Dataset, path: Path, mask: Any = None, filter_text: str 
     if mask is not None and frame is not None:
         frame = frame[np.asarray(mask, dtype=bool)]
     clean = clean_rows(frame)
-    clean = engine.neutralise_frame(clean.rename(columns={c: f"{c} ({u})" for c, u in schema.UNITS.items()}))
+    clean = clean.rename(columns={c: f"{c} ({u})" for c, u in schema.UNITS.items()})
     import pyarrow as pa
     import pyarrow.csv as pa_csv
-    # Arrow's writer formats in C++ without the GIL: a 1M-row export no longer stalls the window
-    table = pa.Table.from_pandas(clean, preserve_index=False)
+    # Arrow's writer formats in C++ without the GIL, and the engine neutralises one slice at a
+    # time, so no single step holds the GIL long enough to stall the window at 1M rows
     head = io.StringIO()
     _comment(head, filter_text, len(clean), ds.report.rows_accepted, "accepted rows")
     with open(path, "wb") as fh:
         fh.write(b"\xef\xbb\xbf" + head.getvalue().encode("utf-8"))
-        pa_csv.write_csv(table, fh, pa_csv.WriteOptions(quoting_style="needed"))
+        writer, schema_ = None, None
+        for lo in range(0, max(len(clean), 1), CSV_SLICE):
+            part = pa.Table.from_pandas(engine.neutralise_frame(clean.iloc[lo:lo + CSV_SLICE]), preserve_index=False)
+            if writer is None:
+                schema_ = part.schema
+                writer = pa_csv.CSVWriter(fh, schema_, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+            writer.write_table(part if part.schema == schema_ else part.cast(schema_))
+        if writer is not None:
+            writer.close()
 
 
 def write_excluded(ds: Dataset, path: Path) -> None:
