@@ -10,7 +10,7 @@ import pytest
 from chemviz_desktop.core.store import DatasetGone, Store, StoreError
 from chemviz_desktop.core.store.errors import explain
 
-from .conftest import data_dir, load
+from .conftest import load
 
 
 def test_disk_full_reports_the_full_disk_not_the_rollback(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from chemviz_desktop.core.store import DamagedDataset, Store, StoreError
 
-from .conftest import csv_bytes, data_dir, load, run_cli
+from .conftest import csv_bytes, load, run_cli
 
 TRIALS = 60          # the experiment ran 120; each trial opens 5 datasets
 

@@ -91,8 +91,8 @@ def test_case4_server_retention_for_machine_b_never_loses_machine_a_datasets(kee
 def test_case5_after_a_server_wipe_nothing_of_another_user_is_deleted_or_shown_as_ours(server, store):
     server.add_user("alice", PW, "engineer")
     server.add_user("carol", PW, "engineer")
-    mine = import_csv(store, "mine.csv", make_csv("MINE"))
-    other = import_csv(store, "other.csv", make_csv("OTHER"))
+    import_csv(store, "mine.csv", make_csv("MINE"))
+    import_csv(store, "other.csv", make_csv("OTHER"))
     carol = client(server, "carol")
     carol.upload("carol.csv", make_csv("CAROL", rows=3), "0c0c0c0c-0000-4000-8000-000000000003")
     rep = SyncEngine(store, client(server, "alice"), "alice").sync()

@@ -2,8 +2,19 @@
 `schema`, the retention setting and the old settings.ini hand-over in `settings`."""
 from chemviz_desktop.core.store.codec import frame_to_parquet as _frame_to_parquet  # noqa: F401
 from chemviz_desktop.core.store.codec import parquet_to_frame as _parquet_to_frame  # noqa: F401
-from chemviz_desktop.core.store.datasets import (ELSEWHERE, FAILED, LOCAL, PENDING, REMOVED, SERVER_ONLY,
-                                                 SYNC_STATES, SYNCED, DatasetInfo, Store, StoredDataset)
+from chemviz_desktop.core.store.datasets import (
+                                                 ELSEWHERE,
+                                                 FAILED,
+                                                 LOCAL,
+                                                 PENDING,
+                                                 REMOVED,
+                                                 SERVER_ONLY,
+                                                 SYNC_STATES,
+                                                 SYNCED,
+                                                 DatasetInfo,
+                                                 Store,
+                                                 StoredDataset,
+)
 from chemviz_desktop.core.store.errors import DamagedDataset, DatasetGone, NewerStoreError, StoreError
 from chemviz_desktop.core.store.schema import SCHEMA_VERSION
 from chemviz_desktop.core.store.settings import DEFAULT_KEEP, KEEP_ALL, MAX_KEEP

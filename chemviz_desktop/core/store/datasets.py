@@ -5,6 +5,7 @@ No Qt here: the CLI and tests use it too. Every SQLite failure surfaces as a Sto
 the file."""
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import sqlite3
@@ -17,14 +18,13 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import pandas as pd
 
-from engine import LoadResult, Report, schema as engine_schema
-
 from chemviz_desktop.core.paths import store_path
 from chemviz_desktop.core.store import schema, settings
 from chemviz_desktop.core.store.codec import frame_to_parquet, parquet_to_frame
-from chemviz_desktop.core.store.errors import (DamagedDataset, DatasetGone, NewerStoreError, StoreError,
-                                               explain)
+from chemviz_desktop.core.store.errors import DamagedDataset, DatasetGone, NewerStoreError, StoreError, explain
 from chemviz_desktop.core.store.schema import sha256_hex
+from engine import LoadResult, Report
+from engine import schema as engine_schema
 
 # sync_state values
 LOCAL = "local"            # imported here, not signed in / not queued
@@ -117,8 +117,9 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             if found < schema.SCHEMA_VERSION:
                 schema.upgrade(self.db)
-            with self.transaction() as db:
-                settings.adopt_legacy(db, ini, self.now())
+            if settings.needs_adoption(self.db, ini):
+                with self.transaction() as db:
+                    settings.adopt_legacy(db, ini, self.now())
         except sqlite3.Error as exc:
             raise explain(exc, self.path, "opening it") from exc
 
@@ -185,10 +186,7 @@ class Store:
 
     def ensure_sound(self) -> None:
         """Raise StoreError (naming the file and what is damaged) unless the store is sound."""
-        try:
-            found = self.problems()
-        except StoreError:
-            raise
+        found = self.problems()
         if found:
             raise StoreError(
                 f"The local store {self.path} is damaged ({'; '.join(found[:3])}). Nothing was "
@@ -223,7 +221,7 @@ class Store:
                 (uuid or str(uuidlib.uuid4()), name, name, self._stamp(), r.rows_total, r.rows_accepted,
                  r.rows_excluded, "completed", json.dumps(r.to_dict()), json.dumps(result.statistics),
                  state, server_id, server_owner, content))
-            ds_id = int(cur.lastrowid)
+            ds_id = int(cur.lastrowid or 0)
             db.execute("INSERT INTO dataset_rows (dataset_id, parquet, csv_bytes, sha256) VALUES (?,?,?,?)",
                        (ds_id, blob, csv_bytes, sha256_hex(blob)))
             if queue:
@@ -253,7 +251,7 @@ class Store:
                 (uuid, file_name, file_name, imported_at, rows_total, rows_accepted, excluded,
                  "completed", json.dumps(report or {}), json.dumps(statistics) if statistics else None,
                  SERVER_ONLY, server_id, server_owner, content_sha256))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     @_mapped("saving the downloaded rows")
     def attach_rows(self, dataset_id: int, frame: pd.DataFrame, report: dict | None = None,
@@ -427,7 +425,7 @@ class Store:
         return r["csv_bytes"] if r else None
 
     @_mapped("reading the outbox")
-    def outbox(self) -> list[sqlite3.Row]:
+    def outbox(self) -> builtins.list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM outbox ORDER BY rowid").fetchall()
 
     @_mapped("reading the outbox")

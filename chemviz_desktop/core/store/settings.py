@@ -20,6 +20,7 @@ MAX_KEEP = 100
 KEEP_KEY = "keep"
 NOTICE_KEY = "notice"                    # one warning for the user, shown once then cleared
 DAMAGED_INI_KEY = "ini_damaged_sha256"   # the damaged ini already copied and warned about
+BAD_LIMIT = "holds an unreadable history limit"
 
 
 def get(db: sqlite3.Connection, key: str) -> str | None:
@@ -65,8 +66,18 @@ def read_ini_keep(ini: Path) -> tuple[int | None, str]:
         return None, ""
     value = parse_keep(parser.get("store", "keep"))
     if value is None or value == KEEP_ALL:
-        return None, f"holds an unreadable history limit (keep={parser.get('store', 'keep')!r})"
+        return None, f"{BAD_LIMIT} (keep={parser.get('store', 'keep')!r})"
     return value, ""
+
+
+def needs_adoption(db: sqlite3.Connection, ini: Path) -> bool:
+    """True when `adopt_legacy` has something to write (read-only check: most opens have not)."""
+    if get(db, KEEP_KEY) is None:
+        return True
+    _keep, problem = read_ini_keep(ini)
+    if not problem or problem.startswith(BAD_LIMIT):
+        return False
+    return get(db, DAMAGED_INI_KEY) != sha256_hex(_bytes(ini))
 
 
 def adopt_legacy(db: sqlite3.Connection, ini: Path, now: datetime | None = None) -> None:
@@ -74,6 +85,8 @@ def adopt_legacy(db: sqlite3.Connection, ini: Path, now: datetime | None = None)
     damaged ini (whatever its age) so nothing the user set is silently lost."""
     keep, problem = read_ini_keep(ini)
     have_keep = get(db, KEEP_KEY) is not None
+    if problem.startswith(BAD_LIMIT) and have_keep:
+        return          # the ini's limit is no longer read: nothing is at risk, nothing to say
     if problem:
         digest = sha256_hex(_bytes(ini))
         if get(db, DAMAGED_INI_KEY) != digest:

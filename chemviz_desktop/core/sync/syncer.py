@@ -14,14 +14,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import engine
+from chemviz_desktop.core.errors import ExpectedError
+from chemviz_desktop.core.store import FAILED, LOCAL, PENDING, REMOVED, SERVER_ONLY, SYNCED, DatasetInfo, Store
+from chemviz_desktop.core.sync.api_client import ApiClient, ApiError, AuthError, Unreachable
 from engine import Report
 from engine.frames import clean_rows
 from engine.progress import Progress, quiet
-
-from chemviz_desktop.core.errors import ExpectedError
-from chemviz_desktop.core.store import (FAILED, LOCAL, PENDING, REMOVED, SERVER_ONLY, SYNCED, DatasetInfo,
-                                        Store)
-from chemviz_desktop.core.sync.api_client import ApiClient, ApiError, AuthError, Unreachable
 
 # Outbox backoff between sync passes (each request already retried by urllib3 inside the client).
 OUTBOX_BACKOFF_BASE = 5.0
@@ -129,7 +127,8 @@ def row_counts(d: dict) -> tuple[int, int, int]:
     total = int(d.get("row_count") or 0)
     if d.get("rows_accepted") is not None:
         accepted = int(d["rows_accepted"])
-        excluded = int(d.get("rows_excluded") if d.get("rows_excluded") is not None else total - accepted)
+        raw_excluded = d.get("rows_excluded")
+        excluded = int(raw_excluded) if raw_excluded is not None else total - accepted
         return total, accepted, excluded
     report = d.get("report") or {}
     if isinstance(report, dict) and report.get("rows_accepted") is not None:
@@ -299,12 +298,12 @@ class SyncEngine:
             batch = claims[start:start + LOOKUP_BATCH]
             asked = {i.uuid for i in batch}
             answer = self.client.datasets(limit=100, client_ids=sorted(asked))
-            if any(str(d.get("client_id")) not in asked for d in answer):
+            if any(str(item.get("client_id")) not in asked for item in answer):
                 return   # a server that ignores the filter: absence would prove nothing
-            for d in answer:
-                found[identity(self.client.server_url, d)] = d
+            for item in answer:
+                found[identity(self.client.server_url, item)] = item
         for info in claims:
-            d = found.get(info.uuid)
+            d: dict | None = found.get(info.uuid)
             if d is None and info.server_id is not None and self._derived(info):
                 d = self._detail_if_same(info)
             if d is not None and (not info.server_owner or owner_of(d) == info.server_owner):
@@ -323,7 +322,7 @@ class SyncEngine:
 
     def _detail_if_same(self, info: DatasetInfo) -> dict | None:
         try:
-            d = self.client.dataset(int(info.server_id))
+            d = self.client.dataset(int(info.server_id or 0))
         except ApiError as exc:
             if exc.status == 404:
                 return None
@@ -376,9 +375,9 @@ class SyncEngine:
                                 f"{res.report.summary()}")
         report = detail.get("report")
         try:
-            Report.from_dict(report)
-        except Exception:  # an older or foreign report shape: keep the one computed here
-            report = None
+            Report.from_dict(report or {})
+        except (TypeError, ValueError, KeyError, AttributeError):
+            report = None    # an older or foreign report shape: keep the one computed here
         self.store.attach_rows(dataset_id, res.frame, report=report,
                                statistics=detail.get("statistics") or res.statistics)
 
