@@ -250,14 +250,16 @@ class Hover:
     rows: np.ndarray
     labels: list[str]
     note: str = ""
+    zoomable: bool = False
 
 
 def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame | None,
                  mask: np.ndarray | None, c: ChartColors | None = None, x: str = schema.PRESSURE,
-                 y: str = schema.TEMPERATURE) -> Hover | None:
+                 y: str = schema.TEMPERATURE, limits: tuple[float, float, float, float] | None = None) -> Hover | None:
     """`y` against `x`, coloured by type. Big frames are drawn from one even sample, and only the
     sampled rows are ringed as outliers, so the picture keeps the plant's proportions; the title
-    says how many points are shown."""
+    says how many points are shown. `limits` (x0, x1, y0, y1) zooms: the sample is then taken
+    inside the window, so zooming in shows every point there once few enough."""
     c = c or LIGHT_CHART
     fig.clear()
     cols = (x,) if x == y else (x, y)
@@ -267,9 +269,14 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
         return None
     types = list(_by_type(stats)) or sorted(pts.types)
     colors = type_colors(types)
-    n = len(pts)
-    pick = even_sample(n, MAX_POINTS)
     flags = outlier_flags(pts, stats, x) | (outlier_flags(pts, stats, y) if y != x else False)
+    inside = np.arange(len(pts))
+    if limits is not None:
+        x0, x1, y0, y1 = limits
+        vx, vy = pts.values[x], pts.values[y]
+        inside = np.flatnonzero((vx >= x0) & (vx <= x1) & (vy >= y0) & (vy <= y1))
+    n = len(inside)
+    pick = inside[even_sample(n, MAX_POINTS)]
     xs, ys = pts.values[x][pick], pts.values[y][pick]
     codes = pts.codes[pick]
     small = n < 2000
@@ -290,6 +297,10 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
     ax.set_ylabel(axis_label(y))
     title = f"{x} vs {y.lower()}"
     note = f"{len(pick):,} of {n:,} points" + (" (even sample)" if len(pick) < n else "")
+    if limits is not None:
+        ax.set_xlim(limits[0], limits[1])
+        ax.set_ylim(limits[2], limits[3])
+        note += " in the zoomed window"
     ax.set_title(f"{title} — {note}", fontsize=11)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     _style(fig, c)
@@ -300,12 +311,13 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
     labels = [f"{elide(str(names[p]), 80)} ({tn}, row {r}): {x} {fmt_value(a)} {schema.UNITS[x]}, "
               f"{y} {fmt_value(b)} {schema.UNITS[y]}"
               for p, tn, r, a, b in zip(pts.positions[pick], type_names, pts.rows[pick], xs, ys)]
-    return Hover(ax, xs, ys, pts.rows[pick], labels, note)
+    return Hover(ax, xs, ys, pts.rows[pick], labels, note, zoomable=True)
 
 
 def draw_chart(fig: Figure, name: str, stats: dict[str, Any] | None, frame: pd.DataFrame | None = None,
                mask: np.ndarray | None = None, column: str = schema.FLOWRATE, c: ChartColors | None = None,
-               x: str = schema.PRESSURE, y: str = schema.TEMPERATURE) -> Hover | None:
+               x: str = schema.PRESSURE, y: str = schema.TEMPERATURE,
+               limits: tuple[float, float, float, float] | None = None) -> Hover | None:
     """Draw chart `name` (a key of CHARTS); the scatter returns its points for hover/click."""
     if name == "averages":
         draw_averages(fig, stats, c)
@@ -314,7 +326,7 @@ def draw_chart(fig: Figure, name: str, stats: dict[str, Any] | None, frame: pd.D
     elif name == "parameter":
         draw_parameter(fig, stats, frame, mask, column, c)
     elif name == "scatter":
-        return draw_scatter(fig, stats, frame, mask, c, x, y)
+        return draw_scatter(fig, stats, frame, mask, c, x, y, limits)
     else:
         raise ValueError(f"unknown chart {name!r}")
     return None

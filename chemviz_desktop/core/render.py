@@ -41,6 +41,18 @@ class Rendered:
     scale: float
     points: PointIndex | None = None
     note: str = ""
+    axes_box: tuple[float, float, float, float] | None = None   # zoomable axes in image px (x0, y0, x1, y1)
+    limits: tuple[float, float, float, float] | None = None     # its data limits (x0, x1, y0, y1)
+
+    def to_data(self, px: float, py: float) -> tuple[float, float] | None:
+        """Image pixel (logical, top-left origin) to data coordinates of the zoomable axes."""
+        if self.axes_box is None or self.limits is None:
+            return None
+        bx0, by0, bx1, by1 = self.axes_box
+        x0, x1, y0, y1 = self.limits
+        fx = (px - bx0) / max(1e-9, bx1 - bx0)
+        fy = (by1 - py) / max(1e-9, by1 - by0)
+        return x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
 
 
 def render(state: Progress | None, key: Hashable, draw: Callable[[Figure], Any], width: int, height: int,
@@ -54,12 +66,19 @@ def render(state: Progress | None, key: Hashable, draw: Callable[[Figure], Any],
         state.check()
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba()).copy()
-    points = None
-    if hover is not None and getattr(hover, "ax", None) is not None and len(hover.x):
-        disp = hover.ax.transData.transform(np.column_stack([hover.x, hover.y]))
+    points = box = limits = None
+    ax = getattr(hover, "ax", None)
+    if ax is not None and len(hover.x):
+        disp = ax.transData.transform(np.column_stack([hover.x, hover.y]))
         disp[:, 1] = rgba.shape[0] - disp[:, 1]
         points = PointIndex(disp / scale, np.asarray(hover.rows), list(hover.labels))
-    return Rendered(key, rgba, fig, scale, points, getattr(hover, "note", "") if hover is not None else "")
+    if ax is not None and getattr(hover, "zoomable", False):
+        bb = ax.get_window_extent()
+        h = rgba.shape[0]
+        box = (bb.x0 / scale, (h - bb.y1) / scale, bb.x1 / scale, (h - bb.y0) / scale)
+        limits = (*ax.get_xlim(), *ax.get_ylim())
+    return Rendered(key, rgba, fig, scale, points, getattr(hover, "note", "") if hover is not None else "",
+                    box, limits)
 
 
 class RenderCache:

@@ -1,7 +1,8 @@
 """A chart as an image: a worker draws the Matplotlib figure with Agg (core.render) and this widget
 only paints the pixels, so switching charts, themes or filters never stalls the window. Renders
 are cached by key; a resize re-renders after a short pause (the old image is stretched meanwhile).
-Hovering a scatter point names it; clicking one emits its spreadsheet row."""
+Hovering a scatter point names it; clicking one emits its spreadsheet row; dragging a box zooms
+(the page redraws that window in the worker), double-click resets."""
 from __future__ import annotations
 
 from typing import Any, Callable, Hashable
@@ -9,7 +10,7 @@ from typing import Any, Callable, Hashable
 from matplotlib.figure import Figure
 from PyQt5.QtCore import QPoint, QRect, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QGuiApplication, QImage, QPainter, QPixmap
-from PyQt5.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QToolTip,
+from PyQt5.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QRubberBand, QSizePolicy, QToolButton, QToolTip,
                              QVBoxLayout, QWidget)
 
 from chemviz_desktop.core.errors import describe
@@ -21,6 +22,8 @@ class ChartImage(QWidget):
     """Paints the last rendered chart; hover/click map to the rendered scatter points."""
     resized = pyqtSignal()
     pointClicked = pyqtSignal(int)
+    zoomRequested = pyqtSignal(float, float, float, float)   # x0, x1, y0, y1 in data units
+    zoomReset = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -31,6 +34,8 @@ class ChartImage(QWidget):
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setMinimumHeight(220)
         self.setAttribute(Qt.WA_OpaquePaintEvent, False)
+        self._band: QRubberBand | None = None
+        self._origin = QPoint()
 
     def show_rendered(self, item: Rendered) -> None:
         h, w = item.rgba.shape[:2]
@@ -59,16 +64,35 @@ class ChartImage(QWidget):
         super().resizeEvent(event)
         self.resized.emit()
 
+    def _image_pos(self, pos: QPoint) -> tuple[float, float]:
+        """Widget position -> logical pixel of the shown image (it may be stretched meanwhile)."""
+        size = self.image.size() / self.image.devicePixelRatio()
+        return pos.x() * size.width() / max(1, self.width()), pos.y() * size.height() / max(1, self.height())
+
     def _hit(self, pos: QPoint) -> int | None:
         item = self.rendered
         if item is None or item.points is None or self.image is None:
             return None
-        size = self.image.size() / self.image.devicePixelRatio()
-        sx = size.width() / max(1, self.width())
-        sy = size.height() / max(1, self.height())
-        return item.points.nearest(pos.x() * sx, pos.y() * sy)
+        return item.points.nearest(*self._image_pos(pos))
+
+    def zoom_to(self, a: QPoint, b: QPoint) -> bool:
+        """Ask for the data window between widget points a and b (a rubber band); False if the
+        chart cannot zoom or the band is too small."""
+        item = self.rendered
+        if item is None or item.axes_box is None or self.image is None:
+            return False
+        if abs(a.x() - b.x()) < 8 or abs(a.y() - b.y()) < 8:
+            return False
+        p, q = item.to_data(*self._image_pos(a)), item.to_data(*self._image_pos(b))
+        if p is None or q is None:
+            return False
+        self.zoomRequested.emit(min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1]))
+        return True
 
     def mouseMoveEvent(self, event: Any) -> None:
+        if self._band is not None and self._band.isVisible():
+            self._band.setGeometry(QRect(self._origin, event.pos()).normalized())
+            return
         i = self._hit(event.pos())
         if i is None:
             QToolTip.hideText()
@@ -81,7 +105,24 @@ class ChartImage(QWidget):
         i = self._hit(event.pos()) if event.button() == Qt.LeftButton else None
         if i is not None:
             self.pointClicked.emit(int(self.rendered.points.rows[i]))
+        elif event.button() == Qt.LeftButton and self.rendered is not None and self.rendered.axes_box is not None:
+            self._origin = event.pos()   # drag a box to zoom
+            if self._band is None:
+                self._band = QRubberBand(QRubberBand.Rectangle, self)
+            self._band.setGeometry(QRect(self._origin, self._origin))
+            self._band.show()
         super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: Any) -> None:
+        if self._band is not None and self._band.isVisible():
+            self._band.hide()
+            self.zoom_to(self._origin, event.pos())
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: Any) -> None:
+        if self.rendered is not None and self.rendered.axes_box is not None:
+            self.zoomReset.emit()
+        super().mouseDoubleClickEvent(event)
 
 
 class ChartView(QWidget):
@@ -98,6 +139,7 @@ class ChartView(QWidget):
         self.runner.error.connect(self._failed)
         self.view = ChartImage()
         self.pointClicked = self.view.pointClicked
+        self.zoomRequested = self.view.zoomRequested
         self.figure: Figure = Figure()
         self._request: tuple[Hashable, Callable[[Figure], Any]] | None = None
         self._pending = False
@@ -115,7 +157,13 @@ class ChartView(QWidget):
         self.copy_button.clicked.connect(self.copy_image)
         self.save_button = QToolButton(text="Save image…")
         self.save_button.clicked.connect(self.save_image)
+        self.reset_zoom_button = QToolButton(text="Reset zoom")
+        self.reset_zoom_button.setToolTip("Back to all points (or double-click the chart)")
+        self.reset_zoom_button.hide()
+        self.zoomReset = self.view.zoomReset
+        self.reset_zoom_button.clicked.connect(self.view.zoomReset)
         bar.addWidget(self.note, 1)
+        bar.addWidget(self.reset_zoom_button)
         bar.addWidget(self.copy_button)
         bar.addWidget(self.save_button)
         lay = QVBoxLayout(self)

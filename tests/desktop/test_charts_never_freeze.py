@@ -110,3 +110,26 @@ def test_pdf_legend_above_the_bars_and_progress(qtbot, window, sample_csv, tmp_p
     with qtbot.waitSignal(window.exportFinished, timeout=60_000):
         window.export("pdf", str(tmp_path / "r.pdf"))
     assert any(s.startswith("Drawing") for s in steps)
+
+
+def test_drag_a_box_zooms_the_scatter_and_double_click_resets(qtbot, window, sample_csv):
+    import_file(qtbot, window, sample_csv)
+    window.show_page("analytics")
+    page = window.analytics_page
+    show_chart(qtbot, page, "scatter")
+    view = page.chart.view
+    x0, y0, x1, y1 = view.rendered.axes_box
+    a = QPoint(int(x0 + 2), int(y0 + 2))                        # top-left quarter of the axes
+    b = QPoint(int((x0 + x1) / 2), int((y0 + y1) / 2))
+    with qtbot.waitSignal(page.chartDrawn, timeout=20_000):
+        qtbot.mousePress(view, Qt.LeftButton, pos=a)
+        qtbot.mouseMove(view, b)
+        qtbot.mouseRelease(view, Qt.LeftButton, pos=b)
+    ax = page.chart.figure.axes[0]
+    assert page.zoom is not None and "zoomed window" in ax.get_title()
+    assert page.chart.reset_zoom_button.isVisibleTo(page)
+    shown = len(view.rendered.points.rows)
+    assert 0 < shown < 24                                       # only the points inside the window
+    with qtbot.waitSignal(page.chartDrawn, timeout=20_000):
+        qtbot.mouseDClick(view, Qt.LeftButton, pos=b)
+    assert page.zoom is None and len(view.rendered.points.rows) == 24

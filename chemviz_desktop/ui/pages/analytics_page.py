@@ -95,6 +95,9 @@ class AnalyticsPage(QWidget):
         self.chart.drawn.connect(lambda key: self.chartDrawn.emit(key[0]))
         self.chart.failed.connect(lambda text: self.message.show_message(f"Chart failed: {text}", "error"))
         self.chart.pointClicked.connect(self.rowRequested)
+        self.zoom: tuple[float, float, float, float] | None = None   # scatter window, None = all
+        self.chart.zoomRequested.connect(lambda *limits: self.set_zoom(limits))
+        self.chart.zoomReset.connect(lambda: self.set_zoom(None))
         chart_box = QWidget()
         cl = QVBoxLayout(chart_box)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -165,6 +168,7 @@ class AnalyticsPage(QWidget):
     def _show_statistics(self) -> None:
         stats = self.statistics
         self._version = next(_versions)
+        self.zoom = None   # new rows: start from the whole picture
         self.stats_model.set_statistics(stats)
         by_type = (stats or {}).get("by_type", {})
         overall = (stats or {}).get("overall", {})
@@ -227,6 +231,12 @@ class AnalyticsPage(QWidget):
             combo.blockSignals(True)
             combo.setCurrentIndex(combo.findData(column))
             combo.blockSignals(False)
+        self.zoom = None
+        self.redraw()
+
+    def set_zoom(self, limits: tuple[float, float, float, float] | None) -> None:
+        """Scatter window (x0, x1, y0, y1) or None for everything; redrawn in the worker."""
+        self.zoom = tuple(limits) if limits is not None else None
         self.redraw()
 
     def _chart_changed(self) -> None:
@@ -246,10 +256,12 @@ class AnalyticsPage(QWidget):
         ds = self.dataset
         chart, column = self.current_chart(), self.param_combo.currentData()
         x, y = self.x_combo.currentData(), self.y_combo.currentData()
-        key = (chart, column if chart == "parameter" else None, (x, y) if chart == "scatter" else None,
+        zoom = self.zoom if chart == "scatter" else None
+        self.chart.reset_zoom_button.setVisible(zoom is not None)
+        key = (chart, column if chart == "parameter" else None, (x, y, zoom) if chart == "scatter" else None,
                theme.current(), id(ds), self._version)
         draw = partial(_draw, chart=chart, stats=self.statistics, frame=ds.frame if ds else None, mask=self.mask,
-                       column=column, colors=theme.chart_colors(), x=x, y=y)
+                       column=column, colors=theme.chart_colors(), x=x, y=y, limits=zoom)
         self._dirty = False
         self.chart.request(key, draw)
 
@@ -260,6 +272,7 @@ def _filter_key(spec: ViewSpec) -> tuple:
         (spec.text.strip(),)
 
 
-def _draw(fig: Any, chart: str, stats: Any, frame: Any, mask: Any, column: str, colors: Any, x: str, y: str) -> Any:
+def _draw(fig: Any, chart: str, stats: Any, frame: Any, mask: Any, column: str, colors: Any, x: str, y: str,
+          limits: Any = None) -> Any:
     """Runs in the chart worker."""
-    return draw_chart(fig, chart, stats, frame, mask, column, colors, x, y)
+    return draw_chart(fig, chart, stats, frame, mask, column, colors, x, y, limits)
