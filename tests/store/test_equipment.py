@@ -84,3 +84,12 @@ def test_time_series_rows_use_their_own_times_and_running_only(db):
     assert eq.history(db, "P-1")["flowrate"].tolist() == [10.0, 12.0]              # Offline 0.0 left out
     assert eq.history(db, "P-1", running_only=False)["flowrate"].tolist() == [10.0, 0.0, 12.0]
     assert eq.history(db, "P-1", start_ns=ns("2026-03-01 10:30"))["flowrate"].tolist() == [12.0]
+
+
+def test_the_same_time_in_two_datasets_counts_once_the_newest(db):
+    db.execute("INSERT INTO datasets (id) VALUES (1), (2)")
+    eq.record(db, 1, snapshot({"P-1": ("Pump", 1, 1, 1)}), ns("2026-03-01"), NOW)
+    eq.record(db, 2, snapshot({"P-1": ("Pump", 2, 1, 1)}), ns("2026-03-01"), NOW)   # the same file re-imported
+    eq.record(db, 2, snapshot({"P-1": ("Pump", 2, 1, 1)}), ns("2026-03-01"), NOW)   # recorded twice: replaced
+    h = eq.history(db, "P-1")
+    assert h["flowrate"].tolist() == [2.0] and eq.listing(db)[0].readings == 2   # stored per dataset, shown once

@@ -213,7 +213,7 @@ def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_
     row = db.execute("SELECT id FROM equipment WHERE name_key=?", (name_key(name),)).fetchone()
     if row is None:
         raise EquipmentError(f"no equipment named {name!r} in the local store")
-    sql = "SELECT dataset_id, chunk FROM reading_chunks WHERE equipment_id=?"
+    sql = "SELECT dataset_id, ts_min, ts_max, chunk FROM reading_chunks WHERE equipment_id=?"
     args: list[object] = [row[0]]
     if start_ns is not None:
         sql += " AND ts_max >= ?"
@@ -221,27 +221,39 @@ def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_
     if end_ns is not None:
         sql += " AND ts_min < ?"
         args.append(int(end_ns))
-    chunks = db.execute(sql + " ORDER BY dataset_id", args).fetchall()
-    parts = []
-    for dataset_id, blob in chunks:
-        t = _decode(blob).to_pandas()
-        t["dataset_id"] = dataset_id
-        parts.append(t)
-    cols = ["ts", *PARAMETERS, "status", "dataset_id"]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in cols})
-    keep = np.ones(len(frame), dtype=bool)
-    ts = frame["ts"].to_numpy(dtype=np.int64)
+    chunks = db.execute(sql + " ORDER BY ts_min, dataset_id", args).fetchall()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    tables = [_decode(c[3]) for c in chunks]
+    overlap = any(b[1] <= a[2] for a, b in zip(chunks, chunks[1:], strict=False))
+    if tables:
+        table = pa.concat_tables(tables)
+    else:
+        table = pa.table({"ts": pa.array([], pa.int64()), **{p: pa.array([], pa.float64()) for p in PARAMETERS},
+                          "status": pa.array([], pa.string())})
+    mask = None
     if start_ns is not None:
-        keep &= ts >= int(start_ns)
+        mask = pc.greater_equal(table["ts"], int(start_ns))
     if end_ns is not None:
-        keep &= ts < int(end_ns)
+        m = pc.less(table["ts"], int(end_ns))
+        mask = m if mask is None else pc.and_(mask, m)
     if running_only:
-        keep &= frame["status"].to_numpy(dtype=object) == ACTIVE
-    frame = frame[keep]
-    if len(parts) > 1:   # a time seen in several datasets counts once: the newest dataset's
-        frame = frame.sort_values(["ts", "dataset_id"], kind="stable").drop_duplicates("ts", keep="last")
-    out = pd.DataFrame({"timestamp": pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), utc=True)})
+        m = pc.fill_null(pc.equal(table["status"], ACTIVE), False)
+        mask = m if mask is None else pc.and_(mask, m)
+    if mask is not None:
+        table = table.filter(mask)
+    cols = {c: table[c].to_numpy(zero_copy_only=False) for c in ("ts", *PARAMETERS, "status")}
+    if overlap:   # a time seen in several datasets counts once: the newest dataset's
+        newest = np.concatenate([np.full(t.num_rows, c[0]) for t, c in zip(tables, chunks, strict=True)])
+        if mask is not None:
+            newest = newest[np.asarray(mask)]
+        order = np.lexsort((newest, cols["ts"]))
+        ts_sorted = cols["ts"][order]
+        last = np.concatenate((ts_sorted[1:] != ts_sorted[:-1], [True]))
+        pick = order[last]
+        cols = {c: v[pick] for c, v in cols.items()}
+    out = pd.DataFrame({"timestamp": pd.to_datetime(cols["ts"].astype(np.int64).view("datetime64[ns]")).tz_localize("UTC")})
     for p in PARAMETERS:
-        out[p] = frame[p].to_numpy(dtype=float)
-    out["status"] = frame["status"].to_numpy(dtype=object)
+        out[p] = cols[p].astype(float)
+    out["status"] = cols["status"].astype(object)
     return out
