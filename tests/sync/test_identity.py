@@ -204,3 +204,17 @@ def test_retry_time_stamped_by_a_clock_that_ran_ahead_does_not_stall_uploads(sto
     assert store.by_uuid(uid2).sync_state == PENDING and sync.due() == []
     later = SyncEngine(store, api, "alice", now=lambda: today + timedelta(hours=1))
     assert later.due() == [uid2]
+
+
+def test_the_window_is_told_which_datasets_vanished_from_the_server(qtbot, store):
+    from chemviz_desktop.core.sync.account import Session
+    from chemviz_desktop.core.sync.syncer import PassResult, SyncReport
+    from chemviz_desktop.ui.sync_controller import SyncController
+    ctl = SyncController(store.path, restore_session=False)
+    ctl.session = Session("http://127.0.0.1:9", "alice", "t", "engineer", False)
+    said: list[tuple[str, str]] = []
+    ctl.message.connect(lambda text, level: said.append((text, level)))
+    ctl._pass_done(PassResult(online=True, report=SyncReport(vanished=["a.csv", "b.csv"])))
+    ctl.close()
+    assert said and said[0][1] == "warning" and "2 dataset(s) are no longer on the server" in said[0][0]
+    assert "a.csv" in said[0][0] and "Upload again" in said[0][0]
