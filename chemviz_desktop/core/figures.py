@@ -11,12 +11,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from chemviz_desktop.core.chart_style import LIGHT_CHART, TYPE_PALETTE, ChartColors
+from chemviz_desktop.core.formatting import elide, fmt_value
 from engine import schema
 from engine.frames import accepted_mask
 from engine.stats import iqr_fence
-
-from chemviz_desktop.core.chart_style import LIGHT_CHART, TYPE_PALETTE, ChartColors
-from chemviz_desktop.core.formatting import elide, fmt_value
 
 CHARTS = {"averages": "Averages by type", "distribution": "Type distribution",
           "parameter": "Parameter distribution", "scatter": "Scatter (choose axes)"}
@@ -76,7 +75,7 @@ def draw_averages(fig: Figure, stats: dict[str, Any] | None, c: ChartColors | No
     colors = type_colors(types)
     axes = fig.subplots(1, 3)
     x = np.arange(len(types))
-    for ax, (column, key) in zip(axes, schema.STAT_KEY.items()):
+    for ax, (column, key) in zip(axes, schema.STAT_KEY.items(), strict=True):
         values = [by_type[t].get(f"avg_{key}") or 0.0 for t in types]
         ax.bar(x, values, color=[colors[t] for t in types])
         ax.set_title(f"Average {column.lower()} per type", fontsize=10)
@@ -100,7 +99,7 @@ def draw_distribution(fig: Figure, stats: dict[str, Any] | None, c: ChartColors 
     ax = fig.add_subplot(111)
     bars = ax.barh(types, counts, color=[colors[t] for t in types])
     total = counts.sum() or 1
-    for bar, n in zip(bars, counts):
+    for bar, n in zip(bars, counts, strict=True):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f"  {n:,} ({100 * n / total:.0f} %)",
                 va="center", fontsize=9, color=c.text)
     ax.set_xlabel("Equipment count (items)")
@@ -306,11 +305,12 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
     _style(fig, c)
     ax.grid(True, axis="x", color=c.grid, linewidth=0.6)
     fig.tight_layout()
+    assert frame is not None   # pts came from it
     names = frame[schema.NAME].array
     type_names = [pts.types[k] for k in codes]
     labels = [f"{elide(str(names[p]), 80)} ({tn}, row {r}): {x} {fmt_value(a)} {schema.UNITS[x]}, "
               f"{y} {fmt_value(b)} {schema.UNITS[y]}"
-              for p, tn, r, a, b in zip(pts.positions[pick], type_names, pts.rows[pick], xs, ys)]
+              for p, tn, r, a, b in zip(pts.positions[pick], type_names, pts.rows[pick], xs, ys, strict=True)]
     return Hover(ax, xs, ys, pts.rows[pick], labels, note, zoomable=True)
 
 
@@ -344,7 +344,7 @@ def draw_compare(fig: Figure, comparison: dict[str, Any] | None, name_a: str, na
     x = np.arange(len(types))
     axes = fig.subplots(1, 3)
     w = 0.38
-    for ax, (column, key) in zip(axes, schema.STAT_KEY.items()):
+    for ax, (column, key) in zip(axes, schema.STAT_KEY.items(), strict=True):
         a = [by_type[t][f"avg_{key}"]["a"] for t in types]
         b = [by_type[t][f"avg_{key}"]["b"] for t in types]
         ax.bar(x - w / 2, [v or 0 for v in a], w, color="#1f77b4", label=f"A: {name_a}")
@@ -362,7 +362,7 @@ def draw_compare(fig: Figure, comparison: dict[str, Any] | None, name_a: str, na
     fig.suptitle("A vs B per type" + ("  (* hatched: in one dataset only)" if only else ""), fontsize=11,
                  x=0.01, ha="left")
     handles, labels = axes[0].get_legend_handles_labels()
-    legend = fig.legend(handles, [_short(l) for l in labels], loc="upper right", fontsize=8, ncol=2,
+    legend = fig.legend(handles, [_short(label) for label in labels], loc="upper right", fontsize=8, ncol=2,
                         frameon=False)
     _style(fig, c)
     for text in legend.get_texts():

@@ -10,11 +10,20 @@ from typing import Any, Callable, Hashable
 from matplotlib.figure import Figure
 from PyQt5.QtCore import QPoint, QRect, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QGuiApplication, QImage, QPainter, QPixmap
-from PyQt5.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QRubberBand, QSizePolicy, QToolButton, QToolTip,
-                             QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QRubberBand,
+    QSizePolicy,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from chemviz_desktop.core.errors import describe
-from chemviz_desktop.core.render import Rendered, RenderCache, render
+from chemviz_desktop.core.render import RenderCache, Rendered, render
 from chemviz_desktop.ui.workers import TaskRunner
 
 

@@ -6,7 +6,7 @@ from PyQt5.QtCore import QEvent, QObject
 from PyQt5.QtGui import QColor, QFont, QPalette
 from PyQt5.QtWidgets import QApplication, QWidget
 
-from chemviz_desktop.core.chart_style import style_for, DARK_CHART, LIGHT_CHART, TYPE_PALETTE, ChartColors
+from chemviz_desktop.core.chart_style import DARK_CHART, LIGHT_CHART, TYPE_PALETTE, ChartColors, style_for
 
 __all__ = ["DARK_CHART", "LIGHT_CHART", "TYPE_PALETTE", "ChartColors", "apply", "chart_colors", "current", "paint"]
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QFont, QFontMetrics
-from PyQt5.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QSizePolicy, QTableView, QVBoxLayout,
-                             QWidget)
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def styled_label(text: str, style: str, wrap: bool = False) -> QLabel:
@@ -28,7 +36,7 @@ class MessageBar(QLabel):
 
     def show_message(self, text: str, level: str = "info") -> None:
         self.setProperty("level", level)
-        from chemviz_desktop.ui import theme   # the level's colour, as a palette (no re-polish)
+        from chemviz_desktop.ui import theme  # the level's colour, as a palette (no re-polish)
         theme.paint(self)
         self.setText(text)
         self.setVisible(bool(text))

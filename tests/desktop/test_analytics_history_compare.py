@@ -2,10 +2,11 @@
 restart with the same data dir, and the hooks the sync layer relies on."""
 from __future__ import annotations
 
-import engine
-from engine import schema
-from chemviz_desktop.core.store import FAILED, SYNCED, Store
 from PyQt5.QtCore import Qt
+
+import engine
+from chemviz_desktop.core.store import FAILED, SYNCED, Store
+from engine import schema
 
 from .conftest import import_file, show_chart, write
 

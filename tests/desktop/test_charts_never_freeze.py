@@ -10,9 +10,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from PyQt5.QtCore import QPoint, Qt
 
-from engine import schema
 from chemviz_desktop.core import figures, render
 from chemviz_desktop.ui import theme
+from engine import schema
 
 from .conftest import import_file, show_chart
 

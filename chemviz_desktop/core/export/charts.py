@@ -7,11 +7,10 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from engine import schema
-
-from chemviz_desktop.core.figures import CHARTS, draw_chart
-from chemviz_desktop.core.dataset import Dataset
 from chemviz_desktop.core.chart_style import LIGHT_CHART
+from chemviz_desktop.core.dataset import Dataset
+from chemviz_desktop.core.figures import CHARTS, draw_chart
+from engine import schema
 from engine.progress import Progress
 
 

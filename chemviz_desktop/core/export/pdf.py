@@ -6,21 +6,20 @@ import io
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import (Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle)
-from xml.sax.saxutils import escape
-
-from engine import schema
-from engine.version import APP_NAME, __version__
+from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from chemviz_desktop.core.dataset import Dataset
-from chemviz_desktop.core.formatting import fmt, local_time, outlier_total
-from engine.progress import Progress
 from chemviz_desktop.core.export.charts import chart_list, render
+from chemviz_desktop.core.formatting import fmt, local_time, outlier_total
+from engine import schema
+from engine.progress import Progress
+from engine.version import APP_NAME, __version__
 
 MAX_ISSUES_LISTED = 40
 

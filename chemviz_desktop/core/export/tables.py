@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 
 import engine
-from engine import schema
-
 from chemviz_desktop.core.dataset import Dataset
+from engine import schema
 from engine.frames import accepted_mask, clean_rows
 
 CSV_SLICE = 50_000   # rows neutralised and written per step

@@ -7,10 +7,9 @@ from typing import Any
 from PyQt5.QtCore import QModelIndex, Qt
 from PyQt5.QtGui import QColor, QFont
 
-from engine import schema
-
 from chemviz_desktop.ui.models.list_model import ListTableModel
 from chemviz_desktop.ui.models.stats_model import fmt
+from engine import schema
 
 HEADERS = ("Type", "Measure", "A", "B", "B − A", "Change %")
 MEASURE_LABEL = {"count": "Count", **{f"avg_{k}": f"Avg {c.lower()} ({schema.UNITS[c]})"

@@ -11,10 +11,9 @@ import pandas as pd
 from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
 from PyQt5.QtGui import QFont
 
-from engine import schema
-
 from chemviz_desktop.core.formatting import CELL_LIMIT, elide, fmt_value
 from chemviz_desktop.ui import theme
+from engine import schema
 
 ROW_LABEL = "Row"
 COPY_ROLE = Qt.UserRole + 7   # the full cell text (copy/paste), never elided; same as table_actions
@@ -78,9 +77,9 @@ class FrameModel(QAbstractTableModel):
             self._numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                              for c in self._cols]
             self._arrays = [frame[c].to_numpy() if num else frame[c].array
-                            for c, num in zip(self._cols, self._numeric)]
+                            for c, num in zip(self._cols, self._numeric, strict=True)]
             self._excluded = excluded if excluded is not None else np.zeros(len(frame), dtype=bool)
-        self._long = [_long_cells(a) if not num else None for a, num in zip(self._arrays, self._numeric)]
+        self._long = [_long_cells(a) if not num else None for a, num in zip(self._arrays, self._numeric, strict=True)]
         self._short_text: dict[tuple[int, int], str] = {}
         self._index = index
         self.endResetModel()
@@ -192,7 +191,7 @@ class FrameModel(QAbstractTableModel):
             else:
                 columns.append(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
                                 for v in taken])
-        return [list(line) for line in zip(*columns)]
+        return [list(line) for line in zip(*columns, strict=True)]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
         if 0 <= column < len(self._cols):

@@ -6,10 +6,9 @@ from typing import Any
 from PyQt5.QtCore import QModelIndex, Qt
 from PyQt5.QtGui import QColor
 
+from chemviz_desktop.ui.models.list_model import ListTableModel
 from engine import Issue
 from engine.report import SEVERITY_ORDER
-
-from chemviz_desktop.ui.models.list_model import ListTableModel
 
 HEADERS = ("Severity", "Row", "Column", "Message")
 SEVERITY_COLOR = {"error": QColor("#d62728"), "warning": QColor("#c98a00"), "info": QColor("#2f7fd0")}

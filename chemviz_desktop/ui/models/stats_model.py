@@ -5,10 +5,9 @@ from typing import Any
 
 from PyQt5.QtCore import QModelIndex, Qt
 
-from engine import schema
-
 from chemviz_desktop.core.formatting import fmt, outlier_total
 from chemviz_desktop.ui.models.list_model import ListTableModel
+from engine import schema
 
 __all__ = ["StatsModel", "fmt", "outlier_total"]
 

@@ -11,20 +11,19 @@ from typing import Any
 
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
 
-from engine import schema
-
+from chemviz_desktop.core.dataset import Dataset, ViewSpec, filtered_statistics
+from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.figures import CHARTS, draw_chart
+from chemviz_desktop.core.formatting import fmt
 from chemviz_desktop.ui import theme
 from chemviz_desktop.ui.chart_panel import ChartView
-from chemviz_desktop.core.errors import describe
-from chemviz_desktop.core.dataset import Dataset, ViewSpec, filtered_statistics
-from chemviz_desktop.core.formatting import fmt
 from chemviz_desktop.ui.models.stats_model import StatsModel
 from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import KpiCard, MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
+from engine import schema
 
 SYNC_LIMIT = 50_000   # below this many rows filtered statistics are computed on the GUI thread
 _versions = count(1)

@@ -6,16 +6,14 @@ from functools import partial
 from typing import Any
 
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableView,
-                             QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget
 
 import engine
-
 from chemviz_desktop.core.figures import draw_compare
+from chemviz_desktop.core.store import Store
 from chemviz_desktop.ui import theme
 from chemviz_desktop.ui.chart_panel import ChartView
 from chemviz_desktop.ui.models.compare_model import CompareModel
-from chemviz_desktop.core.store import Store
 from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 

@@ -7,18 +7,28 @@ import dataclasses
 
 import numpy as np
 from PyQt5.QtCore import QItemSelectionModel, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu,
-                             QTableView, QToolButton, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from engine import schema
-
-from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core import filters
 from chemviz_desktop.core.dataset import Dataset, ViewSpec, view_index
+from chemviz_desktop.core.errors import describe
 from chemviz_desktop.ui.models.frame_model import FrameModel
 from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
+from engine import schema
 
 ALL_TYPES = "All types"
 SYNC_LIMIT = 200_000  # below this many rows, filter/sort on the GUI thread (a few ms)
