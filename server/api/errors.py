@@ -11,7 +11,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from server.users.guard import LockedOut
+from server.users.guard import SignInRefused
 
 log = logging.getLogger("server.api")
 
@@ -23,7 +23,7 @@ class PayloadTooLarge(APIException):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, LockedOut):
+    if isinstance(exc, SignInRefused):   # locked out, or too many password checks at once
         return Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS,
                         headers={"Retry-After": str(exc.wait)})
     if isinstance(exc, RequestDataTooBig):

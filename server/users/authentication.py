@@ -22,21 +22,36 @@ def _basic_key(userid: str, password: str) -> str:
     return "basic-ok:" + digest.hexdigest()
 
 
+def _stored_hash(userid: str) -> str | None:
+    User = get_user_model()
+    return User.objects.filter(**{User.USERNAME_FIELD: userid}).values_list("password", flat=True).first()
+
+
 class CachedBasicAuthentication(BasicAuthentication):
-    """A good username/password pair is remembered for CHEMVIZ_BASIC_CACHE_SECONDS (default 60)
-    as an HMAC, together with the stored password hash: changing the password ends it at once."""
+    """The outcome of a Basic check is remembered for CHEMVIZ_BASIC_CACHE_SECONDS (default 60) as
+    an HMAC of the pair, together with the stored password hash, so changing the password ends it
+    at once. A good pair skips the hash; a wrong pair sent again (a client with an old password
+    retrying) is refused without hashing and without counting as a new guess."""
 
     def authenticate_credentials(self, userid, password, request=None):
         guard.check(userid, request)
         key = _basic_key(userid, password)
         hit = cache.get(key)
         if hit is not None:
-            pk, stored = hit
-            user = get_user_model().objects.filter(pk=pk, is_active=True).first()
-            if user is not None and user.password == stored:
-                return user, None
-        user, auth = super().authenticate_credentials(userid, password, request)
-        cache.set(key, (user.pk, user.password), settings.CHEMVIZ_BASIC_CACHE_SECONDS)
+            ok, pk, stored = hit
+            if ok:
+                user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+                if user is not None and user.password == stored:
+                    return user, None
+            elif _stored_hash(userid) == stored:
+                raise exceptions.AuthenticationFailed("Invalid username/password.")
+        ttl = settings.CHEMVIZ_BASIC_CACHE_SECONDS
+        try:
+            user, auth = super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            cache.set(key, (False, None, _stored_hash(userid)), ttl)
+            raise
+        cache.set(key, (True, user.pk, user.password), ttl)
         return user, auth
 
 

@@ -23,15 +23,25 @@ from django.core.exceptions import ValidationError
 log = logging.getLogger("server.auth")
 
 
-class LockedOut(ValidationError):
-    """Raised before checking a password. A ValidationError, so the admin login form shows it;
+class SignInRefused(ValidationError):
+    """Raised instead of checking a password. A ValidationError, so the admin login form shows it;
     the API answers 429 with Retry-After (server.api.errors)."""
 
-    def __init__(self, what: str, wait: int):
+    def __init__(self, message: str, wait: int, code: str):
         self.wait = wait
+        super().__init__(message, code=code)
+
+
+class LockedOut(SignInRefused):
+    def __init__(self, what: str, wait: int):
         minutes = max(1, math.ceil(wait / 60))
         super().__init__(f"Too many failed sign-ins for this {what}; try again in {minutes} "
-                         f"minute{'s' if minutes != 1 else ''}.", code="locked_out")
+                         f"minute{'s' if minutes != 1 else ''}.", wait, "locked_out")
+
+
+class SignInBusy(SignInRefused):
+    def __init__(self, wait: int = 2):
+        super().__init__("The server is busy checking other sign-ins; try again in a moment.", wait, "busy")
 
 
 def client_ip(request) -> str:

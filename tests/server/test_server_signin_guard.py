@@ -80,13 +80,40 @@ def test_account_lock_is_per_account_and_address_lock_covers_everyone(users, ano
 def test_basic_auth_counts_and_is_refused_before_hashing(users, settings, count_hashing):
     settings.CHEMVIZ_LOCKOUT_FAILURES = 5
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=basic("eve", "nope-nope"))
-    codes = [c.get(API + "auth/user/me/").status_code for _ in range(8)]
+    codes = []
+    for i in range(8):
+        c.credentials(HTTP_AUTHORIZATION=basic("eve", f"guess-{i}"))
+        codes.append(c.get(API + "auth/user/me/").status_code)
     assert codes == [401] * 5 + [429] * 3
     assert len(count_hashing) == 5                                   # no hash once locked
     c.credentials(HTTP_AUTHORIZATION=basic("eve"))
     r = c.get(API + "auth/user/me/")
     assert r.status_code == 429 and "Retry-After" in r and "account" in r.json()["detail"]
+
+
+def test_a_repeated_wrong_basic_password_is_not_hashed_again(users, settings, count_hashing):
+    settings.CHEMVIZ_LOCKOUT_FAILURES = 3
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=basic("eve", "old-password-1"))    # a client with a stale password
+    assert [c.get(API + "auth/user/me/").status_code for _ in range(6)] == [401] * 6
+    assert len(count_hashing) == 1                                    # and it is one guess, not six
+    eve = users["eve"]
+    eve.set_password("old-password-1")                                # that pair becomes right
+    eve.save()
+    assert c.get(API + "auth/user/me/").status_code == 200
+
+
+def test_password_checks_at_once_are_bounded(users, anon, monkeypatch):
+    import threading
+    from server.users import backends
+    full = threading.BoundedSemaphore(1)
+    full.acquire()
+    monkeypatch.setattr(backends, "_slots", full)
+    monkeypatch.setattr(backends, "WAIT_SECONDS", 0.05)
+    r = login(anon, password=PASSWORD)
+    assert r.status_code == 429 and "busy" in r.json()["detail"] and "Retry-After" in r
+    full.release()
+    assert login(anon, password=PASSWORD).status_code == 200
 
 
 def test_token_endpoint_shares_the_account_lock(users, anon, settings):
