@@ -7,7 +7,8 @@ time, and samples the server's resident memory every 10 ms:
   comma  a 9 MB CSV whose header is ~9M commas (issue: +550 MB, 9.7 s, wrong message);
   wide   a 9.9 MB CSV of 10,000 columns (issue: accepted after 8.2 s, +310 MB);
   valid  a 9.9 MB valid CSV (~290k rows): the target is peak growth <= 5x the upload size;
-  burst  four comma-header uploads at once (issue: 858 -> 2,305 MB, never returned).
+  burst  four comma-header uploads at once (issue: 858 -> 2,305 MB, never returned);
+  export 8 concurrent exports of a ~330k-row dataset, twice (issue: 18 s, +440 MB).
 Prints status, time, the answer's first words and RSS before / peak / after per case.
 Exit code 0 when every refused case is refused within 1 s and growth stays <= 5x the size.
 """
@@ -97,7 +98,7 @@ def post(api: str, token: str, name: str, body: bytes) -> tuple[int, float, str]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server", choices=["serve", "gunicorn"], default="serve")
-    ap.add_argument("--cases", default="comma,wide,valid,burst")
+    ap.add_argument("--cases", default="comma,wide,valid,burst,export")
     args = ap.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="chemviz-membench-"))
     env = dict(os.environ, CHEMVIZ_SERVER_DIR=str(data_dir), PYTHONPATH=str(ROOT),
@@ -115,6 +116,26 @@ def main() -> int:
         post(api, token, "warm.csv", csv_rows(1000))   # imports, first connection
         cases = {"comma": comma_header, "wide": wide, "valid": valid}
         for name in args.cases.split(","):
+            if name == "export":
+                body = valid()
+                r = requests.post(api + "analytics/csv/upload/", files={"file": ("big.csv", body)},
+                                  headers={"Authorization": f"Token {token}"}, timeout=120)
+                url = api + f"analytics/csv/datasets/{r.json()['id']}/export/"
+
+                def export(_):
+                    got = requests.get(url, headers={"Authorization": f"Token {token}"}, timeout=120)
+                    return got.status_code, len(got.content)
+                for round_ in (1, 2):
+                    before = rss_kib(proc.pid)
+                    with Sampler(proc.pid) as s, ThreadPoolExecutor(8) as pool:
+                        t0 = time.perf_counter()
+                        results = list(pool.map(export, range(8)))
+                        wall = time.perf_counter() - t0
+                    codes = sorted(c for c, _ in results)
+                    print(f"export round {round_}: 8 x GET export of {r.json()['row_count']:,} rows  codes {codes}  "
+                          f"wall {wall:.2f} s  RSS {before / 1024:.0f} -> peak {s.peak / 1024:.0f} "
+                          f"-> {rss_kib(proc.pid) / 1024:.0f} MB")
+                continue
             if name == "burst":
                 body = comma_header()
                 before = rss_kib(proc.pid)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import pandas as pd
 
@@ -12,10 +13,12 @@ def is_formula(value: object) -> bool:
     """Text a spreadsheet could run as a formula: starts with a formula prefix, also after NFKC
     normalisation (fullwidth \uff1d, small \ufe62, superscript \u207a and friends become = + ...;
     some spreadsheets and import paths fold them the same way)."""
-    if not isinstance(value, str) or not value:
-        return False
-    return value.startswith(FORMULA_PREFIXES) or \
-        unicodedata.normalize("NFKC", value[:4]).startswith(FORMULA_PREFIXES)
+    return isinstance(value, str) and _first_is_formula(value[:1])
+
+
+@lru_cache(maxsize=4096)
+def _first_is_formula(first: str) -> bool:
+    return bool(first) and unicodedata.normalize("NFKC", first).startswith(FORMULA_PREFIXES)
 
 
 def neutralise(value: object) -> object:
@@ -31,7 +34,8 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
             s = out[column].astype(object)
-            mask = s.map(is_formula)
+            firsts = s.map(lambda v: v[:1] if isinstance(v, str) else "")
+            mask = firsts.map({c: _first_is_formula(c) for c in firsts.unique()}).astype(bool)
             if mask.any():
                 out[column] = s.where(~mask, "'" + s[mask].astype(str))
     out.columns = [neutralise(c) for c in out.columns]
