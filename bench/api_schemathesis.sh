@@ -8,6 +8,11 @@ secs=${1:-180}
 py=${PYTHON:-.venv/bin/python}
 [ -x .st-venv/bin/schemathesis ] || { python3 -m venv .st-venv && .st-venv/bin/pip install -q schemathesis; }
 export CHEMVIZ_SERVER_DIR=$(mktemp -d)
+# the fuzzer signs in with random credentials thousands of times: without these, the sign-in
+# lockout (issue 18) would shut its own Basic account out after a few seconds
+export CHEMVIZ_LOCKOUT_FAILURES=1000000 CHEMVIZ_LOCKOUT_ADDRESS_FAILURES=1000000 \
+  CHEMVIZ_THROTTLE_LOGIN=100000/min CHEMVIZ_THROTTLE_TOKEN=100000/min CHEMVIZ_THROTTLE_EXPORT=100000/min \
+  CHEMVIZ_UPLOADS_PER_USER=4
 echo 'Schema-test-pass-1' | $py main.py adduser st-admin --role admin --password-stdin
 $py main.py serve --port 8799 > "$CHEMVIZ_SERVER_DIR/serve.log" 2>&1 &
 pid=$!

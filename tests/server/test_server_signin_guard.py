@@ -200,3 +200,15 @@ def test_expired_token_is_replaced_by_the_token_endpoint(users, anon, settings):
     key = _token(anon)
     Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=settings.CHEMVIZ_TOKEN_DAYS + 1))
     assert _token(anon) != key
+
+
+def test_adduser_password_reset_revokes_the_token(users, anon, monkeypatch):
+    import io
+
+    import cli
+    import cli.server_commands as sc
+    monkeypatch.setattr(sc, "_migrate", lambda: None)
+    key = _token(anon)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Brand-new-pass-8\n"))
+    assert cli.main(["adduser", "eve", "--role", "engineer", "--password-stdin"]) == 0
+    assert not Token.objects.filter(key=key).exists()
