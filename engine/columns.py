@@ -17,8 +17,13 @@ class ColumnMap:
     issues: list[Issue] = field(default_factory=list)         # file-level findings
 
     @property
+    def time_series(self) -> bool:
+        """A Timestamp column makes the file readings over time (Type becomes optional)."""
+        return schema.TIMESTAMP in self.canonical
+
+    @property
     def missing(self) -> list[str]:
-        return [c for c in schema.REQUIRED_COLUMNS if c not in self.canonical]
+        return [c for c in schema.required_columns(self.time_series) if c not in self.canonical]
 
     def signature(self) -> tuple:
         """What must match for a repeated header to mean the same columns and units."""
@@ -27,7 +32,9 @@ class ColumnMap:
 
 def mapping_column(key: str) -> str | None:
     """`Name`, `name`, `Equipment Name`, `flow` -> the canonical column a mapping key means."""
-    return key if key in schema.REQUIRED_COLUMNS else schema.canonical_column(schema.header_key(key))
+    if key in schema.REQUIRED_COLUMNS or key in schema.OPTIONAL_COLUMNS:
+        return key
+    return schema.canonical_column(schema.header_key(key))
 
 
 def _same_header(a: str, b: str) -> bool:
@@ -45,7 +52,7 @@ def map_columns(headers: list[str], *, pressure_mode: str = GAUGE, mapping: Mapp
         if column is None:
             cmap.issues.append(Issue(None, None, "bad_mapping",
                                      f"The column mapping names '{key}', which is not one of: "
-                                     f"{', '.join(schema.REQUIRED_COLUMNS)}.", "error"))
+                                     f"{', '.join(schema.REQUIRED_COLUMNS + schema.OPTIONAL_COLUMNS)}.", "error"))
             continue
         idx = next((i for i, h in enumerate(headers) if _same_header(h, wanted)), None)
         if idx is None:
@@ -86,7 +93,8 @@ def map_columns(headers: list[str], *, pressure_mode: str = GAUGE, mapping: Mapp
         plural = "s" if len(cmap.missing) > 1 else ""
         cmap.issues.append(Issue(None, None, "missing_column",
                                  f"Missing required column{plural}: {missing}. Headers found: {found}. "
-                                 f"Expected: {', '.join(schema.REQUIRED_COLUMNS)}.", "error"))
+                                 f"Expected: {', '.join(schema.REQUIRED_COLUMNS)} (or, for readings over time, "
+                                 f"a {schema.TIMESTAMP} column, with {schema.TYPE} optional).", "error"))
     if cmap.extras and not cmap.missing:
         kept = ", ".join(f"'{headers[i]}'" for i in cmap.extras[:10])
         more = f" and {len(cmap.extras) - 10} more" if len(cmap.extras) > 10 else ""

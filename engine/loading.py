@@ -53,7 +53,8 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
          max_issues: int = DEFAULT_MAX_ISSUES, options: ImportOptions | None = None,
          pressure_mode: str | None = None, mapping: Mapping[str, str] | None = None,
          units: Mapping[str, str] | None = None, type_aliases: Mapping[str, str] | None = None,
-         sheet: str | int | None = None, header_row: int | None = None) -> LoadResult:
+         sheet: str | int | None = None, header_row: int | None = None, timezone: str | None = None,
+         known_types: Mapping[str, str] | None = None, running_only: bool = True) -> LoadResult:
     """Read, validate and summarise a CSV export or an Excel workbook (.xlsx/.xlsm). Never raises
     for bad data: a rejected file comes back with `accepted == False` and file-level errors in the
     report. `state.check()` raises `engine.Cancelled` between steps once cancel was requested.
@@ -61,8 +62,13 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
     Reading choices come as `options` or as keywords (keywords win): `pressure_mode` ("gauge" or
     "absolute") for plain pressure units, `mapping` (column -> header text), `units` (column ->
     unit text), `type_aliases` (spelling -> type), and for workbooks `sheet` (name or 1-based
-    number); `header_row` (1-based) skips title rows in CSV files and workbooks alike."""
-    opts = _options(options, pressure_mode, mapping, units, type_aliases, sheet, header_row)
+    number); `header_row` (1-based) skips title rows in CSV files and workbooks alike.
+
+    Readings over time (a Timestamp column): `timezone` (IANA name) is the zone of times written
+    without one (default: this machine's); `known_types` (registry name key -> type) gives the
+    type of equipment the file does not type (else `Unassigned`); `running_only` (default True)
+    leaves readings whose Status is not active out of the statistics (never out of the frame)."""
+    opts = _options(options, pressure_mode, mapping, units, type_aliases, sheet, header_row, timezone)
     watch = state or quiet()
 
     def checkpoint(fraction: float, message: str) -> None:
@@ -119,23 +125,25 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
         return result   # the header's problems are in the report: no need to parse rows we cannot use
 
     checkpoint(0.5, "Validating rows")
-    frame = validate(raw, cmap, report, dict(opts.type_aliases), map_headers)
+    frame = validate(raw, cmap, report, dict(opts.type_aliases), map_headers, timezone=opts.timezone,
+                     known_types=known_types)
     result.frame = frame
     if frame is None or not report.valid:
         return result
 
     checkpoint(0.85, "Computing statistics")
-    result.statistics = compute_statistics(frame, rows_total=report.rows_total)
+    result.statistics = compute_statistics(frame, rows_total=report.rows_total, running_only=running_only)
     checkpoint(1.0, "Done")
     return result
 
 
 def _options(options: ImportOptions | None, pressure_mode: str | None, mapping: Mapping[str, str] | None,
              units: Mapping[str, str] | None, type_aliases: Mapping[str, str] | None, sheet: str | int | None,
-             header_row: int | None) -> ImportOptions:
+             header_row: int | None, timezone: str | None = None) -> ImportOptions:
     base = options or ImportOptions()
     given: dict[str, Any] = {k: v for k, v in (("pressure_mode", pressure_mode), ("mapping", mapping), ("units", units),
-                               ("type_aliases", type_aliases), ("sheet", sheet), ("header_row", header_row))
+                               ("type_aliases", type_aliases), ("sheet", sheet), ("header_row", header_row),
+                               ("timezone", timezone))
              if v is not None}
     if not given:
         return base

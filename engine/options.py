@@ -19,12 +19,27 @@ class ImportOptions:
     type_aliases: Mapping[str, str] = field(default_factory=dict)  # spelling -> equipment type
     sheet: str | int | None = None                  # workbook sheet: name or 1-based number
     header_row: int | None = None                   # 1-based row of the header (title rows above it)
+    timezone: str | None = None                     # zone of naive reading times (None: this machine's)
 
     def __post_init__(self) -> None:
         if self.pressure_mode not in PRESSURE_MODES:
             raise ValueError(f"pressure_mode must be one of {PRESSURE_MODES}, not {self.pressure_mode!r}")
         if self.header_row is not None and self.header_row < 1:
             raise ValueError("header_row is 1-based: the first row is 1")
+        if self.timezone is not None and not valid_timezone(self.timezone):
+            raise ValueError(f"timezone {self.timezone!r} is not a time zone name (e.g. 'Europe/Berlin', 'UTC')")
+
+
+def valid_timezone(name: str) -> bool:
+    """An IANA zone name (or UTC / a fixed Etc/GMT offset) this machine knows."""
+    import zoneinfo
+    if not name or not name.strip():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+        return True
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
 
 
 def header_signature(headers: list[str]) -> str:

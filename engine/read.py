@@ -40,6 +40,7 @@ class RawTable:
     encoding: str = "utf-8"
     delimiter: str = ","
     decimal_comma: bool = False
+    workbook: bool = False             # read from an Excel workbook (numbers in a time column are day numbers)
 
 
 def decode_to_utf8(data: bytes) -> tuple[bytes, str]:

@@ -7,15 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-TIMESTAMP = "Timestamp"
-STATUS = "Status"
-UNASSIGNED_TYPE = "Unassigned"   # a time series without a Type column, equipment not in the registry
-
-# header_key() forms (lower case, no spaces/_/-) that mean these columns
-TIMESTAMP_ALIASES: tuple[str, ...] = ("timestamp", "time", "date", "datetime", "date/time", "recordedat",
-                                      "sampletime", "ts", "readingtime", "timestamputc")
-STATUS_ALIASES: tuple[str, ...] = ("status", "state", "equipmentstatus", "runstatus")
-NAME_ALIASES_TIME_SERIES: tuple[str, ...] = ("equipmentid", "tag", "equipment", "asset", "tagname", "assetid")
+# The column names and header aliases live in schema.py (pure, no pandas) with the others;
+# re-exported here for the callers that already import them from this module.
+from .schema import NAME_ALIASES_TIME_SERIES, STATUS, STATUS_ALIASES, TIMESTAMP, TIMESTAMP_ALIASES, UNASSIGNED_TYPE  # noqa: F401
 
 ACTIVE, MAINTENANCE, INACTIVE = "active", "maintenance", "inactive"
 STATUS_CHOICES: tuple[dict[str, str], ...] = (
@@ -40,14 +34,15 @@ def normalise_status(values: object) -> tuple[np.ndarray, np.ndarray]:
     cell counts as active (the reading was taken); anything else is flagged and left as None
     (not running), never guessed."""
     text = pd.Series(values, dtype="object").astype("string").fillna("")
-    keys = text.map(status_key)
-    mapped = keys.map(STATUS_SPELLINGS)
-    empty = (keys == "").to_numpy()
-    unknown = (mapped.isna().to_numpy()) & ~empty
-    out = mapped.to_numpy(dtype=object)
-    out[empty] = ACTIVE
-    out[unknown] = None
-    return out, unknown
+    codes, distinct = pd.factorize(text, sort=False)   # a few spellings over many readings: map each once
+    keys = np.array([status_key(v) for v in distinct], dtype=object)
+    known = np.array([STATUS_SPELLINGS.get(k) for k in keys], dtype=object)
+    empty_d = keys == ""
+    unknown_d = np.array([v is None for v in known], dtype=bool) & ~empty_d
+    known[empty_d] = ACTIVE
+    if not len(codes):
+        return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
+    return known[codes], unknown_d[codes]
 
 
 def running_mask(statuses: np.ndarray) -> np.ndarray:

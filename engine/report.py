@@ -120,5 +120,6 @@ class Report:
 # Codes that exclude a row from the statistics.
 ROW_ERROR_CODES = frozenset({
     "missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value", "below_vacuum",
-    "below_absolute_zero", "duplicate_name", "wrong_field_count",
+    "below_absolute_zero", "duplicate_name", "wrong_field_count", "bad_timestamp", "ambiguous_local_time",
+    "duplicate_reading",
 })

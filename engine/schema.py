@@ -15,6 +15,18 @@ PRESSURE = "Pressure"
 TEMPERATURE = "Temperature"
 
 REQUIRED_COLUMNS: tuple[str, ...] = (NAME, TYPE, FLOWRATE, PRESSURE, TEMPERATURE)
+
+# Readings over time (issue #15): a Timestamp column makes the file a time series, in which Type
+# is optional (the registry's type, else UNASSIGNED_TYPE); Status is optional in any file.
+TIMESTAMP = "Timestamp"
+STATUS = "Status"
+UNASSIGNED_TYPE = "Unassigned"
+OPTIONAL_COLUMNS: tuple[str, ...] = (TIMESTAMP, STATUS)
+# header_key() forms (lower case, letters and digits only) that mean these columns
+TIMESTAMP_ALIASES: tuple[str, ...] = ("timestamp", "time", "date", "datetime", "recordedat", "sampletime", "ts",
+                                      "readingtime", "timestamputc")
+STATUS_ALIASES: tuple[str, ...] = ("status", "state", "equipmentstatus", "runstatus")
+NAME_ALIASES_TIME_SERIES: tuple[str, ...] = ("equipmentid", "tag", "equipment", "asset", "tagname", "assetid")
 NUMERIC_COLUMNS: tuple[str, ...] = (FLOWRATE, PRESSURE, TEMPERATURE)
 
 # Key used for each numeric column in the statistics JSON (avg_flowrate, ...).
@@ -31,12 +43,21 @@ META_COLUMNS: tuple[str, ...] = (ROW, EXCLUDED, REASON)
 
 # Header aliases, compared after header_key() normalisation.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    NAME: ("equipmentname", "equipment", "name", "equipmenttag", "tag", "equipname"),
+    NAME: ("equipmentname", "equipment", "name", "equipmenttag", "tag", "equipname", "equipmentid", "asset",
+           "tagname", "assetid"),
     TYPE: ("type", "equipmenttype", "category", "kind"),
     FLOWRATE: ("flowrate", "flow", "flowratelmin"),
     PRESSURE: ("pressure", "press"),
     TEMPERATURE: ("temperature", "temp"),
+    TIMESTAMP: TIMESTAMP_ALIASES,
+    STATUS: STATUS_ALIASES,
 }
+assert set(NAME_ALIASES_TIME_SERIES) <= set(HEADER_ALIASES[NAME])
+
+
+def required_columns(time_series: bool) -> tuple[str, ...]:
+    """The columns a file must have: Type is optional when a Timestamp column is present."""
+    return tuple(c for c in REQUIRED_COLUMNS if not (time_series and c == TYPE))
 
 CANONICAL_TYPES: tuple[str, ...] = (
     "Pump", "Compressor", "Valve", "HeatExchanger", "Reactor", "Condenser", "Other",

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import schema
 from .frames import accepted_mask, accepted_rows
+from .readings import running_mask
 
 __all__ = ["accepted_rows", "compute_statistics", "filter_by_type", "iqr_fence", "type_order"]
 
@@ -74,9 +75,24 @@ def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [str(u) for u in uniques]
 
 
-def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None) -> dict[str, Any]:
-    """Statistics of the accepted rows of a loaded frame (or of any frame with the schema columns)."""
-    keep: np.ndarray | None = accepted_mask(frame)
+def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, running_only: bool = True
+                       ) -> dict[str, Any]:
+    """Statistics of the accepted rows of a loaded frame (or of any frame with the schema columns).
+
+    With a Status column and `running_only` (the default), readings whose status is not active
+    are left out of the figures (an Offline row reading 0.0 is not a flow of zero) and counted in
+    `readings_not_running`. For readings over time (a Timestamp column), `total_equipment` is the
+    number of distinct equipment among the accepted readings, each type's `count` is the number of
+    readings its figures describe and `equipment` its distinct equipment."""
+    accepted: np.ndarray = accepted_mask(frame)
+    keep: np.ndarray | None = accepted
+    has_status = schema.STATUS in frame.columns
+    not_running = 0
+    if has_status:   # counted either way; left out of the figures only when running_only
+        running = running_mask(frame[schema.STATUS].to_numpy(dtype=object))
+        not_running = int((accepted & ~running).sum())
+        if running_only:
+            keep = accepted & running
     if keep is not None and keep.all():
         keep = None  # nothing excluded: skip copying every column through a mask
 
@@ -127,14 +143,36 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None) -> di
     for _per_type, col_overall in results:
         overall.update(col_overall)
     total = rows_total if rows_total is not None else len(frame)
-    return {
+    out: dict[str, Any] = {
         "total_equipment": n,
         "by_type": {t: by_type[t] for t in type_order(by_type)},
         "overall": overall,
         "rows_total": int(total),
-        "rows_excluded": int(total - n),
+        "rows_excluded": int(total - int(accepted.sum())),
         "units": {schema.STAT_KEY[c]: u for c, u in schema.UNITS.items()},
     }
+    if has_status:
+        out["running_only"] = bool(running_only)
+        out["readings_not_running"] = not_running
+    if schema.TIMESTAMP in frame.columns:
+        _time_series_counts(frame, accepted, out)
+        out["readings"] = n
+    return out
+
+
+def _time_series_counts(frame: pd.DataFrame, accepted: np.ndarray, out: dict[str, Any]) -> None:
+    """Distinct equipment (trimmed, case-folded names) among the accepted readings, overall and
+    per type, and the time span of those readings."""
+    ok = frame[accepted]
+    keys = ok[schema.NAME].astype("string").str.strip().str.casefold()
+    out["total_equipment"] = int(keys.nunique())
+    types = ok[schema.TYPE].astype("string")
+    per_type = pd.DataFrame({"k": keys.to_numpy(), "t": types.to_numpy()}).groupby("t", sort=False)["k"].nunique()
+    for t, entry in out["by_type"].items():
+        entry["equipment"] = int(per_type.get(t, 0))
+    ts = ok[schema.TIMESTAMP]
+    out["first_reading"] = ts.min().isoformat() if len(ts) and pd.notna(ts.min()) else None
+    out["last_reading"] = ts.max().isoformat() if len(ts) and pd.notna(ts.max()) else None
 
 
 def filter_by_type(stats: dict[str, Any], equipment_type: str) -> dict[str, Any]:
@@ -143,7 +181,8 @@ def filter_by_type(stats: dict[str, Any], equipment_type: str) -> dict[str, Any]
     matches = {t: v for t, v in stats.get("by_type", {}).items()
                if t == wanted or schema.type_key(t) == schema.type_key(equipment_type)}
     overall = {}
-    for t, v in matches.items():
+    for v in matches.values():
         overall = {f"avg_{k}": v.get(f"avg_{k}") for k in schema.STAT_KEY.values()}
-    return {**stats, "total_equipment": sum(v["count"] for v in matches.values()),
+    # a time series counts distinct equipment per type ("equipment"); a snapshot, rows ("count")
+    return {**stats, "total_equipment": sum(v.get("equipment", v["count"]) for v in matches.values()),
             "by_type": matches, "overall": overall or {f"avg_{k}": None for k in schema.STAT_KEY.values()}}

@@ -107,3 +107,44 @@ def parse_times(values: object, tz: str | None = None) -> ParsedTimes:
 def is_naive_text(sample: str) -> bool:
     """True when a time string carries no zone (used to state 'read as local time' in the report)."""
     return re.search(_ZONED, sample.strip()) is None
+
+
+EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 20_000.0, 80_000.0    # 1954 .. 2119 as Excel day numbers
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _excel_serials(days: np.ndarray, zone: str) -> ParsedTimes:
+    """Excel serial day numbers (a workbook cell formatted as a number) as local times of `zone`."""
+    ok = ~np.isnan(days)
+    naive = pd.Series(pd.NaT, index=range(len(days)), dtype="datetime64[ns]")
+    naive[ok] = _EXCEL_EPOCH + pd.to_timedelta(np.round(days[ok] * 86_400_000), unit="ms")
+    utc, lost = _localize(naive, zone)
+    idx = pd.DatetimeIndex(utc).as_unit("ns")
+    return ParsedTimes(idx, ~ok | (idx.isna() & ~lost), lost, "Excel serial date numbers")
+
+
+def parse_cells(values: object, tz: str | None = None, workbook: bool = False) -> tuple[ParsedTimes, bool]:
+    """`parse_times` for a whole column as the reader gave it, plus whether any time was naive
+    (read as local time of the zone). In a workbook, numbers in Excel's date range are Excel
+    serial dates (a cell formatted as a number); elsewhere numbers are Unix seconds."""
+    zone = tz or local_zone()
+    series = pd.Series(values, dtype="object") if not isinstance(values, pd.Series) else values
+    if workbook:
+        nums = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        serial = (nums >= EXCEL_SERIAL_MIN) & (nums <= EXCEL_SERIAL_MAX)
+        text = series.astype("string").str.strip()
+        empty = (text.isna() | (text == "")).to_numpy()
+        if serial.any() and (serial | empty).all():
+            return _excel_serials(np.where(serial, nums, np.nan), zone), True
+        if serial.any():   # dates and day numbers mixed: the numbers as ISO text, then one parse
+            iso = pd.Series(_excel_serials(np.where(serial, nums, np.nan), "UTC").utc.tz_localize(None)
+                            .strftime("%Y-%m-%d %H:%M:%S"), dtype="object")
+            series = series.astype("object").where(~serial, iso.to_numpy())
+    parsed = parse_times(series, tz=zone)
+    if parsed.convention == "Unix seconds":
+        return parsed, False
+    if parsed.convention == "ISO 8601":
+        text = pd.Series(series, dtype="object").astype("string").str.strip().fillna("")
+        naive = ~text.str.contains(_ZONED, regex=True) & (text != "")
+        return parsed, bool(naive.any())
+    return parsed, True

@@ -6,7 +6,7 @@ a file with no acceptable row is rejected.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -16,14 +16,18 @@ import pyarrow.compute as pc
 from . import schema
 from .columns import ColumnMap
 from .header_rows import find_header_rows
+from .limits import name_key
 from .numbers import parse_numbers
 from .read import RawTable
+from .readings import normalise_status
 from .report import Issue, Report
+from .timestamps import ParsedTimes, local_zone, parse_cells
 from .units import ATMOSPHERE_BAR, Unit
 
 # Order in which a row's first error is recorded as its exclusion reason.
 _REASON_CODES = ["missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value",
-                 "below_vacuum", "below_absolute_zero", "duplicate_name"]
+                 "below_vacuum", "below_absolute_zero", "bad_timestamp", "ambiguous_local_time", "duplicate_name",
+                 "duplicate_reading"]
 KELVIN_SUSPECT_MIN = 250.0
 VACUUM_TOLERANCE_BAR = 1e-5   # unit constants round: 760 mmHg vac is 1.0132501 bar
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-dups")
@@ -57,8 +61,12 @@ class _RowChecks:
 
 def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[str, str] | None = None,
              map_headers: Callable[[list[str]], ColumnMap] | None = None,
-             unit_ranges: dict[str, list[tuple[int, int, Unit | None]]] | None = None) -> pd.DataFrame | None:
+             unit_ranges: dict[str, list[tuple[int, int, Unit | None]]] | None = None, *,
+             timezone: str | None = None, known_types: Mapping[str, str] | None = None) -> pd.DataFrame | None:
     """Validate every row; return the frame of all data rows (excluded ones flagged).
+    A Timestamp column makes the file a time series (see `_read_times`): naive times are local
+    time of `timezone` (the machine's by default), duplicates are the same equipment at the same
+    time, and a missing Type comes from `known_types` (registry name key -> type) or is Unassigned.
     `type_aliases` (spelling -> type) are the user's own type spellings, applied first;
     `map_headers` (how the header was mapped) lets header rows repeated inside the data be found;
     `unit_ranges` (column -> row ranges and their unit) covers rows read under such a header."""
@@ -76,15 +84,36 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
 
     checks = _RowChecks(report, rows)
     name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
-    types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
+    time_series = cmap.time_series
+    if schema.TYPE in cmap.canonical:
+        types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
+    else:
+        types, type_empty, type_notes = None, np.ones(n, dtype=bool), []
     name_empty = _np_bool(pc.equal(name, ""))
-    # Hashing a million names is the slowest step; Arrow releases the GIL, so it overlaps
-    # with the numeric parsing below on a second core.
-    dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
+    times: ParsedTimes | None = None
+    if time_series:
+        times = _read_times(cols[schema.TIMESTAMP], raw, report, checks, timezone)
+        dup_job = _POOL.submit(_find_duplicate_readings, name, name_empty, times, rows)
+    else:
+        # Hashing a million names is the slowest step; Arrow releases the GIL, so it overlaps
+        # with the numeric parsing below on a second core.
+        dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
-    checks.flag(type_empty, "missing_value", schema.TYPE, "error",
-                lambda i: f"Row {rows[i]}: the equipment type is empty.")
+    if time_series:   # Type is optional in readings over time: the registry's, else Unassigned
+        types, ts_notes = _time_series_types(name, types, type_empty, known_types)
+        type_notes += ts_notes
+    else:
+        checks.flag(type_empty, "missing_value", schema.TYPE, "error",
+                    lambda i: f"Row {rows[i]}: the equipment type is empty.")
+    status: np.ndarray | None = None
+    if schema.STATUS in cmap.canonical:
+        src_status = cols[schema.STATUS]
+        status, unknown = normalise_status(src_status.to_pandas())
+        checks.flag(unknown, "unknown_status", schema.STATUS, "warning",
+                    lambda i: f"Row {rows[i]}: status '{_cell(src_status, i)}' is not a known status (Active/Running/"
+                              f"Online, Maintenance, Offline/Stopped/Inactive); the reading is kept but not counted "
+                              f"as running.")
 
     numeric: dict[str, np.ndarray] = {}
     not_numbers = np.ones(n, dtype=bool)
@@ -133,8 +162,9 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
             if remapped is None:
                 return None   # refused: a second header that cannot be read
             rest = RawTable(raw.headers, remapped.table, rows[remapped.keep], raw.ragged, raw.encoding,
-                            raw.delimiter, raw.decimal_comma)
-            return validate(rest, cmap, report, type_aliases, unit_ranges=remapped.units)
+                            raw.delimiter, raw.decimal_comma, workbook=raw.workbook)
+            return validate(rest, cmap, report, type_aliases, unit_ranges=remapped.units, timezone=timezone,
+                            known_types=known_types)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
         fv = numeric[schema.FLOWRATE]
@@ -150,14 +180,20 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                     lambda i: f"Row {rows[i]}: Temperature {tv[i]:g} °C is below absolute zero (−273.15 °C).")
 
     dup, first_row_of = dup_job.result()
-    if dup is not None:
+    if dup is not None and times is not None:
+        utc = times.utc
+        checks.flag(dup, "duplicate_reading", schema.NAME, "error",
+                    lambda i: f"Row {rows[i]}: '{_cell(name, i)}' already has a reading at "
+                              f"{utc[i]:%Y-%m-%d %H:%M:%S} UTC in row {first_row_of(i)}; the first one is kept "
+                              f"and this row is excluded.")
+    elif dup is not None:
         checks.flag(dup, "duplicate_name", schema.NAME, "error",
                     lambda i: f"Row {rows[i]}: equipment name '{_cell(name, i)}' already appears in row "
                               f"{first_row_of(i)}; this row is excluded.")
 
     excluded = checks.reason >= 0
     codes_used, per_code = np.unique(checks.reason[excluded], return_counts=True)
-    for c, k in zip(codes_used, per_code):
+    for c, k in zip(codes_used, per_code, strict=True):
         report.excluded_reasons[_REASON_CODES[c]] += int(k)
     if raw.ragged:
         report.excluded_reasons["wrong_field_count"] += len(raw.ragged)
@@ -186,7 +222,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                              f"If these are kelvin, rename the header to 'Temperature (K)' and import again.",
                              "warning"))
 
-    return _build_frame(raw, cmap, t, name, types, numeric, rows, excluded, checks.reason)
+    return _build_frame(raw, cmap, t, name, types, numeric, rows, excluded, checks.reason, times, status)
 
 
 def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarray, pa.ChunkedArray | None]:
@@ -212,11 +248,17 @@ def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarra
 
 def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name, types: pa.DictionaryArray,
                  numeric: dict[str, np.ndarray], rows: np.ndarray, excluded: np.ndarray,
-                 reason: np.ndarray) -> pd.DataFrame:
-    """Every data row as a DataFrame: schema columns, extras, then the bookkeeping columns."""
+                 reason: np.ndarray, times: ParsedTimes | None = None, status: np.ndarray | None = None
+                 ) -> pd.DataFrame:
+    """Every data row as a DataFrame: schema columns (Timestamp in UTC and Status for readings
+    over time), extras, then the bookkeeping columns."""
     data: dict[str, object] = {schema.NAME: _one_chunk(name), schema.TYPE: types}
     for column in schema.NUMERIC_COLUMNS:
         data[column] = pa.array(numeric[column])
+    if times is not None:
+        data[schema.TIMESTAMP] = pa.array(times.utc, pa.timestamp("ns", tz="UTC"))
+    if status is not None:
+        data[schema.STATUS] = pa.array(status, pa.string())
     for idx in cmap.extras:
         label = raw.headers[idx]
         if label in data or label in schema.META_COLUMNS:
@@ -227,7 +269,10 @@ def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name, types: pa.Di
     data[schema.REASON] = pa.DictionaryArray.from_arrays(
         pa.array(reason.astype(np.int32) + 1), pa.array([""] + _REASON_CODES))
     # split_blocks: no copy into one 2-D float block (pandas would otherwise consolidate).
-    return pa.table(data).to_pandas(split_blocks=True)
+    frame = pa.table(data).to_pandas(split_blocks=True)
+    if status is not None:   # the seed's values, None (not NaN) where the status was not recognised
+        frame[schema.STATUS] = pd.Series(status, index=frame.index, dtype=object)
+    return frame
 
 
 def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.ndarray):
@@ -249,6 +294,96 @@ def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.nda
     return dup, lambda i: int(rows[first_pos[codes[i]]])
 
 
+def _read_times(src: pa.ChunkedArray, raw: RawTable, report: Report, checks: _RowChecks,
+                timezone: str | None) -> ParsedTimes:
+    """Parse the Timestamp column once (one convention for the column), flag the cells that are
+    not times and the local times a daylight-saving change makes ambiguous, and say in the
+    report how the times were read."""
+    rows = checks.rows
+    zone = timezone or local_zone()
+    times, naive = parse_cells(src.to_pandas(), zone, raw.workbook)
+    empty = _empty_mask(src)
+    checks.flag(empty, "missing_value", schema.TIMESTAMP, "error",
+                lambda i: f"Row {rows[i]}: the timestamp is empty.")
+    checks.flag(times.bad & ~empty, "bad_timestamp", schema.TIMESTAMP, "error",
+                lambda i: f"Row {rows[i]}: timestamp '{_cell(src, i)}' cannot be read as a date and time "
+                          f"(the column is read as {times.convention}).")
+    checks.flag(times.ambiguous, "ambiguous_local_time", schema.TIMESTAMP, "error",
+                lambda i: f"Row {rows[i]}: local time '{_cell(src, i)}' does not exist or occurs twice in {zone} "
+                          f"(a daylight-saving change); the row is excluded rather than guess. Write the time "
+                          f"with its UTC offset (e.g. +01:00) to keep it.")
+    where = f"local time of {zone}" + (" (this machine's time zone)" if not timezone else "")
+    local = f"; times without a time zone were read as {where}" if naive else ""
+    report.add(Issue(None, schema.TIMESTAMP, "timestamps_read",
+                     f"The file is a time series (readings over time): timestamps read as {times.convention}"
+                     f"{local}, and stored in UTC.", "info"))
+    return times
+
+
+def _time_series_types(name: pa.ChunkedArray, types: pa.DictionaryArray | None, type_empty: np.ndarray,
+                       known_types: Mapping[str, str] | None) -> tuple[pa.DictionaryArray, list[Issue]]:
+    """Rows without a type take the registry's type of their equipment, else Unassigned. Works
+    per distinct name (few equipment, many readings)."""
+    enc = pc.dictionary_encode(_one_chunk(name))
+    names = enc.dictionary.to_pylist()
+    name_idx = enc.indices.to_numpy(zero_copy_only=False)
+    categories = [str(c) for c in types.dictionary.to_pylist()] if types is not None else []
+    position = {c: i for i, c in enumerate(categories)}
+
+    def code(t: str) -> int:
+        if t not in position:
+            position[t] = len(categories)
+            categories.append(t)
+        return position[t]
+
+    known = {name_key(k): v for k, v in (known_types or {}).items() if v and v.strip()}
+    fill = np.array([code(known.get(name_key(nm), schema.UNASSIGNED_TYPE)) for nm in names], dtype=np.int32)
+    codes = (types.indices.to_numpy(zero_copy_only=False).astype(np.int32) if types is not None
+             else np.zeros(len(name_idx), dtype=np.int32))
+    codes = np.where(type_empty, fill[name_idx] if len(fill) else codes, codes)
+    notes: list[Issue] = []
+    missing_idx = np.unique(name_idx[type_empty]) if type_empty.any() else np.zeros(0, dtype=np.int64)
+    missing = [names[i] for i in missing_idx if names[i]]
+    registry = [nm for nm in missing if name_key(nm) in known]
+    unassigned = [nm for nm in missing if name_key(nm) not in known]
+    where = "The file has no Type column" if types is None else "Some readings have no type"
+
+    def listed(ns: list[str]) -> str:
+        return ", ".join(f"'{x}'" for x in ns[:10]) + (f" and {len(ns) - 10} more" if len(ns) > 10 else "")
+    if registry:
+        notes.append(Issue(None, schema.TYPE, "type_from_registry",
+                           f"{where}: the type of {len(registry)} equipment ({listed(registry)}) was taken from "
+                           f"the equipment registry.", "info"))
+    if unassigned:
+        notes.append(Issue(None, schema.TYPE, "type_unassigned",
+                           f"{where}: {len(unassigned)} equipment ({listed(unassigned)}) are grouped as "
+                           f"'{schema.UNASSIGNED_TYPE}' until a type is set for them.", "warning"))
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(categories, pa.string())), notes
+
+
+def _find_duplicate_readings(name: pa.ChunkedArray, name_empty: np.ndarray, times: ParsedTimes, rows: np.ndarray
+                             ) -> tuple[np.ndarray | None, Any]:
+    """Rows whose equipment (trimmed, case-folded name) already has a reading at the same time,
+    and a lookup of the first such row. Rows without a usable time are left out (already errors)."""
+    n = len(name_empty)
+    key = pc.ascii_lower(name) if _is_ascii(name) else pc.utf8_lower(name)
+    codes = pc.dictionary_encode(_one_chunk(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    stamp = times.utc.asi8
+    idx = np.flatnonzero(~name_empty & ~times.bad & ~times.ambiguous)
+    order = idx[np.lexsort((idx, stamp[idx], codes[idx]))]   # by equipment, time, then file order
+    c, st = codes[order], stamp[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (c[1:] != c[:-1]) | (st[1:] != st[:-1])
+    if new.all():
+        return None, None
+    start = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
+    dup = np.zeros(n, dtype=bool)
+    dup[order[~new]] = True
+    first = np.full(n, -1, dtype=np.int64)
+    first[order] = order[start]
+    return dup, lambda i: int(rows[first[i]])
+
+
 def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None
                      ) -> tuple[pa.DictionaryArray, np.ndarray, list[Issue]]:
     """Map each distinct spelling once (there are few) and return codes, empty mask and notes."""
@@ -266,13 +401,13 @@ def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None
     counts = np.bincount(indices, minlength=len(raw_values))
     notes: list[Issue] = []
     renamed: dict[str, list[str]] = {}
-    for raw, disp, c in zip(raw_values, mapped, counts):
+    for raw, disp, c in zip(raw_values, mapped, counts, strict=True):
         if raw and raw != disp and c and raw not in renamed.get(disp, []):
             renamed.setdefault(disp, []).append(raw)
     for disp, raws in sorted(renamed.items()):
         spelled = ", ".join(f"'{r}'" for r in raws)
         notes.append(Issue(None, schema.TYPE, "type_normalised", f"Type {spelled} read as {disp}.", "info"))
-    custom = sorted({d for d, c in zip(mapped, counts) if d and c and d not in schema.CANONICAL_TYPES})
+    custom = sorted({d for d, c in zip(mapped, counts, strict=True) if d and c and d not in schema.CANONICAL_TYPES})
     if custom:
         notes.append(Issue(None, schema.TYPE, "custom_types",
                            f"Types outside the standard list are kept as their own groups: {', '.join(custom)}.",

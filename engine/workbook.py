@@ -155,7 +155,8 @@ def read_sheet(data: bytes, sheet_index: int, header_row: int) -> RawTable:
     arrays = {f"c{k}": _column(col) for k, col in enumerate(columns)}
     return RawTable(headers=_unique_headers(cells), table=pa.table(arrays) if arrays else pa.table({}),
                     row_numbers=np.array(numbers, dtype=np.int64), ragged=ragged,
-                    encoding=f"Excel workbook, sheet '{ws.title}'", delimiter="", decimal_comma=False)
+                    encoding=f"Excel workbook, sheet '{ws.title}'", delimiter="", decimal_comma=False,
+                    workbook=True)
 
 
 def _column(values: list[Any]) -> pa.Array:
