@@ -12,18 +12,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_import_options(p)
+    _add_status_option(p)
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("stats", help="print summary statistics per equipment type")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the statistics JSON (seed shape)")
     add_import_options(p)
+    _add_status_option(p)
     p.set_defaults(func=cmd_stats)
     p = sub.add_parser("compare", help="compare the statistics of two CSV files (B − A)")
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("--json", action="store_true")
     add_import_options(p)
+    _add_status_option(p)
     p.set_defaults(func=cmd_compare)
+
+
+def _add_status_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all-status", action="store_true",
+                   help="time series: include readings whose Status is not running (Maintenance, Offline, unknown) "
+                        "in the statistics; by default only running readings count")
 
 
 def add_import_options(p: argparse.ArgumentParser) -> None:
@@ -42,6 +51,9 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
                                                               '--unit "Pressure=psig,Flowrate=m3/h"')
     g.add_argument("--type-alias", metavar="SPELLING=TYPE,...",
                    help='your own type spellings, e.g. --type-alias "Centrifugal=Pump,Tower=Column"')
+    g.add_argument("--timezone", metavar="ZONE",
+                   help="time series: the time zone of times written without one, e.g. Europe/Berlin or UTC "
+                        "(default: this machine's); times are stored in UTC")
 
 
 def import_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -54,6 +66,11 @@ def import_options(args: argparse.Namespace) -> dict[str, Any]:
         if args.header_row < 1:
             raise _usage("--header-row counts from 1 (the first row)")
         out["header_row"] = args.header_row
+    if getattr(args, "timezone", None):
+        from engine.options import valid_timezone
+        if not valid_timezone(args.timezone):
+            raise _usage(f"--timezone: '{args.timezone}' is not a time zone name (e.g. Europe/Berlin, UTC)")
+        out["timezone"] = args.timezone
     for flag, key in (("map", "mapping"), ("unit", "units"), ("type_alias", "type_aliases")):
         text = getattr(args, flag, None)
         if text:
@@ -71,7 +88,10 @@ def _usage(message: str):
 
 def _load(path: str, args: argparse.Namespace | None = None):
     import engine
-    return engine.load(path, **(import_options(args) if args is not None else {}))
+    kwargs = import_options(args) if args is not None else {}
+    if args is not None and getattr(args, "all_status", False):
+        kwargs["running_only"] = False
+    return engine.load(path, **kwargs)
 
 
 def _print_issues(report, stream) -> None:
@@ -90,11 +110,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
         d = r.to_dict()
         print(json.dumps({k: d[k] for k in ("valid", "rows_total", "rows_accepted", "issues", "notes")}
                          | {"rows_excluded": d["rows_excluded"], "issues_total": d["issues_total"],
-                            "truncated": d["truncated"]}, indent=2, ensure_ascii=False))
+                            "truncated": d["truncated"], "time_series": _is_time_series(result)},
+                         indent=2, ensure_ascii=False))
     else:
         print(f"{args.file}: {r.summary()}")
         _print_issues(r, sys.stdout)
     return 0 if r.valid else 1
+
+
+def _is_time_series(result: Any) -> bool:
+    """Readings over time: rows_accepted counts readings, not equipment."""
+    from engine import schema
+    return result.frame is not None and schema.TIMESTAMP in result.frame.columns
 
 
 def _fmt(v: Any) -> str:
@@ -112,6 +139,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(s, indent=2, ensure_ascii=False))
         return 0
     print(f"{args.file}: {result.report.summary()}")
+    if "readings" in s:
+        left = s.get("readings_not_running", 0)
+        kept = (f"; {left} reading(s) not running left out (--all-status includes them)"
+                if left and s.get("running_only") else "")
+        print(f"Time series: {s['total_equipment']} equipment, {s['readings']} readings in the figures "
+              f"({s.get('first_reading')} to {s.get('last_reading')}){kept}. Count = readings.")
     head = f"{'Type':<22}{'Count':>7}{'Flow L/min':>12}{'Press bar':>11}{'Temp °C':>10}"
     print(head)
     print("-" * len(head))

@@ -105,3 +105,25 @@ def test_sheet_and_header_row_flags(tmp_path):
     assert out.returncode == 1 and "Missing required columns" in out.stdout
     out = run("validate", p, "--sheet", "Nope")
     assert out.returncode == 1 and "no sheet 'Nope'" in out.stdout
+
+
+TIME_SERIES = CORPUS / "ashwinms705-crypto__Chemical-Equipment-Parameter-Visualizer.csv"
+
+
+def test_validate_and_stats_json_on_a_time_series():
+    d = json.loads(run("validate", TIME_SERIES, "--json", "--timezone", "UTC").stdout)
+    assert d["valid"] is True and d["time_series"] is True and (d["rows_accepted"], d["rows_excluded"]) == (10, 0)
+    out = run("stats", TIME_SERIES, "--json", "--timezone", "Asia/Kolkata")
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert s["total_equipment"] == 5 and s["readings"] == 7 and s["readings_not_running"] == 3
+    assert s["first_reading"] == "2023-10-01T02:30:00+00:00"
+    every = json.loads(run("stats", TIME_SERIES, "--json", "--all-status").stdout)
+    assert every["readings"] == 10 and every["running_only"] is False
+    text = run("stats", TIME_SERIES, "--timezone", "UTC").stdout
+    assert "5 equipment, 7 readings" in text and "--all-status" in text
+
+
+def test_bad_timezone_is_a_usage_error():
+    out = run("validate", TIME_SERIES, "--timezone", "Mars/Olympus")
+    assert out.returncode == 2 and "--timezone" in out.stderr
