@@ -111,7 +111,7 @@ def main() -> int:
         s = requests.Session()
         s.headers["Authorization"] = f"Token {token}"
         body = csv_rows(5000)
-        print(f"server: {args.server} on 127.0.0.1:{port}  ({'2 gthread workers' if args.server == 'gunicorn' else 'threaded'})")
+        print(f"server: {args.server} on 127.0.0.1:{port}  ({'2 gthread workers' if args.server == 'gunicorn' else 'waitress'})")
         print(f"upload: 5,000-row CSV ({len(body) / 1024:.0f} KiB) x {args.uploads}, sequential")
         for _ in range(3):  # warm-up (imports, first connections)
             s.post(api + "analytics/csv/upload/", files={"file": ("warm.csv", body)}, timeout=30)

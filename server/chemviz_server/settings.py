@@ -166,7 +166,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Throttle counters; per process. Behind several gunicorn workers point this at a shared cache.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "signin" holds the lockout counters and the Basic cache apart from the throttle histories, and
+# large enough that a flood of new names or addresses cannot push a lock out (LocMem culls a third
+# of its entries when full; 200,000 small entries are ~40 MB at most).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "OPTIONS": {"MAX_ENTRIES": 20_000}},
+    "signin": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "chemviz-signin",
+               "OPTIONS": {"MAX_ENTRIES": 200_000}},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE = "Lax"

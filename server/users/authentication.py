@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication
@@ -36,7 +36,7 @@ class CachedBasicAuthentication(BasicAuthentication):
     def authenticate_credentials(self, userid, password, request=None):
         guard.check(userid, request)
         key = _basic_key(userid, password)
-        hit = cache.get(key)
+        hit = caches["signin"].get(key)
         if hit is not None:
             ok, pk, stored = hit
             if ok:
@@ -49,9 +49,9 @@ class CachedBasicAuthentication(BasicAuthentication):
         try:
             user, auth = super().authenticate_credentials(userid, password, request)
         except exceptions.AuthenticationFailed:
-            cache.set(key, (False, None, _stored_hash(userid)), ttl)
+            caches["signin"].set(key, (False, None, _stored_hash(userid)), ttl)
             raise
-        cache.set(key, (True, user.pk, user.password), ttl)
+        caches["signin"].set(key, (True, user.pk, user.password), ttl)
         return user, auth
 
 

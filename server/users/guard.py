@@ -3,7 +3,8 @@ address is locked out for a while, before any password hash is computed.
 
 Every sign-in path goes through Django's `authenticate()` (API login and token, Basic auth, the
 Django admin), so the backend in `backends.py` checks the lock and the `user_login_failed` signal
-counts failures. Counters live in the default cache (per process unless CACHES names a shared one).
+counts failures. Counters live in the "signin" cache (per process unless CACHES names a shared
+one).
 
 Settings: CHEMVIZ_LOCKOUT_FAILURES (per account, default 10), CHEMVIZ_LOCKOUT_ADDRESS_FAILURES
 (per address, default 30), CHEMVIZ_LOCKOUT_SECONDS (window and lock length, default 900),
@@ -17,10 +18,14 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 
 log = logging.getLogger("server.auth")
+
+
+def _cache():
+    return caches["signin"]
 
 
 class SignInRefused(ValidationError):
@@ -70,7 +75,7 @@ def check(username: str | None, request) -> None:
     """Raise LockedOut when the account or the client address is locked."""
     now = time.time()
     for suffix, what, _limit in _keys(username, client_ip(request)):
-        until = cache.get("authlock:" + suffix)
+        until = _cache().get("authlock:" + suffix)
         if until and until > now:
             raise LockedOut(what, math.ceil(until - now))
 
@@ -81,15 +86,15 @@ def record_failure(username: str | None, request) -> None:
     window = settings.CHEMVIZ_LOCKOUT_SECONDS
     for suffix, what, limit in _keys(username, ip):
         key = "authfail:" + suffix
-        cache.add(key, 0, window)
+        _cache().add(key, 0, window)
         try:
-            count = cache.incr(key)
+            count = _cache().incr(key)
         except ValueError:   # expired between add and incr
-            cache.set(key, 1, window)
+            _cache().set(key, 1, window)
             count = 1
         if count >= limit:
-            cache.set("authlock:" + suffix, time.time() + window, window)
-            cache.delete(key)
+            _cache().set("authlock:" + suffix, time.time() + window, window)
+            _cache().delete(key)
             log.warning("sign-in locked for %s s: %s %s after %d failures", window, what,
                         username if what == "account" else ip, count)
     log.warning("failed sign-in for %r from %s", (username or "")[:150], ip)
@@ -98,4 +103,4 @@ def record_failure(username: str | None, request) -> None:
 def record_success(username: str | None) -> None:
     """A correct password resets the account's failure count (the address count stays)."""
     if username:
-        cache.delete("authfail:" + _keys(username, "")[1][0])
+        _cache().delete("authfail:" + _keys(username, "")[1][0])

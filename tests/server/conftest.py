@@ -23,7 +23,7 @@ else:
     os.environ["CHEMVIZ_SERVER_DIR"] = _saved_dir
 
 import pytest  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from srv_helpers import basic, make_user  # noqa: E402
@@ -33,9 +33,11 @@ from srv_helpers import basic, make_user  # noqa: E402
 def _server_isolation(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
+    for alias in ("default", "signin"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "signin"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -212,3 +212,15 @@ def test_adduser_password_reset_revokes_the_token(users, anon, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("Brand-new-pass-8\n"))
     assert cli.main(["adduser", "eve", "--role", "engineer", "--password-stdin"]) == 0
     assert not Token.objects.filter(key=key).exists()
+
+
+def test_a_flood_of_new_names_does_not_push_a_lock_out(users, settings):
+    settings.CHEMVIZ_LOCKOUT_FAILURES = 3
+    rf = RequestFactory()
+    me = rf.post("/", REMOTE_ADDR="192.0.2.1")
+    for _ in range(3):
+        guard.record_failure("eve", me)
+    for i in range(2000):      # LocMem's default of 300 entries would have culled the lock
+        guard.record_failure(f"ghost{i}", rf.post("/", REMOTE_ADDR=f"10.{i // 250}.{i % 250}.1"))
+    with pytest.raises(guard.LockedOut):
+        guard.check("eve", rf.post("/", REMOTE_ADDR="198.51.100.3"))
