@@ -4,12 +4,15 @@ case-insensitive); each accepted row of a dataset becomes one reading (equipment
 status, dataset), deleted with its dataset. Functions take the caller's connection so an import
 writes dataset, equipment and readings in ONE transaction.
 
-Readings are stored the way historians store them: one compressed columnar chunk (Arrow IPC,
-zstd) per equipment and dataset, with its time range, count and last values beside it in SQL.
-One equipment's history is then a handful of blob reads instead of tens of thousands of rows
-through the SQLite driver (bench/history_bench.py: 10M readings)."""
+Readings are stored the way historians store them: an equipment with many readings in a dataset
+(a time series) gets one compressed columnar chunk (Arrow IPC, zstd) for that dataset, with its
+time range, count and last values beside it in SQL, so its history is a handful of blob reads
+instead of tens of thousands of rows through the SQLite driver (bench/history_bench.py: 10M
+readings); the few readings of a snapshot are plain rows (one chunk per equipment would bloat
+a 1M-equipment snapshot)."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +22,9 @@ import pandas as pd
 
 from engine import schema as engine_schema
 from engine.limits import name_key
+
+__all__ = ["EDITABLE", "EquipmentError", "EquipmentInfo", "history", "iso_to_ns", "listing", "name_key", "record",
+           "update"]
 from engine.readings import ACTIVE, STATUS, STATUS_CHOICES, TIMESTAMP, UNASSIGNED_TYPE
 
 STATUSES = tuple(c["value"] for c in STATUS_CHOICES)
@@ -26,6 +32,7 @@ PARAMETERS = ("flowrate", "pressure", "temperature")
 _COLUMN = {"flowrate": engine_schema.FLOWRATE, "pressure": engine_schema.PRESSURE,
            "temperature": engine_schema.TEMPERATURE}
 EDITABLE = ("type", "status", "installation_date", "last_maintenance_date", "notes")
+CHUNK_MIN = 64      # an equipment with at least this many readings in a dataset is stored as a chunk
 
 SQL_V3 = """
 CREATE TABLE equipment (
@@ -53,6 +60,17 @@ CREATE TABLE reading_chunks (
     PRIMARY KEY (equipment_id, dataset_id)
 ) WITHOUT ROWID;
 CREATE INDEX reading_chunks_dataset ON reading_chunks(dataset_id);
+CREATE TABLE readings (
+    equipment_id INTEGER NOT NULL REFERENCES equipment(id) ON DELETE CASCADE,
+    ts INTEGER NOT NULL,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    flowrate REAL,
+    pressure REAL,
+    temperature REAL,
+    status TEXT,
+    PRIMARY KEY (equipment_id, ts, dataset_id)
+) WITHOUT ROWID;
+CREATE INDEX readings_dataset ON readings(dataset_id);
 ALTER TABLE datasets ADD COLUMN taken_at TEXT NOT NULL DEFAULT ''
 """
 
@@ -78,6 +96,13 @@ class EquipmentInfo:
     updated_at: str
 
 
+def iso_to_ns(text: str) -> int:
+    """A stored ISO time (naive = UTC) as epoch nanoseconds."""
+    t = pd.Timestamp(text)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return int(t.value)
+
+
 def _iso(ns: int | None) -> str | None:
     if ns is None:
         return None
@@ -93,23 +118,10 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     ok = accepted_rows(frame)
     if not len(ok):
         return 0
-    names = ok[engine_schema.NAME].astype(str).to_numpy()
-    types = (ok[engine_schema.TYPE].astype(str).to_numpy() if engine_schema.TYPE in ok
+    names = ok[engine_schema.NAME].astype(str).to_numpy(dtype=object)
+    types = (ok[engine_schema.TYPE].astype(str).to_numpy(dtype=object) if engine_schema.TYPE in ok
              else np.full(len(ok), UNASSIGNED_TYPE, dtype=object))
-    keys = np.array([name_key(n) for n in names], dtype=object)
-    first_of = pd.Series(range(len(keys))).groupby(keys, sort=False).first()
-    ids: dict[str, int] = {}
-    for key, i in first_of.items():
-        name, typ = " ".join(str(names[i]).split()), str(types[i])
-        row = db.execute("SELECT id, type FROM equipment WHERE name_key=?", (key,)).fetchone()
-        if row is None:
-            cur = db.execute("INSERT INTO equipment (name, name_key, type, created_at, updated_at) VALUES (?,?,?,?,?)",
-                             (name, key, typ or UNASSIGNED_TYPE, now, now))
-            ids[str(key)] = int(cur.lastrowid or 0)
-        else:
-            ids[str(key)] = int(row[0])
-            if typ and typ != UNASSIGNED_TYPE and typ != row[1]:
-                db.execute("UPDATE equipment SET type=?, updated_at=? WHERE id=?", (typ, now, row[0]))
+    ids = _upsert_equipment(db, names, types, now)
     if TIMESTAMP in ok:
         ts = pd.DatetimeIndex(pd.to_datetime(ok[TIMESTAMP], utc=True)).as_unit("ns").asi8
     else:
@@ -117,7 +129,7 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     status = ok[STATUS].to_numpy(dtype=object) if STATUS in ok else np.full(len(ok), ACTIVE, dtype=object)
     values = {p: pd.to_numeric(ok[c], errors="coerce").to_numpy(dtype=float) if c in ok else
               np.full(len(ok), np.nan) for p, c in _COLUMN.items()}
-    eq = np.array([ids[str(k)] for k in keys], dtype=np.int64)
+    eq = ids
     order = np.lexsort((np.arange(len(eq)), ts, eq))       # by equipment, time, then file order
     eq, ts = eq[order], ts[order]
     first = np.concatenate(([True], (eq[1:] != eq[:-1]) | (ts[1:] != ts[:-1])))   # one reading per time
@@ -125,15 +137,50 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     eq, ts, status = eq[first], ts[first], status[order]
     values = {p: v[order] for p, v in values.items()}
     bounds = np.flatnonzero(np.diff(eq)) + 1
-    written = 0
-    for a, b in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [len(eq)])), strict=True):
+    starts, ends = np.concatenate(([0], bounds)), np.concatenate((bounds, [len(eq)]))
+    big = (ends - starts) >= CHUNK_MIN
+    for a, b in zip(starts[big], ends[big], strict=True):
         part = {"ts": ts[a:b], **{p: values[p][a:b] for p in PARAMETERS}, "status": status[a:b]}
         db.execute("INSERT OR REPLACE INTO reading_chunks (equipment_id, dataset_id, ts_min, ts_max, n, last_flowrate,"
                    " last_pressure, last_temperature, chunk) VALUES (?,?,?,?,?,?,?,?,?)",
                    (int(eq[a]), dataset_id, int(ts[a]), int(ts[b - 1]), int(b - a),
                     *(_num(values[p][b - 1]) for p in PARAMETERS), _encode(part)))
-        written += int(b - a)
-    return written
+    small = np.repeat(~big, ends - starts)
+    if small.any():
+        cols = [eq[small].tolist(), ts[small].tolist(), [dataset_id] * int(small.sum()),
+                *[[None if np.isnan(x) else x for x in values[p][small].tolist()] for p in PARAMETERS],
+                [None if x is None else str(x) for x in status[small].tolist()]]
+        db.executemany("INSERT OR REPLACE INTO readings (equipment_id, ts, dataset_id, flowrate, pressure,"
+                       " temperature, status) VALUES (?,?,?,?,?,?,?)", zip(*cols, strict=True))
+    return len(eq)
+
+
+def name_keys(names: np.ndarray) -> np.ndarray:
+    """`name_key` for a whole column at once (trimmed, inner spaces collapsed, case-folded)."""
+    s = pd.Series(names, dtype="object").astype(str)
+    return s.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold().to_numpy(dtype=object)
+
+
+def _upsert_equipment(db: sqlite3.Connection, names: np.ndarray, types: np.ndarray, now: str) -> np.ndarray:
+    """The registry id of each row's equipment, creating the new ones and updating a known one's
+    type when the file names a type (never overwritten by Unassigned). Set-based: one pass."""
+    keys = name_keys(names)
+    uniq, first, inverse = np.unique(keys.astype(str), return_index=True, return_inverse=True)
+    known = {k: (i, t) for k, i, t in db.execute("SELECT name_key, id, type FROM equipment")}
+    new = [j for j, k in enumerate(uniq) if k not in known]
+    if new:
+        db.executemany("INSERT INTO equipment (name, name_key, type, created_at, updated_at) VALUES (?,?,?,?,?)",
+                       [(" ".join(str(names[first[j]]).split()), str(uniq[j]), str(types[first[j]]) or UNASSIGNED_TYPE,
+                         now, now) for j in new])
+        known.update({k: (i, t) for k, i, t in db.execute(
+            "SELECT name_key, id, type FROM equipment WHERE name_key IN (SELECT value FROM json_each(?))",
+            (json.dumps([str(uniq[j]) for j in new]),))})
+    retype = [(str(types[first[j]]), now, known[str(k)][0]) for j, k in enumerate(uniq)
+              if str(types[first[j]]) not in ("", UNASSIGNED_TYPE) and str(types[first[j]]) != known[str(k)][1]]
+    if retype:
+        db.executemany("UPDATE equipment SET type=?, updated_at=? WHERE id=?", retype)
+    ids = np.array([known[str(k)][0] for k in uniq], dtype=np.int64)
+    return ids[inverse]
 
 
 def _num(x: float) -> float | None:
@@ -159,18 +206,31 @@ def _decode(blob: bytes) -> "pa.Table":  # type: ignore[name-defined]  # noqa: F
 def listing(db: sqlite3.Connection, search: str = "") -> list[EquipmentInfo]:
     """The registry with reading counts, first/last time and the last values, by name."""
     like = f"%{name_key(search)}%" if search else "%"
+    agg: dict[int, list] = {}      # id -> [n, first, last, last_ts, {values}]
+
+    def merge(eid: int, n: int, first: int, last: int, values: tuple) -> None:
+        cur = agg.setdefault(eid, [0, None, None, None, {p: None for p in PARAMETERS}])
+        cur[0] += n
+        cur[1] = first if cur[1] is None else min(cur[1], first)
+        if cur[2] is None or last >= cur[2]:
+            cur[2] = last
+            cur[4] = dict(zip(PARAMETERS, values, strict=True))
+
+    for r in db.execute("SELECT equipment_id, n, ts_min, ts_max, last_flowrate, last_pressure, last_temperature"
+                        " FROM reading_chunks ORDER BY ts_max, dataset_id"):
+        merge(r[0], r[1], r[2], r[3], tuple(r[4:7]))
+    for r in db.execute("SELECT r.equipment_id, a.n, a.first, a.last, r.flowrate, r.pressure, r.temperature"
+                        " FROM (SELECT equipment_id, count(*) n, min(ts) first, max(ts) last FROM readings"
+                        " GROUP BY equipment_id) a JOIN readings r ON r.equipment_id = a.equipment_id AND"
+                        " r.ts = a.last ORDER BY r.dataset_id"):
+        merge(r[0], 0, r[2], r[3], tuple(r[4:7]))      # counted below
+    counts = dict(db.execute("SELECT equipment_id, count(*) FROM readings GROUP BY equipment_id").fetchall())
     out = []
-    for r in db.execute(
-            "SELECT e.*, (SELECT coalesce(sum(n), 0) FROM reading_chunks WHERE equipment_id=e.id) AS n,"
-            " (SELECT min(ts_min) FROM reading_chunks WHERE equipment_id=e.id) AS first_ts,"
-            " (SELECT max(ts_max) FROM reading_chunks WHERE equipment_id=e.id) AS last_ts"
-            " FROM equipment e WHERE e.name_key LIKE ? ORDER BY e.name_key", (like,)).fetchall():
-        last = db.execute("SELECT last_flowrate, last_pressure, last_temperature FROM reading_chunks"
-                          " WHERE equipment_id=? ORDER BY ts_max DESC, dataset_id DESC LIMIT 1", (r["id"],)).fetchone()
+    for r in db.execute("SELECT * FROM equipment WHERE name_key LIKE ? ORDER BY name_key", (like,)).fetchall():
+        n, first, last, _unused, vals = agg.get(r["id"], [0, None, None, None, {p: None for p in PARAMETERS}])
         out.append(EquipmentInfo(
             r["id"], r["name"], r["type"], r["status"], r["installation_date"], r["last_maintenance_date"],
-            r["notes"], int(r["n"]), _iso(r["first_ts"]), _iso(r["last_ts"]),
-            {p: (last[f"last_{p}"] if last is not None else None) for p in PARAMETERS},
+            r["notes"], int(n) + int(counts.get(r["id"], 0)), _iso(first), _iso(last), vals,
             r["created_at"], r["updated_at"]))
     return out
 
@@ -225,7 +285,23 @@ def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_
     import pyarrow as pa
     import pyarrow.compute as pc
     tables = [_decode(c[3]) for c in chunks]
-    overlap = any(b[1] <= a[2] for a, b in zip(chunks, chunks[1:], strict=False))
+    sql_rows = "SELECT dataset_id, ts, flowrate, pressure, temperature, status FROM readings WHERE equipment_id=?"
+    if start_ns is not None:
+        sql_rows += " AND ts >= ?"
+    if end_ns is not None:
+        sql_rows += " AND ts < ?"
+    plain = db.execute(sql_rows, args).fetchall()
+    if plain:
+        by_dataset: dict[int, list] = {}
+        for rec in plain:
+            by_dataset.setdefault(rec[0], []).append(rec[1:])
+        for dataset_id, recs in by_dataset.items():
+            cols_ = list(zip(*recs, strict=True))
+            tables.append(pa.table({"ts": pa.array(cols_[0], pa.int64()),
+                                    **{p: pa.array(cols_[k + 1], pa.float64()) for k, p in enumerate(PARAMETERS)},
+                                    "status": pa.array(cols_[4], pa.string())}))
+            chunks.append((dataset_id, min(cols_[0]), max(cols_[0]), b""))
+    overlap = bool(plain) or any(b[1] <= a[2] for a, b in zip(chunks, chunks[1:], strict=False))
     if tables:
         table = pa.concat_tables(tables)
     else:
