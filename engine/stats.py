@@ -162,17 +162,24 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
 
 def _time_series_counts(frame: pd.DataFrame, accepted: np.ndarray, out: dict[str, Any]) -> None:
     """Distinct equipment (trimmed, case-folded names) among the accepted readings, overall and
-    per type, and the time span of those readings."""
-    ok = frame[accepted]
-    keys = ok[schema.NAME].astype("string").str.strip().str.casefold()
-    out["total_equipment"] = int(keys.nunique())
-    types = ok[schema.TYPE].astype("string")
-    per_type = pd.DataFrame({"k": keys.to_numpy(), "t": types.to_numpy()}).groupby("t", sort=False)["k"].nunique()
+    per type, and the time span of those readings. Arrow hashes the names; no per-row Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    names = pa.array(frame[schema.NAME].to_numpy(dtype=object)[accepted], pa.string(), from_pandas=True)
+    key = pc.utf8_lower(pc.utf8_trim_whitespace(names.fill_null("")))
+    name_code = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    out["total_equipment"] = int(len(np.unique(name_code)))
+    type_code, type_names = _type_codes(frame[schema.TYPE])
+    type_code = type_code[accepted].astype(np.int64)
+    pairs = np.unique(name_code * (len(type_names) + 1) + type_code)
+    per_type = np.bincount(pairs % (len(type_names) + 1), minlength=len(type_names) + 1)
+    position = {t: i for i, t in enumerate(type_names)}
     for t, entry in out["by_type"].items():
-        entry["equipment"] = int(per_type.get(t, 0))
-    ts = ok[schema.TIMESTAMP]
-    out["first_reading"] = ts.min().isoformat() if len(ts) and pd.notna(ts.min()) else None
-    out["last_reading"] = ts.max().isoformat() if len(ts) and pd.notna(ts.max()) else None
+        entry["equipment"] = int(per_type[position[t]]) if t in position else 0
+    ts = frame[schema.TIMESTAMP][accepted]
+    first, last = (ts.min(), ts.max()) if len(ts) else (pd.NaT, pd.NaT)
+    out["first_reading"] = first.isoformat() if pd.notna(first) else None
+    out["last_reading"] = last.isoformat() if pd.notna(last) else None
 
 
 def filter_by_type(stats: dict[str, Any], equipment_type: str) -> dict[str, Any]:

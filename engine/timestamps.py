@@ -12,9 +12,13 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _ZONED = r"(?:Z|[+-]\d{2}:?\d{2})$"
 _SLASHED = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
+_SLASHED_NAMED = (r"^\s*(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})"
+                  r"(?:[ T](?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*$")
 _UNIX_MIN, _UNIX_MAX = 1e8, 1e10        # 1973 .. 2286 in seconds
 
 
@@ -24,6 +28,7 @@ class ParsedTimes:
     bad: np.ndarray                # True where the cell could not be read as a time
     ambiguous: np.ndarray          # True where a local time did not exist or was ambiguous (DST)
     convention: str                # what was detected, for the report ("ISO 8601", "day/month/year", …)
+    naive: bool = False            # some times carried no zone and were read as local time of the zone
 
 
 def local_zone() -> str:
@@ -45,19 +50,65 @@ def _localize(naive: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray]:
     return local.dt.tz_convert("UTC"), lost
 
 
-def _from_iso(text: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray]:
-    zoned = text.str.contains(_ZONED, regex=True, na=False).to_numpy()
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    ambiguous = np.zeros(len(text), dtype=bool)
+def _as_text(values: object) -> pa.Array:
+    """The cells as one trimmed Arrow string array ("" for empty): the regex work below runs in
+    Arrow's C++ kernels, never a Python call per cell."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    arr: pa.Array | pa.ChunkedArray | None = None
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        try:
+            arr = pa.array(series, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = None
+    if arr is None:
+        arr = pa.array(series.astype("string"), type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.utf8_trim_whitespace(arr.fill_null(""))
+
+
+def _mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(a.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _naive_iso(text: pa.Array) -> pd.Series:
+    """Zone-less ISO 8601 cells as naive datetimes: Arrow's parser when it takes every cell (the
+    common case, a clean export), else pandas' ISO 8601 parser, which marks the bad cells NaT."""
+    try:
+        arr = pc.cast(text, pa.timestamp("ns"))
+        return pd.Series(arr.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        cells = text.to_numpy(zero_copy_only=False)
+        return pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce").dt.as_unit("ns")
+
+
+def _from_iso(text: pa.Array, tz: str) -> tuple[pd.DatetimeIndex, np.ndarray, bool]:
+    n = len(text)
+    zoned = _mask(pc.match_substring_regex(text, _ZONED))
+    naive = ~zoned & ~_mask(pc.equal(text, ""))
+    stamps = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)   # NaT
+    ambiguous = np.zeros(n, dtype=bool)
     if zoned.any():
-        out[zoned] = pd.to_datetime(text[zoned], format="ISO8601", errors="coerce", utc=True).dt.as_unit("ns")
-    naive = ~zoned
+        cells = text.filter(pa.array(zoned)).to_numpy(zero_copy_only=False)
+        z = pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce", utc=True)
+        stamps[zoned] = pd.DatetimeIndex(z).as_unit("ns").asi8
     if naive.any():
-        parsed = pd.to_datetime(text[naive], format="ISO8601", errors="coerce").dt.as_unit("ns")
+        parsed = _naive_iso(text if naive.all() else text.filter(pa.array(naive)))
         utc, lost = _localize(parsed, tz)
-        out[naive] = utc
+        stamps[naive] = pd.DatetimeIndex(utc).as_unit("ns").asi8
         ambiguous[np.flatnonzero(naive)[lost]] = True
-    return out, ambiguous
+    return pd.DatetimeIndex(stamps.view("M8[ns]")).tz_localize("UTC"), ambiguous, bool(naive.any())
+
+
+def _slashed_parts(text: pa.Array) -> pd.DataFrame:
+    """Columns 0..5 (first, second, year, hour, minute, second) as floats, NaN where absent."""
+    found = pc.extract_regex(text, _SLASHED_NAMED)
+    cols = {}
+    for k, name in enumerate(("a", "b", "y", "h", "m", "s")):
+        field = pc.struct_field(found, name)
+        field = pc.if_else(pc.equal(field, ""), pa.scalar(None, pa.string()), field)
+        cols[k] = pc.cast(field, pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.DataFrame(cols)
 
 
 def _from_slashed(parts: pd.DataFrame, day_first: bool, tz: str) -> tuple[pd.Series, np.ndarray]:
@@ -68,24 +119,29 @@ def _from_slashed(parts: pd.DataFrame, day_first: bool, tz: str) -> tuple[pd.Ser
     return _localize(parsed, tz)
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
 def parse_times(values: object, tz: str | None = None) -> ParsedTimes:
     """Parse a column of reading times (strings or numbers) to UTC, deciding the convention once
     from the whole column."""
     zone = tz or local_zone()
-    raw = pd.Series(values, dtype="object")
-    text = raw.astype("string").str.strip()
-    empty = (text.isna() | (text == "")).to_numpy()
+    text = _as_text(values)
     n = len(text)
-    numeric = pd.to_numeric(text, errors="coerce")
-    if n and numeric[~empty].notna().all() and not empty.all():
-        nums = numeric.to_numpy(dtype=float)
-        if np.nanmin(nums[~empty]) >= _UNIX_MIN and np.nanmax(nums[~empty]) <= _UNIX_MAX:
-            utc = pd.to_datetime(nums, unit="s", utc=True, errors="coerce")
-            idx = pd.DatetimeIndex(utc).as_unit("ns")
-            return ParsedTimes(idx, empty | idx.isna(), np.zeros(n, dtype=bool), "Unix seconds")
-    parts = text.str.extract(_SLASHED).astype("float64")
-    slashed = parts[0].notna().to_numpy()
+    empty = _mask(pc.equal(text, ""))
+    filled = np.flatnonzero(~empty)
+    sample = text.take(pa.array(filled[:200])).to_pylist() if len(filled) else []
+    if sample and all(_NUMBER.match(v) for v in sample):   # cheap test before converting every cell
+        nums = pd.to_numeric(pd.Series(text.to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(dtype=float)
+        if not np.isnan(nums[~empty]).any():
+            if np.nanmin(nums[~empty]) >= _UNIX_MIN and np.nanmax(nums[~empty]) <= _UNIX_MAX:
+                utc = pd.to_datetime(nums, unit="s", utc=True, errors="coerce")
+                idx = pd.DatetimeIndex(utc).as_unit("ns")
+                return ParsedTimes(idx, empty | idx.isna(), np.zeros(n, dtype=bool), "Unix seconds")
+    slashed = _mask(pc.match_substring_regex(text, _SLASHED))
+    naive = True
     if slashed.sum() > 0 and slashed.sum() >= (~empty).sum() / 2:
+        parts = _slashed_parts(text)
         first_big = bool((parts[0] > 12).any())
         second_big = bool((parts[1] > 12).any())
         if first_big and second_big:
@@ -97,11 +153,11 @@ def parse_times(values: object, tz: str | None = None) -> ParsedTimes:
         if not first_big and not second_big:
             convention += " (no day above 12 in the file: read as day/month)"
     else:
-        utc, lost = _from_iso(text.fillna(""), zone)
+        utc, lost, naive = _from_iso(text, zone)
         convention = "ISO 8601"
     idx = pd.DatetimeIndex(utc).as_unit("ns")
     bad = empty | (idx.isna() & ~lost)
-    return ParsedTimes(idx, bad, lost, convention)
+    return ParsedTimes(idx, bad, lost, convention, naive)
 
 
 def is_naive_text(sample: str) -> bool:
@@ -141,10 +197,4 @@ def parse_cells(values: object, tz: str | None = None, workbook: bool = False) -
                             .strftime("%Y-%m-%d %H:%M:%S"), dtype="object")
             series = series.astype("object").where(~serial, iso.to_numpy())
     parsed = parse_times(series, tz=zone)
-    if parsed.convention == "Unix seconds":
-        return parsed, False
-    if parsed.convention == "ISO 8601":
-        text = pd.Series(series, dtype="object").astype("string").str.strip().fillna("")
-        naive = ~text.str.contains(_ZONED, regex=True) & (text != "")
-        return parsed, bool(naive.any())
-    return parsed, True
+    return parsed, parsed.naive if parsed.convention != "Unix seconds" else False
