@@ -57,6 +57,7 @@ def main() -> int:
     import matplotlib
     matplotlib.use("Qt5Agg")
     from PyQt5.QtCore import QEvent, QObject, QTimer
+
     from chemviz_desktop.ui import theme
     from chemviz_desktop.ui.app import _make_app
     from chemviz_desktop.ui.main_window import MainWindow
@@ -133,7 +134,8 @@ def main() -> int:
         fired = [False] * len(signals)
         slots = []
         for i, sig in enumerate(signals):
-            slot = (lambda *_a, i=i: fired.__setitem__(i, True))
+            def slot(*_a: object, i: int = i) -> None:
+                fired[i] = True
             sig.connect(slot)
             slots.append((sig, slot))
         gaps.clear()

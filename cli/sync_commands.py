@@ -60,7 +60,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _error(f"cannot read {path}: {exc.strerror or exc}")
+        raise _error(f"cannot read {path}: {exc.strerror or exc}") from exc
     from .engine_commands import import_options
     res = engine.load(data, file_name=path.name, **import_options(args))
     if not res.accepted:
@@ -96,9 +96,9 @@ def _session(args: argparse.Namespace):
         try:
             session, note = sign_in(url, user, password, remember=getattr(args, "remember", False))
         except Unreachable as exc:
-            raise _error(f"cannot reach the server: {exc}", EXIT_PENDING)
+            raise _error(f"cannot reach the server: {exc}", EXIT_PENDING) from exc
         except ApiError as exc:
-            raise _error(f"sign-in failed: {exc.detail}")
+            raise _error(f"sign-in failed: {exc.detail}") from exc
         if note:
             print(f"note: {note}", file=sys.stderr)
         return session
@@ -124,7 +124,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         try:
             rep = sync.sync(force=True, on_item=say)
         except AuthError as exc:
-            raise _error(f"the server refused the sign-in ({exc.detail}); sign in again")
+            raise _error(f"the server refused the sign-in ({exc.detail}); sign in again") from exc
         for name in rep.pulled:
             say(name, "pulled", "")
         for name in rep.recognised:
@@ -160,7 +160,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_signout(args: argparse.Namespace) -> int:
-    from chemviz_desktop.core.sync.account import restore, sign_out, Session
+    from chemviz_desktop.core.sync.account import Session, restore, sign_out
     from chemviz_desktop.core.sync.api_client import server_root
     from chemviz_desktop.core.sync.credentials import AccountFile, load_token
     acct = AccountFile.load()

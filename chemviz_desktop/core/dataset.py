@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 
 import engine
-from engine import schema
-
 from chemviz_desktop.core.store import Store
+from engine import schema
 from engine.frames import accepted_mask, clean_rows
 from engine.progress import Progress, Scaled
 
@@ -75,7 +74,7 @@ def import_file(state: Progress, path: str, keep: int | None = None,
     transaction. A rejected file is returned with its report and is not stored. Retention is
     the store's own setting (`Store.keep`); `keep` is accepted for old callers and ignored."""
     p = Path(path)
-    from chemviz_desktop.core import import_prefs   # saved pressure mode, type spellings, mappings
+    from chemviz_desktop.core import import_prefs  # saved pressure mode, type spellings, mappings
     result = import_prefs.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9), base=options)
     ds = Dataset(p.name, result.frame if result.accepted else None, result.report, result.statistics,
                  source_path=str(p), headers=result.headers)
@@ -140,7 +139,9 @@ class ViewSpec:
 def filter_mask(ds: Dataset, spec: ViewSpec) -> np.ndarray:
     """Rows matching the type, name and range filters (excluded rows included; callers decide)."""
     f = ds.frame
-    mask = np.ones(len(f), dtype=bool)
+    if f is None:
+        return np.zeros(0, dtype=np.bool_)
+    mask: np.ndarray = np.ones(len(f), dtype=np.bool_)
     if spec.type_name:
         mask &= (f[schema.TYPE] == spec.type_name).to_numpy(dtype=bool, na_value=False)
     if spec.types:
@@ -181,5 +182,7 @@ def filtered_statistics(state: Progress | None, ds: Dataset, spec: ViewSpec) -> 
     mask = filter_mask(ds, spec)
     if state is not None:
         state.check()
+    if ds.frame is None:
+        return engine.compute_statistics(engine.frames.clean_rows(None), rows_total=0), mask
     sub = ds.frame[mask]
     return engine.compute_statistics(sub, rows_total=int(mask.sum())), mask

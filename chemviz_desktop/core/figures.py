@@ -49,8 +49,9 @@ def _style(fig: Figure, c: ChartColors) -> None:
             legend.get_frame().set_edgecolor(c.grid)
             for text in legend.get_texts():
                 text.set_color(c.text)
-    if fig._suptitle is not None:
-        fig._suptitle.set_color(c.text)
+    title = getattr(fig, "_suptitle", None)   # Matplotlib keeps the suptitle private
+    if title is not None:
+        title.set_color(c.text)
 
 
 def _empty(fig: Figure, text: str, c: ChartColors) -> None:

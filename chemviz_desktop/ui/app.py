@@ -126,14 +126,15 @@ def run(smoke_test: str | None = None, screenshot: str | None = None) -> int:
         finally:
             window.close()
         if errors:
-            raise SmokeError(errors[0])
+            raise SmokeError(errors[0])  # noqa: TRY301 -- reported below like every smoke failure
         print(f"smoke test passed: {Path(smoke_test).name}" + (f", screenshot {screenshot}" if screenshot else ""))
         return 0
     except SmokeError as exc:
         print(f"error: smoke test failed: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # one clear line, never a traceback
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 -- one clear line; the traceback goes to the log file
+        from chemviz_desktop.core.errors import describe
+        print(f"error: {describe(exc, doing='starting the desktop')}", file=sys.stderr)
         return 1
     finally:
         sys.excepthook = sys.__excepthook__

@@ -8,27 +8,44 @@ from typing import Any
 
 from PyQt5.QtCore import QEvent, QObject, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon, QKeySequence
-from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QFileDialog, QFrame, QLabel, QMainWindow, QMenu,
-                             QMessageBox, QProgressBar, QTabWidget, QWidget)
+from PyQt5.QtWidgets import (
+    QAction,
+    QActionGroup,
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QWidget,
+)
 
-from engine.version import APP_NAME, __version__
-
-from chemviz_desktop.ui import theme
-from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.dataset import Dataset, open_stored
-from chemviz_desktop.core.export import (FILTERED_KINDS, KINDS, default_folder, default_name, export_error_words,
-                                         run_export)
+from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core.export import (
+    FILTERED_KINDS,
+    KINDS,
+    default_folder,
+    default_name,
+    export_error_words,
+    run_export,
+)
 from chemviz_desktop.core.export.charts import chart_list
+from chemviz_desktop.core.store import DatasetGone, Store, StoreError
+from chemviz_desktop.ui import theme
+from chemviz_desktop.ui.models.report_model import ISSUE_ROLE
 from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage, filter_words
 from chemviz_desktop.ui.pages.compare_page import ComparePage
 from chemviz_desktop.ui.pages.data_page import DataPage
 from chemviz_desktop.ui.pages.history_page import HistoryPage
 from chemviz_desktop.ui.pages.import_page import ImportPage
 from chemviz_desktop.ui.settings import PAGES, AppSettings
-from chemviz_desktop.core.store import DatasetGone, Store, StoreError
-from chemviz_desktop.ui.workers import TaskRunner, wait_all
-from chemviz_desktop.ui.models.report_model import ISSUE_ROLE
 from chemviz_desktop.ui.table_actions import install as install_table_actions
+from chemviz_desktop.ui.workers import TaskRunner, wait_all
+from engine.version import APP_NAME, __version__
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLE = RESOURCES / "sample_equipment.csv"
@@ -74,7 +91,7 @@ class MainWindow(QMainWindow):
         self.history_page = HistoryPage(self.store, self.store.keep)
         self.compare_page = ComparePage(self.store)
         self.pages = dict(zip(PAGES, (self.import_page, self.data_page, self.analytics_page,
-                                      self.history_page, self.compare_page)))
+                                      self.history_page, self.compare_page), strict=True))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for name, page in self.pages.items():
@@ -476,6 +493,7 @@ class MainWindow(QMainWindow):
     def open_data_folder(self) -> None:
         from PyQt5.QtCore import QUrl
         from PyQt5.QtGui import QDesktopServices
+
         from chemviz_desktop.core import paths
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.data_dir()))):
             self.statusBar().showMessage(f"Could not open a file browser; the data folder is {paths.data_dir()}", 10000)

@@ -8,14 +8,14 @@ from typing import Any
 
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
-from chemviz_desktop.core.store import Store
-from chemviz_desktop.ui.workers import TaskRunner
 from chemviz_desktop.core.errors import describe
-from chemviz_desktop.core.sync.account import Session, sign_in_problem, last_account, restore, sign_in, sign_out
+from chemviz_desktop.core.store import Store
+from chemviz_desktop.core.sync.account import Session, last_account, restore, sign_in, sign_in_problem, sign_out
 from chemviz_desktop.core.sync.api_client import RetryPolicy
 from chemviz_desktop.core.sync.connectivity import OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity, status_text
 from chemviz_desktop.core.sync.credentials import delete_token
 from chemviz_desktop.core.sync.syncer import PassResult, SyncEngine, can_delete_on_server, sync_pass
+from chemviz_desktop.ui.workers import TaskRunner
 
 
 def _pass_task(state: Any, store_path: Path, session: Session, policy: RetryPolicy | None,

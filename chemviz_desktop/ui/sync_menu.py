@@ -8,8 +8,8 @@ from typing import Any
 from PyQt5.QtCore import QEvent, QObject
 from PyQt5.QtWidgets import QMenu, QMessageBox, QWidget
 
-from chemviz_desktop.ui.account_dialog import AccountDialog
 from chemviz_desktop.core.store import Store
+from chemviz_desktop.ui.account_dialog import AccountDialog
 from chemviz_desktop.ui.sync_controller import SyncController
 
 

@@ -158,7 +158,7 @@ def test_open_sample_data_action(qtbot, window):
 
 
 def test_big_frames_filter_sort_and_statistics_run_in_workers(qtbot, window, good_csv, monkeypatch):
-    from chemviz_desktop.ui.pages import analytics_page; from chemviz_desktop.ui.pages import data_page
+    from chemviz_desktop.ui.pages import analytics_page, data_page
     monkeypatch.setattr(data_page, "SYNC_LIMIT", 0)
     monkeypatch.setattr(analytics_page, "SYNC_LIMIT", 0)
     import_file(qtbot, window, good_csv)

@@ -11,10 +11,16 @@ import pytest
 from keyring.backends import fail
 
 from chemviz_desktop.core.sync import credentials
-from chemviz_desktop.core.sync.api_client import (ApiClient, ApiError, AuthError, RetryPolicy, Unreachable,
-                                             api_base, insecure_http_warning)
-from chemviz_desktop.core.sync.connectivity import (OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity,
-                                               status_text)
+from chemviz_desktop.core.sync.api_client import (
+    ApiClient,
+    ApiError,
+    AuthError,
+    RetryPolicy,
+    Unreachable,
+    api_base,
+    insecure_http_warning,
+)
+from chemviz_desktop.core.sync.connectivity import OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity, status_text
 
 FAST = RetryPolicy(total=3, backoff_factor=0.01, connect_timeout=0.5, read_timeout=2)
 

@@ -1,10 +1,10 @@
 """The real MainWindow with sync attached (one call in its constructor)."""
 from __future__ import annotations
 
-from chemviz_desktop.ui.main_window import MainWindow
-from chemviz_desktop.ui.settings import AppSettings
 from chemviz_desktop.core.store import SYNCED
 from chemviz_desktop.core.sync.api_client import RetryPolicy
+from chemviz_desktop.ui.main_window import MainWindow
+from chemviz_desktop.ui.settings import AppSettings
 
 from .conftest import make_csv
 

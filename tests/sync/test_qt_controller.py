@@ -9,12 +9,12 @@ import pytest
 import requests
 from PyQt5.QtWidgets import QLabel, QMainWindow
 
-from chemviz_desktop.ui.account_dialog import AccountDialog
-from chemviz_desktop.ui.pages.history_page import HistoryPage
 from chemviz_desktop.core.store import SERVER_ONLY, SYNCED
 from chemviz_desktop.core.sync.api_client import ApiClient, RetryPolicy
-from chemviz_desktop.ui.sync_menu import attach_sync
+from chemviz_desktop.ui.account_dialog import AccountDialog
+from chemviz_desktop.ui.pages.history_page import HistoryPage
 from chemviz_desktop.ui.sync_controller import SyncController
+from chemviz_desktop.ui.sync_menu import attach_sync
 
 from .conftest import PYTHON, ROOT, cli_env, import_csv, make_csv
 
@@ -97,6 +97,7 @@ def test_the_ui_thread_is_never_blocked_by_a_dead_server(qtbot, window, store):
     """Sync against a server that accepts connections but never answers: health/ times out on
     the worker while the event loop keeps turning."""
     import socket
+
     from chemviz_desktop.core.sync.account import Session
     mute = socket.socket()
     mute.bind(("127.0.0.1", 0))

@@ -11,9 +11,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from engine.version import APP_NAME, __version__
-
 from chemviz_desktop.core.errors import ExpectedError
+from engine.version import APP_NAME, __version__
 
 API_PREFIX = "api/v1/"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -238,7 +237,8 @@ def _error(resp: requests.Response) -> ApiError:
         body = resp.json()
     except ValueError:
         body = None
-    detail, issues = "", []
+    detail: str = ""
+    issues: list[Any] = []
     if isinstance(body, dict):
         detail = str(body.get("detail") or body.get("message") or body.get("error") or "")
         issues = body.get("issues") or []

@@ -11,9 +11,8 @@ from pathlib import Path
 import keyring
 from keyring.errors import KeyringError
 
-from engine.version import APP_NAME
-
 from chemviz_desktop.core.paths import data_dir
+from engine.version import APP_NAME
 
 SERVICE = f"{APP_NAME} API token"
 NO_KEYCHAIN = ("No system keychain is available, so the sign-in cannot be remembered; "
@@ -28,7 +27,7 @@ def keychain_available() -> bool:
     """False when keyring only has its 'fail' or null backend (nothing would be stored)."""
     try:
         kr = keyring.get_keyring()
-    except Exception:
+    except Exception:  # noqa: BLE001 -- any backend failure means "no keychain": sign-in still works
         return False
     name = type(kr).__module__ + "." + type(kr).__name__
     return not (name.startswith("keyring.backends.fail") or name.startswith("keyring.backends.null"))

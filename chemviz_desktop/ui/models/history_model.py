@@ -6,8 +6,8 @@ from typing import Any
 from PyQt5.QtCore import QModelIndex, Qt
 from PyQt5.QtGui import QColor
 
-from chemviz_desktop.core.store import DatasetInfo
 from chemviz_desktop.core.formatting import local_time
+from chemviz_desktop.core.store import DatasetInfo
 from chemviz_desktop.ui.models.list_model import ListTableModel
 
 __all__ = ["HistoryModel", "local_time"]

@@ -7,12 +7,23 @@ from typing import Protocol
 
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton, QShortcut, QSpinBox,
-                             QTableView, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QShortcut,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from chemviz_desktop.ui.models.history_model import INFO_ROLE, HistoryModel
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.store import ELSEWHERE, FAILED, KEEP_ALL, MAX_KEEP, REMOVED, DatasetInfo, Store, StoreError
+from chemviz_desktop.ui.models.history_model import INFO_ROLE, HistoryModel
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 
 
