@@ -17,6 +17,8 @@ _LAZY = {
     "compute_statistics": "stats", "filter_by_type": "stats",
     "Cancelled": "progress", "Progress": "progress", "ProgressState": "progress", "Scaled": "progress",
     "quiet": "progress", "APP_NAME": "version", "__version__": "version",
+    "ParsedTimes": "timestamps", "parse_times": "timestamps", "normalise_status": "readings",
+    "running_mask": "readings",
 }
 
 __all__ = sorted(_LAZY)
@@ -41,8 +43,10 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from .options import ImportOptions, header_signature, parse_mapping
     from .progress import Cancelled, Progress, ProgressState, Scaled, quiet
     from .read import ReadError
+    from .readings import normalise_status, running_mask
     from .report import Issue, Report
     from .stats import compute_statistics, filter_by_type
+    from .timestamps import ParsedTimes, parse_times
     from .units import PRESSURE_MODES
     from .version import APP_NAME, __version__
     from .workbook import SheetPreview

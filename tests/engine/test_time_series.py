@@ -162,3 +162,23 @@ def test_time_series_path_is_vectorised(tmp_path):
     took = time.perf_counter() - start
     assert res.report.rows_accepted == n and res.statistics["total_equipment"] == 20
     assert took < 10, took
+
+
+def test_column_mapping_names_the_time_and_status_columns(tmp_path):
+    text = "Unit,When,Q,P,T,Mode\nP-1,2026-01-10 10:00,1,2,3,Stopped\n"
+    res = load_text(tmp_path, text, timezone="UTC",
+                    mapping={"Name": "Unit", "Timestamp": "When", "Flowrate": "Q", "Pressure": "P",
+                             "Temperature": "T", "Status": "Mode"})
+    assert res.accepted, res.report.summary()
+    assert res.frame[schema.STATUS].tolist() == ["inactive"] and res.statistics["readings_not_running"] == 1
+
+
+def test_header_below_title_rows_is_found_for_a_time_series(tmp_path):
+    res = load_text(tmp_path, "Plant 3 historian export\n\n" + TS + "A,2026-01-10 10:00,1,2,3,Active\n",
+                    timezone="UTC")
+    assert res.accepted and res.header_row == 3
+
+
+def test_public_names_are_lazy():
+    assert engine.parse_times is engine.timestamps.parse_times
+    assert engine.normalise_status("Running")[0].tolist() == ["active"]

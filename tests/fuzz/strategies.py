@@ -8,6 +8,7 @@ HEADERS = [
     "Flowrate (gpm)", "Pressure", "Pressure [bar]", "Pressure (kPa)", "Pressure (furlongs)",
     "Temperature", "Temperature (°C)", "Temperature (K)", "Temp (°F)", "Status", "", "Type", "=1+1",
     "Pressure (barg)", "Pressure (psia)", "Pressure (mmHg vac)", "Pressure (kPa(g))", "\"Flow\nRate\"",
+    "Timestamp", "EquipmentID", "Date/Time", "TS", "State", "Asset",
 ]
 CELLS = [
     "", " ", "P-1", "pump", "Heat Exchanger", "HX", "Tank", "120.5", "-0", "0", "1e309", "-1e309",
@@ -15,6 +16,8 @@ CELLS = [
     "=HYPERLINK(\"x\")", "+1", "@SUM(A1)", "\"unbalanced", "a\"b", "\"q,uoted\"", "\x00", "é", "漢字",
     "0x10", "1_000", " 42 ", "\t7", "NULL", "N/A", "9" * 400,
     "0,125", "1.013", "1.234.567", "12,345,678", "-1.01325", "-2", "Flowrate", "Equipment Name", "Pressure (kPa)",
+    "2026-01-10 10:00", "2026-01-10T10:00:00Z", "2026-03-29 02:30", "31/02/2026 10:00", "12/25/2026",
+    "25/12/2026 10:00:30", "1767261600", "45200.5", "Offline", "Running", "Under Maintenance", "Timestamp",
 ]
 DELIMS = [",", ";", "\t", "|"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]
