@@ -6,6 +6,7 @@ from PyQt5.QtCore import Qt
 
 import engine
 from chemviz_desktop.core.store import FAILED, SYNCED, Store
+from chemviz_desktop.ui.models.history_model import SYNC_COLUMN
 from engine import schema
 
 from .conftest import import_file, show_chart, write
@@ -90,12 +91,12 @@ def test_keep_setting_limits_history(qtbot, window, tmp_path):
 def test_sync_column_shows_state_with_error_tooltip(qtbot, window, good_csv):
     ds = import_file(qtbot, window, good_csv)
     model = window.history_page.model
-    assert model.data(model.index(0, 6)) == "local"
+    assert model.data(model.index(0, SYNC_COLUMN)) == "local"
     info = window.store.info(ds.store_id)
     window.store.set_sync_state(info.uuid, FAILED, error="server said: duplicate")
     window.history_page.refresh()
-    assert model.data(model.index(0, 6)) == "failed"
-    assert model.data(model.index(0, 6), Qt.ToolTipRole) == "server said: duplicate"
+    assert model.data(model.index(0, SYNC_COLUMN)) == "failed"
+    assert model.data(model.index(0, SYNC_COLUMN), Qt.ToolTipRole) == "server said: duplicate"
 
 
 def test_compare_two_datasets_marks_types_in_one_only(qtbot, window, good_csv, tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from chemviz_desktop.core.store import KEEP_ALL, REMOVED, SYNCED, NewerStoreError, Store, StoreError, schema
 from chemviz_desktop.ui import main_window
 from chemviz_desktop.ui.main_window import MainWindow
+from chemviz_desktop.ui.models.history_model import SYNC_COLUMN
 from chemviz_desktop.ui.settings import AppSettings
 
 from .conftest import data_dir, load
@@ -78,7 +79,7 @@ def test_pin_and_upload_again(qtbot, window):
     window.store.mark_removed(window.store.info(ds_id).uuid, "local only — removed from the server")
     page.refresh()
     page.select_id(ds_id)
-    assert page.model.data(page.model.index(0, 6)) == "local only — removed from the server"
+    assert page.model.data(page.model.index(0, SYNC_COLUMN)) == "local only — removed from the server"
     page.pin_button.click()
     assert window.store.info(ds_id).pinned and page.model.data(page.model.index(0, 0)).endswith("pin.csv")
     assert page.upload_button.isEnabled()

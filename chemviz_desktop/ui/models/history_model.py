@@ -12,7 +12,9 @@ from chemviz_desktop.ui.models.list_model import ListTableModel
 
 __all__ = ["HistoryModel", "local_time"]
 
-HEADERS = ("Name", "File", "Imported at", "Accepted", "Excluded", "Status", "Sync")
+# (The store's per-dataset "status" is always "completed" on this side: not shown.)
+HEADERS = ("Name", "File", "Imported at", "Accepted", "Excluded", "Sync")
+SYNC_COLUMN = HEADERS.index("Sync")
 SYNC_LABEL = {"local": "local", "pending": "pending", "synced": "synced",
               "server-only": "server only", "failed": "failed",
               "removed": "local only — removed from the server"}
@@ -37,12 +39,12 @@ class HistoryModel(ListTableModel):
         c = index.column()
         if role == Qt.DisplayRole:
             return ((PIN if info.pinned else "") + info.display_name, info.file_name, local_time(info.imported_at), f"{info.rows_accepted:,}",
-                    f"{info.rows_excluded:,}", info.status, SYNC_LABEL.get(info.sync_state, info.sync_state))[c]
+                    f"{info.rows_excluded:,}", SYNC_LABEL.get(info.sync_state, info.sync_state))[c]
         if role == Qt.TextAlignmentRole and c in (3, 4):
             return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.ForegroundRole and c == 6:
+        if role == Qt.ForegroundRole and c == SYNC_COLUMN:
             return SYNC_COLOR.get(info.sync_state)
-        if role == Qt.ToolTipRole and c == 6:
+        if role == Qt.ToolTipRole and c == SYNC_COLUMN:
             return SYNC_TIP.get(info.sync_state) if info.sync_state == "removed" else (
                 info.sync_error or SYNC_TIP.get(info.sync_state, info.sync_state))
         if role == Qt.ToolTipRole and c == 0 and info.pinned:

@@ -55,7 +55,7 @@ class HistoryPage(QWidget):
         self.table.setModel(self.model)
         setup_table(self.table)
         fm = self.table.fontMetrics()
-        samples = ("M" * 16, "M" * 14, "2026-12-31 23:59", "1,000,000", "1,000,000", "completed", "server only")
+        samples = ("M" * 16, "M" * 14, "2026-12-31 23:59", "1,000,000", "1,000,000", "server only")
         for c, sample in enumerate(samples):
             self.table.setColumnWidth(c, fm.horizontalAdvance(sample) + 24)
         self.table.horizontalHeader().setStretchLastSection(False)
