@@ -65,7 +65,7 @@ class SyncController(QObject):
         self.policy = policy
         self.session = session or (restore() if restore_session else None)
         self.server_url = self.session.server_url if self.session else last_account().server_url
-        self.connectivity = Connectivity(probe=lambda: False, interval=interval)
+        self.connectivity = Connectivity(interval=interval)
         self.state = SIGNED_OUT if self.session is None else OFFLINE
         self._reader: Store | None = Store(self.store_path)   # GUI-thread reads (pending count) only
         self.pending = self._reader.pending_count()

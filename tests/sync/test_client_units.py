@@ -111,11 +111,11 @@ def test_dead_server_is_unreachable_quickly():
 def test_connectivity_backs_off_while_down_and_resets_when_up():
     t = [0.0]
     answers = [False, False, False, True]
-    c = Connectivity(lambda: answers.pop(0), clock=lambda: t[0], interval=30, base=2, cap=60)
+    c = Connectivity(clock=lambda: t[0], interval=30, base=2, cap=60)
     delays = []
     for _ in range(4):
         assert c.due()
-        c.check()
+        c.record(answers.pop(0))
         delays.append(c.next_at - t[0])
         t[0] = c.next_at
     assert delays == [2, 4, 8, 30] and c.online

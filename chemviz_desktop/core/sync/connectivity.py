@@ -1,5 +1,5 @@
-"""Online/offline tracking with backoff between `health/` probes when the server is down, and
-the status-bar wording. Pure: the Qt controller calls `check()` from a worker thread."""
+"""Online/offline tracking with backoff between sync passes while the server is down, and the
+status-bar wording. Pure: the Qt controller records each pass's outcome (`record`)."""
 from __future__ import annotations
 
 import time
@@ -11,9 +11,8 @@ SIGNED_OUT, OFFLINE, ONLINE, SYNCING = "signed-out", "offline", "online", "synci
 class Connectivity:
     """Remembers whether the last probe worked and when the next one is due."""
 
-    def __init__(self, probe: Callable[[], bool], clock: Callable[[], float] = time.monotonic,
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
                  interval: float = 30.0, base: float = 2.0, cap: float = 60.0):
-        self.probe = probe
         self.clock = clock
         self.interval = interval
         self.base = base
@@ -36,13 +35,6 @@ class Connectivity:
         self.failures = 0 if ok else self.failures + 1
         self.next_at = self.clock() + self.delay()
         return ok
-
-    def check(self) -> bool:
-        return self.record(bool(self.probe()))
-
-    def mark_down(self) -> None:
-        """A real request failed to connect: treat it as a failed probe."""
-        self.record(False)
 
 
 def status_text(state: str, server_url: str = "", pending: int = 0) -> str:
