@@ -71,6 +71,17 @@ def _mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(a.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _to_ns(parsed: pd.Series) -> pd.Series:
+    """Nanosecond resolution; a time pandas parsed but nanoseconds cannot hold (year 0, 9999)
+    becomes NaT, so it is reported as a bad cell rather than raising."""
+    try:
+        return parsed.dt.as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        lo = pd.Timestamp.min.tz_localize("UTC") if parsed.dt.tz is not None else pd.Timestamp.min
+        hi = pd.Timestamp.max.tz_localize("UTC") if parsed.dt.tz is not None else pd.Timestamp.max
+        return parsed.where(parsed.notna() & (parsed > lo) & (parsed < hi)).dt.as_unit("ns")
+
+
 def _naive_iso(text: pa.Array) -> pd.Series:
     """Zone-less ISO 8601 cells as naive datetimes: Arrow's parser when it takes every cell (the
     common case, a clean export), else pandas' ISO 8601 parser, which marks the bad cells NaT."""
@@ -79,7 +90,7 @@ def _naive_iso(text: pa.Array) -> pd.Series:
         return pd.Series(arr.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         cells = text.to_numpy(zero_copy_only=False)
-        return pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce").dt.as_unit("ns")
+        return _to_ns(pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce"))
 
 
 def _from_iso(text: pa.Array, tz: str) -> tuple[pd.DatetimeIndex, np.ndarray, bool]:
@@ -90,8 +101,8 @@ def _from_iso(text: pa.Array, tz: str) -> tuple[pd.DatetimeIndex, np.ndarray, bo
     ambiguous = np.zeros(n, dtype=bool)
     if zoned.any():
         cells = text.filter(pa.array(zoned)).to_numpy(zero_copy_only=False)
-        z = pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce", utc=True)
-        stamps[zoned] = pd.DatetimeIndex(z).as_unit("ns").asi8
+        z = _to_ns(pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce", utc=True))
+        stamps[zoned] = pd.DatetimeIndex(z).asi8
     if naive.any():
         parsed = _naive_iso(text if naive.all() else text.filter(pa.array(naive)))
         utc, lost = _localize(parsed, tz)

@@ -49,3 +49,17 @@ def test_status_spellings_map_to_the_seed_choices_and_unknown_is_flagged():
     assert status.tolist()[:6] == [ACTIVE, ACTIVE, MAINTENANCE, INACTIVE, INACTIVE, ACTIVE]
     assert unknown.tolist() == [False] * 6 + [True]
     assert status[6] is None and running_mask(status).tolist() == [True, True, False, False, False, True, False]
+
+
+def test_years_nanoseconds_cannot_hold_are_bad_cells_not_crashes():
+    p = parse_times(["-0", "0000-01-01T00:00Z", "9999-12-31 10:00", "2026-01-01 10:00"], tz="Europe/Berlin")
+    assert p.bad.tolist() == [True, True, True, False]
+    assert p.utc[3] == pd.Timestamp("2026-01-01 09:00", tz="UTC")
+
+
+def test_clean_and_messy_iso_columns_agree():
+    """Arrow parses a clean zone-less column; one bad cell sends it through pandas: same times."""
+    clean = parse_times(["2026-01-10 10:00:00", "2026-01-10T11:30"], tz="UTC")
+    messy = parse_times(["2026-01-10 10:00:00", "2026-01-10T11:30", "later"], tz="UTC")
+    assert list(clean.utc) == list(messy.utc[:2]) == utc("2026-01-10 10:00", "2026-01-10 11:30")
+    assert messy.bad.tolist() == [False, False, True]
