@@ -1,13 +1,10 @@
-"""Dataset history (seed §3.4): list of the newest, detail, delete and CSV export."""
+"""Dataset history (seed §3.4): list of the newest, detail and delete (export: views_export)."""
 from __future__ import annotations
 
 import re
 import uuid
 
-import engine
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -26,7 +23,7 @@ _BOOLEAN = {"1": True, "true": True, "yes": True, "0": False, "false": False, "n
 
 def _int_param(request, name: str, default: int | None = None) -> int | None:
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -93,22 +90,3 @@ class DatasetDetailView(generics.RetrieveDestroyAPIView):
     queryset = CSVDataset.objects.select_related("uploaded_by")
     serializer_class = DatasetDetailSerializer
     permission_classes = [IsAuthenticated, DatasetAccess]
-
-
-class DatasetExportView(APIView):
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="accepted rows as CSV")})
-    def get(self, request, pk: int):
-        ds = get_object_or_404(CSVDataset, pk=pk)
-        try:
-            with ds.file.open("rb") as fh:
-                data = fh.read()
-        except (FileNotFoundError, ValueError):
-            return Response({"detail": "The stored file of this dataset is missing."},
-                            status=status.HTTP_404_NOT_FOUND)
-        result = engine.load(data, file_name=ds.file_name)
-        frame = engine.neutralise_frame(result.clean()[list(engine.schema.REQUIRED_COLUMNS)])
-        body = frame.to_csv(index=False, lineterminator="\r\n")
-        stem = ds.file_name.rsplit(".", 1)[0] or "dataset"
-        response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{stem}_clean.csv"'
-        return response

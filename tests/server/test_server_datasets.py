@@ -242,3 +242,9 @@ def test_schema_documents_errors_and_positive_ids(client_for):
     params = schema["paths"]["/api/v1/analytics/comparison/"]["get"]["parameters"]
     assert all(p["schema"].get("minimum") == 1 for p in params if p["name"] in ("a", "b"))
     assert set(schema["components"]["schemas"]["DatasetPage"]["properties"]) == {"count", "results"}
+
+
+def test_empty_limit_is_400_not_the_default(client_for):
+    # schemathesis: `?limit=` violates the integer schema, so the API must not accept it
+    r = client_for("viewer").get(API + "analytics/csv/datasets/?limit=")
+    assert r.status_code == 400 and "limit" in r.json()["detail"]
