@@ -37,7 +37,7 @@ def normalise_status(values: object) -> tuple[np.ndarray, np.ndarray]:
     codes, distinct = pd.factorize(text, sort=False)   # a few spellings over many readings: map each once
     keys = np.array([status_key(v) for v in distinct], dtype=object)
     known = np.array([STATUS_SPELLINGS.get(k) for k in keys], dtype=object)
-    empty_d = keys == ""
+    empty_d = np.array([not str(v).strip() for v in distinct], dtype=bool)   # "???" is not empty: unknown
     unknown_d = np.array([v is None for v in known], dtype=bool) & ~empty_d
     known[empty_d] = ACTIVE
     if not len(codes):

@@ -182,3 +182,22 @@ def test_header_below_title_rows_is_found_for_a_time_series(tmp_path):
 def test_public_names_are_lazy():
     assert engine.parse_times is engine.timestamps.parse_times
     assert engine.normalise_status("Running")[0].tolist() == ["active"]
+
+
+def test_snapshot_with_a_status_column_keeps_one_row_per_name_and_counts_running(tmp_path):
+    res = load_text(tmp_path, "Equipment Name,Type,Flowrate,Pressure,Temperature,Status\n"
+                              "P-1,Pump,10,2,3,Running\nP-2,Pump,0,0,20,Offline\nP-1,Pump,5,2,3,Running\n")
+    assert schema.TIMESTAMP not in res.frame.columns and res.report.excluded_reasons == {"duplicate_name": 1}
+    s = res.statistics
+    assert s["total_equipment"] == 1 and s["readings_not_running"] == 1 and "readings" not in s
+    assert load_text(tmp_path, "Equipment Name,Type,Flowrate,Pressure,Temperature,Status\nP-1,Pump,10,2,3,Off\n",
+                     running_only=False).statistics["total_equipment"] == 1
+
+
+def test_loaded_frame_is_what_the_store_records(tmp_path):
+    """The store's record() reads Timestamp as UTC datetimes and Status as the seed's values or None."""
+    res = load_text(tmp_path, TS + "A,2026-01-10 10:00,1,2,3,Active\nA,2026-01-10 10:05,1,2,3,???\n",
+                    timezone="UTC")
+    ok = res.clean()
+    assert str(ok[schema.TIMESTAMP].dtype) == "datetime64[ns, UTC]"
+    assert ok[schema.STATUS].to_numpy(dtype=object).tolist() == ["active", None]
