@@ -24,7 +24,7 @@ def _first_is_formula(first: str) -> bool:
 def neutralise(value: object) -> object:
     """Prefix text that a spreadsheet would run as a formula with an apostrophe. Numbers pass."""
     if is_formula(value):
-        return "'" + value
+        return "'" + str(value)
     return value
 
 

@@ -45,16 +45,16 @@ def find_header_rows(t: pa.Table, row_numbers: np.ndarray, positions: np.ndarray
         if cells not in maps:
             other = map_headers(list(cells))
             maps[cells] = None if other.missing else other
-        other = maps[cells]
-        if other is None:
+        known = maps[cells]
+        if known is None:
             continue
-        if any(i.severity == "error" for i in other.issues):
+        if any(i.severity == "error" for i in known.issues):
             row_no = int(row_numbers[pos])
-            why = " ".join(i.message for i in other.issues if i.severity == "error")
+            why = " ".join(i.message for i in known.issues if i.severity == "error")
             return None, [Issue(None, None, "repeated_header_unreadable",
                                 f"Row {row_no} is a second header (two exports joined together?) that cannot be "
                                 f"read: {why} Split the file at row {row_no} and import each part.", "error")]
-        found.append((int(pos), other, list(cells)))
+        found.append((int(pos), known, list(cells)))
     if not found:
         return None, []
     keep = np.ones(t.num_rows, dtype=bool)
@@ -69,8 +69,8 @@ def find_header_rows(t: pa.Table, row_numbers: np.ndarray, positions: np.ndarray
                             "info"))
     if not differ:
         return Remapped(t.filter(pa.array(keep)), keep), issues
-    for p, cells in differ[:10]:
-        shown = ", ".join(c for c in cells if c.strip())[:200]
+    for p, header_cells in differ[:10]:
+        shown = ", ".join(c for c in header_cells if c.strip())[:200]
         issues.append(Issue(None, None, "repeated_header_remapped",
                             f"Row {int(row_numbers[p])} is a second header ({shown}) with another column order or "
                             f"other units; the rows below it were read under that header and converted like the "

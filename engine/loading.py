@@ -6,7 +6,7 @@ import csv
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Mapping
+from typing import Any, BinaryIO, Callable, Iterable, Mapping, cast
 
 import pandas as pd
 
@@ -97,7 +97,7 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
         elif isinstance(source, bytes):
             data = source
         else:
-            data = source.read(max_bytes + 1 if max_bytes is not None else -1)
+            data = cast(BinaryIO, source).read(max_bytes + 1 if max_bytes is not None else -1)
         if max_bytes is not None and len(data) > max_bytes:
             return reject("file_too_large", f"The file is larger than the limit of {_human_size(max_bytes)}.")
     except FileNotFoundError:

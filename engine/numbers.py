@@ -112,19 +112,19 @@ def _parse_as(text: pa.Array, decimal: str, decide: bool) -> Numbers:
     return Numbers(values, empty, bad, conflict, decimal, assumed)
 
 
-def _one(a):
+def _one(a: pa.Array | pa.ChunkedArray) -> pa.Array:
     return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
-def _ascii(a) -> bool:
+def _ascii(a: pa.Array | pa.ChunkedArray) -> bool:
     return pc.all(pc.string_is_ascii(a)).as_py() is not False
 
 
-def _np_bool(a) -> np.ndarray:
+def _np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
     return a.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def _np_float(a) -> np.ndarray:
+def _np_float(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
     return a.fill_null(np.nan).to_numpy(zero_copy_only=False)

@@ -377,7 +377,8 @@ def read_table(data: bytes) -> RawTable:
     return parse(sniff(data))
 
 
-def _parse_text_or_floats(utf8: bytes, s: Sniffed, float_columns: frozenset[int], dict_columns: frozenset[int]):
+def _parse_text_or_floats(utf8: bytes, s: Sniffed, float_columns: frozenset[int],
+                          dict_columns: frozenset[int]) -> tuple[pa.Table, list[tuple[int, int, int]]]:
     types = {i: _DICT for i in dict_columns}
     start = s.data_offset if utf8 is s.utf8 else _record_end(utf8, s.offset)[1]
     if start >= len(utf8):  # a header and nothing else
@@ -442,7 +443,8 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
     if any(r[0] is None for r in ragged) and use_threads:
         return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=block_size,
                       column_types=column_types)
-    return table, [(int(r) + 1, e, a) for r, e, a in ragged]  # +1: the header row came before the buffer
+    # +1: the header row came before the buffer (a None row number made us re-parse above)
+    return table, [(int(r) + 1, e, a) for r, e, a in ragged if r is not None]
 
 
 def _first_line(msg: str) -> str:

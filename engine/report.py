@@ -5,6 +5,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal, Sequence
 
+import numpy as np
+
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -43,7 +45,7 @@ class Report:
         if issue.row is None or self._row_issues_kept() < self.max_issues:
             self.issues.append(issue)
 
-    def add_rows(self, rows: Sequence[int], column: str | None, code: str, severity: Severity,
+    def add_rows(self, rows: Sequence[int] | np.ndarray, column: str | None, code: str, severity: Severity,
                  message: Callable[[int], str]) -> None:
         """One problem found on many rows: all of them are counted, the first ones (up to
         `max_issues` row issues in the whole report) are kept with `message(i)` for `rows[i]`."""

@@ -3,7 +3,7 @@ under their own keys. Computed over accepted rows only."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Collection
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ def _r(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), DECIMALS)
 
 
-def type_order(types) -> list[str]:
+def type_order(types: Collection[str]) -> list[str]:
     """Canonical types in their standard order, then the others alphabetically."""
     canon = [t for t in schema.CANONICAL_TYPES if t in types]
     return canon + sorted(t for t in types if t not in schema.CANONICAL_TYPES)

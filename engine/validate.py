@@ -20,7 +20,7 @@ from .limits import name_key
 from .numbers import parse_numbers
 from .read import RawTable
 from .readings import normalise_status
-from .report import Issue, Report
+from .report import Issue, Report, Severity
 from .timestamps import ParsedTimes, local_zone, parse_cells
 from .units import ATMOSPHERE_BAR, Unit
 
@@ -47,8 +47,8 @@ class _RowChecks:
         self.rows = rows
         self.reason = np.full(len(rows), -1, dtype=np.int8)
 
-    def flag(self, mask: np.ndarray, code: str, column: str | None, severity: str,
-             message: Callable[[int], str]) -> None:
+    def flag(self, mask: np.ndarray, code: str, column: str | None, severity: Severity,
+             message: Callable[..., str]) -> None:
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
@@ -134,20 +134,20 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                     lambda i, c=column: f"Row {rows[i]}: {c} is missing.")
         checks.flag(bad, "not_a_number", column, "error",
                     lambda i, c=column, s=src: f"Row {rows[i]}: {c} value '{_cell(s, i)}' is not a number.")
-        mark, other = ("decimal comma", "decimal point") if parsed.decimal == "." else ("decimal point", "decimal comma")
+        mark, used = ("decimal comma", "decimal point") if parsed.decimal == "." else ("decimal point", "decimal comma")
         checks.flag(conflict, "number_format_conflict", column, "error",
-                    lambda i, c=column, s=src, mark=mark, other=other:
+                    lambda i, c=column, s=src, mark=mark, used=used:
                     f"Row {rows[i]}: {c} value '{_cell(s, i)}' only makes sense with a {mark}, but the other "
-                    f"values in this column use a {other}; the row is excluded rather than guess its value.")
+                    f"values in this column use a {used}; the row is excluded rather than guess its value.")
         if parsed.assumed is not None:
-            a = parsed.assumed
+            sample: str = parsed.assumed
             sep = "." if parsed.decimal == "," else ","
             marks = "decimal commas" if parsed.decimal == "," else "decimal points"
             report.add(Issue(None, column, "separator_assumed",
-                             f"{column} values such as '{a}' could mean {float(a.replace(sep, '.')):g} or "
-                             f"{float(a.replace(sep, '')):g}; nothing else in the column decides it, so '{sep}' was read "
-                             f"as a thousands separator ('{a}' = {float(a.replace(sep, '')):g}) because the file "
-                             f"uses {marks}. Please check.", "warning"))
+                             f"{column} values such as '{sample}' could mean {float(sample.replace(sep, '.')):g} or "
+                             f"{float(sample.replace(sep, '')):g}; nothing else in the column decides it, so '{sep}' "
+                             f"was read as a thousands separator ('{sample}' = {float(sample.replace(sep, '')):g}) "
+                             f"because the file uses {marks}. Please check.", "warning"))
         checks.flag(np.isinf(values), "not_finite", column, "error",
                     lambda i, c=column, s=src: f"Row {rows[i]}: {c} value '{_cell(s, i)}' is infinite.")
     if map_headers is not None and not_numbers.any():  # words in every numeric cell: a header row?
@@ -246,7 +246,7 @@ def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarra
     return t.filter(pa.array(~blank)), raw.row_numbers[~blank], None
 
 
-def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name, types: pa.DictionaryArray,
+def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name: pa.ChunkedArray, types: pa.DictionaryArray,
                  numeric: dict[str, np.ndarray], rows: np.ndarray, excluded: np.ndarray,
                  reason: np.ndarray, times: ParsedTimes | None = None, status: np.ndarray | None = None
                  ) -> pd.DataFrame:
@@ -275,7 +275,8 @@ def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name, types: pa.Di
     return frame
 
 
-def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.ndarray):
+def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray,
+                     rows: np.ndarray) -> tuple[np.ndarray | None, Callable[[int], int] | None]:
     """Rows whose (trimmed, case-folded) name appeared earlier, and a lookup of that earlier row."""
     n = len(name_empty)
     key = pc.ascii_lower(name) if _is_ascii(name) else pc.utf8_lower(name)
@@ -421,7 +422,7 @@ def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None
     return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())), empty, notes
 
 
-def _empty_mask(col) -> np.ndarray:
+def _empty_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Cells with nothing in them, whatever type the reader gave the column."""
     if pa.types.is_floating(col.type):
         return _np_bool(pc.is_null(col))
@@ -430,20 +431,20 @@ def _empty_mask(col) -> np.ndarray:
     return _np_bool(pc.equal(_trim(col), ""))
 
 
-def _one_chunk(a) -> pa.Array:
+def _one_chunk(a: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Dictionary codes must come from one dictionary, in first-seen order, across the file."""
     return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
-def _is_ascii(a) -> bool:
+def _is_ascii(a: pa.Array | pa.ChunkedArray) -> bool:
     return bool(pc.all(pc.string_is_ascii(a)).as_py() is not False)
 
 
-def _trim(a):
+def _trim(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Whitespace trim; the ASCII kernel is several times faster and covers almost every file."""
     return pc.ascii_trim_whitespace(a) if _is_ascii(a) else pc.utf8_trim_whitespace(a)
 
 
-def _np_bool(a) -> np.ndarray:
+def _np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
     return a.fill_null(False).to_numpy(zero_copy_only=False)
