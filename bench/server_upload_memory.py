@@ -122,7 +122,7 @@ def main() -> int:
                                   headers={"Authorization": f"Token {token}"}, timeout=120)
                 url = api + f"analytics/csv/datasets/{r.json()['id']}/export/"
 
-                def export(_):
+                def export(_, url=url):
                     got = requests.get(url, headers={"Authorization": f"Token {token}"}, timeout=120)
                     return got.status_code, len(got.content)
                 for round_ in (1, 2):
@@ -141,7 +141,7 @@ def main() -> int:
                 before = rss_kib(proc.pid)
                 with Sampler(proc.pid) as s, ThreadPoolExecutor(4) as pool:
                     t0 = time.perf_counter()
-                    results = list(pool.map(lambda i: post(api, token, f"b{i}.csv", body), range(4)))
+                    results = list(pool.map(lambda i, body=body: post(api, token, f"b{i}.csv", body), range(4)))
                     wall = time.perf_counter() - t0
                 after = rss_kib(proc.pid)
                 print(f"burst  4 x {len(body) / 1e6:.1f} MB  codes {[r[0] for r in results]}  wall {wall:.2f} s  "

@@ -63,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         serve(serving.application(), host=args.host, port=args.port, **options)
     except OSError as exc:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", code=1)
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", code=1) from exc
     return 0
 
 
@@ -98,7 +98,7 @@ def cmd_adduser(args: argparse.Namespace) -> int:
     try:
         validate_password(password, user or User(username=args.name, email=args.email))
     except ValidationError as exc:
-        raise CliError("weak password: " + " ".join(exc.messages))
+        raise CliError("weak password: " + " ".join(exc.messages)) from exc
     is_admin = args.role == "admin"
     with transaction.atomic():
         created = user is None

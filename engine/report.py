@@ -117,11 +117,3 @@ class Report:
         r.issue_counts = Counter(d.get("issue_counts") or Counter(i.code for i in r.issues))
         r.excluded_reasons = Counter(d.get("excluded_reasons") or {})
         return r
-
-
-# Codes that exclude a row from the statistics.
-ROW_ERROR_CODES = frozenset({
-    "missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value", "below_vacuum",
-    "below_absolute_zero", "duplicate_name", "wrong_field_count", "bad_timestamp", "ambiguous_local_time",
-    "duplicate_reading",
-})

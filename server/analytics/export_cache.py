@@ -7,8 +7,9 @@ import os
 import tempfile
 from pathlib import Path
 
-import engine
 from django.conf import settings
+
+import engine
 
 from .models import CSVDataset
 

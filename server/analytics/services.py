@@ -9,11 +9,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import engine
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+import engine
 
 from .models import CSVDataset, Status
 

@@ -1,12 +1,13 @@
 """GET analytics/statistics/ and analytics/comparison/ (engine statistics, never recomputed)."""
 from __future__ import annotations
 
-import engine
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+import engine
 
 from .models import CSVDataset, Status
 
@@ -64,10 +65,10 @@ class ComparisonView(APIView):
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         rows = [_stats_of(pk) for pk in ids]
-        for key, pk, row in zip("ab", ids, rows):
+        for key, pk, row in zip("ab", ids, rows, strict=True):
             if row is None:
                 return Response({"detail": f"Dataset {pk} ('{key}') not found."},
                                 status=status.HTTP_404_NOT_FOUND)
         result = engine.compare_statistics(rows[0][2], rows[1][2])
-        result["datasets"] = {k: {"id": r[0], "file_name": r[1]} for k, r in zip("ab", rows)}
+        result["datasets"] = {k: {"id": r[0], "file_name": r[1]} for k, r in zip("ab", rows, strict=True)}
         return Response(result)

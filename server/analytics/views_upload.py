@@ -1,7 +1,6 @@
 """POST analytics/csv/upload/: validate with the engine, store, apply retention (seed §3.4)."""
 from __future__ import annotations
 
-import engine
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -11,10 +10,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import engine
 from server.api.permissions import CanUpload
-from server.api.throttles import ScopedThrottle
-
 from server.api.slots import UPLOADS
+from server.api.throttles import ScopedThrottle
 
 from . import services, upload_guard
 from .serializers import UploadErrorSerializer, UploadRequestSerializer, upload_response
@@ -57,7 +56,7 @@ def _drain(request, length: int) -> None:
             if not chunk:
                 break
             remaining -= len(chunk)
-    except Exception:  # the client went away; nothing to answer
+    except Exception:  # noqa: BLE001 -- the client went away; nothing to answer
         pass
 
 

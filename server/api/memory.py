@@ -24,7 +24,7 @@ def give_back() -> None:
     try:
         import pyarrow
         pyarrow.default_memory_pool().release_unused()
-    except Exception:  # an old pyarrow without release_unused: nothing to give back
+    except Exception:  # noqa: BLE001 -- an old pyarrow without release_unused: nothing to give back
         pass
     if _TRIM is not None:
         _TRIM(0)

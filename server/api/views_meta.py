@@ -1,13 +1,14 @@
 """GET health/ (no auth) and metadata/equipment-types/ (seed §3.5)."""
 from __future__ import annotations
 
-import engine
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+import engine
 
 
 class HealthView(APIView):

@@ -15,9 +15,14 @@ from server.api.origin import foreign_origin
 from server.api.throttles import ScopedThrottle
 
 from .authentication import token_expired
-
-from .serializers import (CredentialsSerializer, LoginResponseSerializer, MeSerializer,
-                          MessageSerializer, TokenResponseSerializer, UserSerializer)
+from .serializers import (
+    CredentialsSerializer,
+    LoginResponseSerializer,
+    MeSerializer,
+    MessageSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
 
 INVALID = "Invalid username or password."
 

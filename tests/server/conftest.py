@@ -25,7 +25,6 @@ else:
 import pytest  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
-
 from srv_helpers import basic, make_user  # noqa: E402
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
 from srv_helpers import API, PASSWORD, basic, make_user
 
 USER_KEYS = {"id", "username", "email", "first_name", "last_name", "role", "department"}

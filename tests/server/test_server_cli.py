@@ -7,12 +7,12 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from srv_helpers import API, upload
 
 import cli
 import cli.server_commands as sc
 from server.analytics import services
 from server.analytics.models import CSVDataset
-from srv_helpers import API, upload
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import csv
 import io
 from pathlib import Path
 
-import engine
 import pytest
-
-from server.analytics.models import CSVDataset
 from srv_helpers import API, CLEAN_CSV, PARTLY_BAD_CSV, upload
+
+import engine
+from server.analytics.models import CSVDataset
 
 LIST_KEYS = {"id", "file_name", "uploaded_by", "uploaded_at", "row_count", "status", "processed_at",
              "client_id", "rows_accepted", "rows_excluded", "content_sha256"}   # last three: issue 11

@@ -7,15 +7,15 @@ import os
 import stat
 from pathlib import Path
 
-import engine
 import pytest
 from django.conf import settings as dj_settings
 from rest_framework.test import APIClient
+from srv_helpers import API, PASSWORD, upload
 
+import engine
 from server.analytics import export_cache
 from server.analytics.models import CSVDataset
 from server.api.slots import EXPORTS
-from srv_helpers import API, CLEAN_CSV, PASSWORD, upload
 
 
 def _export(client, sid: int):

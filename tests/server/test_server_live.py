@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import requests
+from srv_helpers import CLEAN_CSV, PARTLY_BAD_CSV
 
 from tests.server_process import ServerProcess
-from srv_helpers import CLEAN_CSV, PARTLY_BAD_CSV
 
 PW = "Live-test-pass-7"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from srv_helpers import CLEAN_CSV
 
 from tests.server_process import ServerProcess
-from srv_helpers import CLEAN_CSV
 
 PW = "Serve-test-pass-7"
 

@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from srv_helpers import API, PASSWORD, basic
 
 from server.users import guard
-from srv_helpers import API, PASSWORD, basic
 
 User = get_user_model()
 
@@ -105,6 +105,7 @@ def test_a_repeated_wrong_basic_password_is_not_hashed_again(users, settings, co
 
 def test_password_checks_at_once_are_bounded(users, anon, monkeypatch):
     import threading
+
     from server.users import backends
     full = threading.BoundedSemaphore(1)
     full.acquire()

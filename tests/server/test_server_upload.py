@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as dj_settings
+from srv_helpers import API, PARTLY_BAD_CSV, upload
 
 from server.analytics.models import CSVDataset
-from srv_helpers import API, CLEAN_CSV, PARTLY_BAD_CSV, upload
 
 UPLOAD_KEYS = {"dataset_id", "file_name", "status", "message", "row_count", "statistics", "created_at"}
 

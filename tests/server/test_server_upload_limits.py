@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from rest_framework.test import APIRequestFactory, force_authenticate
+from srv_helpers import CLEAN_CSV, upload
 
 from server.analytics import upload_guard
 from server.analytics.models import CSVDataset
 from server.analytics.views_upload import UploadView
 from server.api.slots import UPLOADS
-from srv_helpers import CLEAN_CSV, upload
 
 HEADER = b"Equipment Name,Type,Flowrate,Pressure,Temperature"
 
