@@ -164,3 +164,21 @@ def test_original_file_is_kept_for_upload_only_when_the_server_would_read_it_ali
         assert store.csv_bytes(ds.store_id) is None    # sync sends the rows as read here
     finally:
         store.close()
+
+
+def test_workbook_sheets_are_read_off_the_gui_thread(qtbot, page, tmp_path, monkeypatch):
+    """Reading a big workbook's sheets for the picker must not freeze the window."""
+    import threading
+
+    import engine
+    wb = write_xlsx(tmp_path / "plant.xlsx", {"Cover": [["Plant 4"]], "Data": [COLUMNS, ["P-1", "Pump", 1, 2, 3]]})
+    seen = []
+    real = engine.workbook_sheets
+
+    def spy(path):
+        seen.append(threading.current_thread() is threading.main_thread())
+        return real(path)
+    monkeypatch.setattr(engine, "workbook_sheets", spy)
+    page.ask_sheet = lambda previews, name: ("Data", 1)
+    assert run_import(qtbot, page, wb).accepted
+    assert seen == [False]

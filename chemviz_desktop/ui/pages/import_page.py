@@ -30,6 +30,15 @@ SheetChoice = Callable[[list, str], "tuple[str, int] | None"]
 MappingChoice = Callable[[list, str], "tuple[dict, dict, bool] | None"]
 
 
+def _sheet_previews(_state: object, path: str) -> list | None:
+    """Worker: the workbook's sheets with a preview each; None when it cannot be read (the import
+    itself then says what is wrong with the file)."""
+    try:
+        return list(engine.workbook_sheets(path))
+    except Exception:  # noqa: BLE001 -- reported by the import that follows
+        return None
+
+
 class ImportPage(QWidget):
     openRequested = pyqtSignal()
     sampleRequested = pyqtSignal()
@@ -41,6 +50,8 @@ class ImportPage(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.runner = TaskRunner(self)
+        self.preview_runner = TaskRunner(self)   # a workbook's sheets are read off the GUI thread too
+        self._pending: tuple[str, int, engine.ImportOptions] | None = None
         self.last: Dataset | None = None
         self.last_error = ""
         self._request: tuple[str, int, engine.ImportOptions] | None = None   # path, keep, options
@@ -113,6 +124,8 @@ class ImportPage(QWidget):
         self.runner.error.connect(self._on_error)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.finished.connect(self._on_finished)
+        self.preview_runner.result.connect(self._after_preview)
+        self.preview_runner.cancelled.connect(self._on_finished)
 
     # -- actions ------------------------------------------------------------------------------
     def start(self, path: str, keep: int, options: engine.ImportOptions | None = None) -> None:
@@ -120,13 +133,38 @@ class ImportPage(QWidget):
         or header row is not obvious asks first (nothing happens if the user cancels)."""
         options = options or engine.ImportOptions()
         if options.sheet is None and Path(path).suffix.lower() in WORKBOOK_SUFFIXES:
-            chosen = self._choose_sheet(path)
-            if chosen is False:
-                self.summary.show_message(f"Import of {Path(path).name} cancelled; nothing was saved.", "warning")
-                self.finished.emit()
-                return
-            if isinstance(chosen, tuple):
-                options = replace(options, sheet=chosen[0], header_row=chosen[1])
+            self.preview_runner.cancel()           # an earlier workbook still being read
+            self._pending = (path, keep, options)
+            self.summary.show_message(f"Reading the sheets of {Path(path).name}…", "info")
+            self.progress.setRange(0, 0)        # busy: openpyxl gives no progress for this step
+            self.progress_label.setText("Reading sheets")
+            self.progress_box.show()
+            self.open_button.setEnabled(False)
+            self.sample_button.setEnabled(False)
+            self.preview_runner.start(_sheet_previews, path)
+            return
+        self._begin(path, keep, options)
+
+    def _after_preview(self, previews: list | None) -> None:
+        """The workbook's sheets are known: ask when it is not obvious, then import."""
+        if self._pending is None:
+            return
+        path, keep, options = self._pending
+        self._pending = None
+        self.progress.setRange(0, 1000)
+        chosen = self._choose_sheet(previews, path)
+        if chosen is False:
+            self.progress_box.hide()
+            self.open_button.setEnabled(True)
+            self.sample_button.setEnabled(True)
+            self.summary.show_message(f"Import of {Path(path).name} cancelled; nothing was saved.", "warning")
+            self.finished.emit()
+            return
+        if isinstance(chosen, tuple):
+            options = replace(options, sheet=chosen[0], header_row=chosen[1])
+        self._begin(path, keep, options)
+
+    def _begin(self, path: str, keep: int, options: engine.ImportOptions) -> None:
         self._request = (path, keep, options)
         self.map_button.hide()
         self.last_error = ""
@@ -141,11 +179,9 @@ class ImportPage(QWidget):
         self.sample_button.setEnabled(False)
         self.runner.start(import_file, path, keep, options)
 
-    def _choose_sheet(self, path: str) -> tuple[str, int] | bool | None:
+    def _choose_sheet(self, previews: list | None, path: str) -> tuple[str, int] | bool | None:
         """(sheet, header row) chosen; None when there is nothing to ask; False when cancelled."""
-        try:
-            previews = engine.workbook_sheets(path)
-        except Exception:  # noqa: BLE001 - the import itself will report what is wrong with the file
+        if not previews:
             return None
         if len(previews) == 1 and previews[0].header_row == 1:
             return None
@@ -176,11 +212,13 @@ class ImportPage(QWidget):
         self.start(path, keep, replace(options, mapping=mapping, units=units))
 
     def cancel(self) -> None:
+        self._pending = None
+        self.preview_runner.cancel()
         self.runner.cancel()
 
     @property
     def busy(self) -> bool:
-        return self.runner.busy
+        return self.runner.busy or self.preview_runner.busy
 
     # -- results ------------------------------------------------------------------------------
     def _on_progress(self, fraction: float, message: str) -> None:
