@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,19 +23,15 @@ from pathlib import Path
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server_harness import free_port, pct  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PW = "Guard-bench-pass-1"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def main() -> int:
@@ -126,13 +120,7 @@ def main() -> int:
         print(f"3. Token requests during 20 wrong-{args.attack} clients ({sent[0]} wrong requests): "
               f"p50 {pct(lat, 50) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop(proc, data_dir, log)
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,13 +26,12 @@ from pathlib import Path
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server_harness import free_port, stop  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def counts(pid: int) -> tuple[int, int]:
@@ -121,13 +119,7 @@ def main() -> int:
     finally:
         for s in held:
             s.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop(proc, data_dir, log)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -15,8 +15,6 @@ import argparse
 import importlib.util
 import multiprocessing as mp
 import os
-import shutil
-import socket
 import statistics as pystats
 import subprocess
 import sys
@@ -26,6 +24,9 @@ import uuid
 from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server_harness import free_port, pct, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = "bench", "Bench-load-pass-1"
@@ -38,15 +39,8 @@ def csv_rows(n: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def start_server(kind: str, port: int, env: dict) -> subprocess.Popen:
@@ -151,12 +145,7 @@ def main() -> int:
               f"   p95 {p95:.1f} ms   (mean {pystats.mean(lat) * 1000:.1f} ms; wall {time.perf_counter() - t0:.1f} s)"
               f"   -> target > 200 req/s, p95 < 50 ms: {'PASS' if met else 'FAIL'}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop(proc, data_dir)
     return 0 if ok else 1
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_load import csv_rows, free_port, start_server  # noqa: E402
+from server_harness import free_port, stop  # noqa: E402
+from server_load import csv_rows, start_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = "membench", "Bench-memory-pass-1"
@@ -161,12 +161,7 @@ def main() -> int:
             if name != "valid":
                 ok &= code == 400 and secs < 1
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop(proc, data_dir)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
