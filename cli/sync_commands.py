@@ -15,6 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from .engine_commands import add_import_options
     p = sub.add_parser("import", help="validate a CSV file or Excel workbook and add it to the local store")
     p.add_argument("file")
+    p.add_argument("--taken-at", metavar="ISO", help="when a snapshot's readings were taken (default: the "
+                   "file's modified time; without a zone: this machine's local time). A time series keeps "
+                   "its own times.")
     add_import_options(p)
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("sync", help="push pending datasets to the server and list the server's",
@@ -56,7 +59,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     import engine
     from chemviz_desktop.core.store import StoreError
     from chemviz_desktop.core.sync.credentials import AccountFile
+    from engine.readings import TIMESTAMP
+
+    from .equipment_commands import parse_time
     path = Path(args.file)
+    typed = parse_time(args.taken_at, "--taken-at").to_pydatetime() if args.taken_at else None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -68,18 +75,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         for issue in res.report.file_errors[:5]:
             print(f"  {issue.message}", file=sys.stderr)
         return 1
+    series = res.frame is not None and TIMESTAMP in res.frame
+    if series:
+        taken_at = None
+        if args.taken_at:
+            print(f"warning: --taken-at ignored: {path.name} is a time series (each reading has its own time)",
+                  file=sys.stderr)
+    elif typed is not None:
+        taken_at = typed
+    else:
+        from datetime import datetime, timezone
+        taken_at = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
     store = _open_store()
     try:
         queue = AccountFile.load().remember  # signed in (remembered): this one must reach the server
         # the original file only when the server, reading it with default choices, gets these rows
         original = data if res.options in (None, engine.ImportOptions()) else None
-        ds_id = store.add(res, file_name=path.name, csv_bytes=original, queue=queue)
+        ds_id = store.add(res, file_name=path.name, csv_bytes=original, queue=queue, taken_at=taken_at)
         info = store.info(ds_id)
     except StoreError as exc:
         raise _error(f"{path.name} was not imported: {exc}", 1) from exc
     finally:
         store.close()
-    print(f"imported {path.name}: {res.report.summary()} [{info.sync_state}, id {info.id}, uuid {info.uuid}]")
+    when = "" if series else f", readings taken at {info.taken_at}"
+    print(f"imported {path.name}: {res.report.summary().rstrip('.')}{when} [{info.sync_state}, id {info.id}, uuid {info.uuid}]")
     return 0
 
 

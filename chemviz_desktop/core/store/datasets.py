@@ -19,12 +19,13 @@ from typing import Any, Callable, Iterator, TypeVar
 import pandas as pd
 
 from chemviz_desktop.core.paths import store_path
-from chemviz_desktop.core.store import schema, settings
+from chemviz_desktop.core.store import equipment, schema, settings
 from chemviz_desktop.core.store.codec import frame_to_parquet, parquet_to_frame
 from chemviz_desktop.core.store.errors import DamagedDataset, DatasetGone, NewerStoreError, StoreError, explain
 from chemviz_desktop.core.store.schema import sha256_hex
 from engine import LoadResult, Report
 from engine import schema as engine_schema
+from engine.readings import TIMESTAMP
 
 # sync_state values
 LOCAL = "local"            # imported here, not signed in / not queued
@@ -58,6 +59,7 @@ class DatasetInfo:
     has_rows: bool
     pinned: bool = False
     content_sha256: str = ""
+    taken_at: str = ""          # when a snapshot's readings were taken (UTC ISO); "" before recorded
 
 
 @dataclass
@@ -198,11 +200,13 @@ class Store:
     @_mapped("saving the dataset")
     def add(self, result: LoadResult, *, file_name: str | None = None, uuid: str | None = None,
             sync_state: str = LOCAL, server_id: int | None = None, server_owner: str = "",
-            csv_bytes: bytes | None = None, queue: bool = False) -> int:
+            csv_bytes: bytes | None = None, queue: bool = False, taken_at: datetime | None = None) -> int:
         """Store an accepted load result in one transaction; returns the new dataset id.
         `queue=True` also puts it in the outbox (state pending). Refuses a damaged store, then
         applies retention (never to the new row). The original file is kept (to upload the
-        user's own bytes) only when the server would accept its size; its hash is kept always."""
+        user's own bytes) only when the server would accept its size; its hash is kept always.
+        Equipment and readings are recorded in the same transaction: a time series at its own
+        times, a snapshot at `taken_at` (default: the import time)."""
         if not result.accepted or result.frame is None:
             raise ValueError("only accepted datasets are stored")
         content = sha256_hex(csv_bytes) if csv_bytes is not None else ""
@@ -224,6 +228,7 @@ class Store:
             ds_id = int(cur.lastrowid or 0)
             db.execute("INSERT INTO dataset_rows (dataset_id, parquet, csv_bytes, sha256) VALUES (?,?,?,?)",
                        (ds_id, blob, csv_bytes, sha256_hex(blob)))
+            self._record_readings(db, ds_id, result.frame, taken_at)
             if queue:
                 db.execute("INSERT INTO outbox (dataset_uuid) SELECT uuid FROM datasets WHERE id=?", (ds_id,))
             self._apply_retention(db, protect=ds_id)
@@ -231,6 +236,24 @@ class Store:
 
     def _stamp(self) -> str:
         return self.now().astimezone(timezone.utc).isoformat(timespec="seconds")
+
+    def _record_readings(self, db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame,
+                         taken_at: datetime | None) -> None:
+        at = (taken_at or self.now()).astimezone(timezone.utc)
+        db.execute("UPDATE datasets SET taken_at=? WHERE id=?", (at.isoformat(timespec="seconds"), dataset_id))
+        equipment.record(db, dataset_id, frame, equipment.iso_to_ns(at.isoformat()), self._stamp())
+
+    @_mapped("changing the reading time")
+    def set_taken_at(self, dataset_id: int, taken_at: datetime) -> None:
+        """Correct when a snapshot's readings were taken (its readings move with it). A time
+        series keeps its own times: refused with the reason."""
+        opened = self.open(dataset_id)
+        if opened.frame is None:
+            raise DatasetGone(f"dataset {dataset_id} has no rows here", self.path, dataset_id)
+        if TIMESTAMP in opened.frame:
+            raise ValueError("this dataset is a time series: each reading keeps the time the file gives it")
+        with self.transaction() as db:
+            self._record_readings(db, dataset_id, opened.frame, taken_at)
 
     @_mapped("recording a server dataset")
     def add_server_only(self, *, uuid: str, file_name: str, imported_at: str, rows_total: int,
@@ -261,6 +284,10 @@ class Store:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO dataset_rows (dataset_id, parquet, sha256) VALUES (?,?,?)",
                        (dataset_id, blob, sha256_hex(blob)))
+            row = db.execute("SELECT COALESCE(NULLIF(taken_at, ''), imported_at) FROM datasets WHERE id=?",
+                             (dataset_id,)).fetchone()
+            stamp = datetime.fromisoformat(row[0]) if row and row[0] else None
+            self._record_readings(db, dataset_id, frame, stamp if stamp and stamp.tzinfo else None)
             db.execute("UPDATE datasets SET has_rows=1, sync_state=?,"
                        " report_json=COALESCE(?, report_json), statistics_json=COALESCE(?, statistics_json)"
                        " WHERE id=?",
@@ -282,6 +309,7 @@ class Store:
     def delete(self, dataset_id: int) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM datasets WHERE id=?", (dataset_id,))
+            equipment.forget(db, dataset_id)
 
     @_mapped("saving the sync state")
     def set_sync_state(self, dataset_uuid: str, state: str, *, error: str = "",
@@ -391,6 +419,8 @@ class Store:
         frame = None
         if blob is not None:
             frame = self._decode(info, blob["parquet"], blob["sha256"])
+        elif info.has_rows:
+            raise self._damaged(info, "its stored rows are missing")
         try:
             stats = json.loads(r["statistics_json"]) if r["statistics_json"] else None
             report = Report.from_dict(json.loads(r["report_json"] or "{}"))
@@ -437,4 +467,4 @@ class Store:
         return DatasetInfo(r["id"], r["uuid"], r["file_name"], r["display_name"], r["imported_at"],
                            r["rows_total"], r["rows_accepted"], r["rows_excluded"], r["status"],
                            r["sync_state"], r["sync_error"], r["server_id"], r["server_owner"],
-                           bool(r["has_rows"]), bool(r["pinned"]), r["content_sha256"])
+                           bool(r["has_rows"]), bool(r["pinned"]), r["content_sha256"], r["taken_at"])

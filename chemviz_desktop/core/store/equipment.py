@@ -8,8 +8,13 @@ Readings are stored the way historians store them: an equipment with many readin
 (a time series) gets one compressed columnar chunk (Arrow IPC, zstd) for that dataset, with its
 time range, count and last values beside it in SQL, so its history is a handful of blob reads
 instead of tens of thousands of rows through the SQLite driver (bench/history_bench.py: 10M
-readings); the few readings of a snapshot are plain rows (one chunk per equipment would bloat
-a 1M-equipment snapshot)."""
+readings); the few readings of a snapshot are plain indexed rows, and when a dataset has very
+many of those (a 1M-equipment snapshot) they go into one chunk for the dataset, sorted by
+equipment, so the import does not push a million rows through the driver.
+
+Readings name their dataset without a foreign key on purpose: deleting a dataset deletes its
+readings (`forget`, called by the store), but the history limit, which trims datasets that have a
+copy on the server, frees their rows and files and keeps the plant's history."""
 from __future__ import annotations
 
 import json
@@ -23,7 +28,8 @@ import pandas as pd
 from engine import schema as engine_schema
 from engine.limits import name_key
 
-__all__ = ["EDITABLE", "EquipmentError", "EquipmentInfo", "history", "iso_to_ns", "listing", "name_key", "record",
+__all__ = ["EDITABLE", "EquipmentError", "EquipmentInfo", "equipment_id", "forget", "history", "iso_to_ns", "listing",
+           "listing_frame", "name_key", "record",
            "update"]
 from engine.readings import ACTIVE, STATUS, STATUS_CHOICES, TIMESTAMP, UNASSIGNED_TYPE
 
@@ -33,6 +39,7 @@ _COLUMN = {"flowrate": engine_schema.FLOWRATE, "pressure": engine_schema.PRESSUR
            "temperature": engine_schema.TEMPERATURE}
 EDITABLE = ("type", "status", "installation_date", "last_maintenance_date", "notes")
 CHUNK_MIN = 64      # an equipment with at least this many readings in a dataset is stored as a chunk
+PLAIN_MAX = 50_000  # a dataset's other readings are plain rows up to this many, else one dataset chunk
 
 SQL_V3 = """
 CREATE TABLE equipment (
@@ -49,7 +56,7 @@ CREATE TABLE equipment (
 );
 CREATE TABLE reading_chunks (
     equipment_id INTEGER NOT NULL REFERENCES equipment(id) ON DELETE CASCADE,
-    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    dataset_id INTEGER NOT NULL,
     ts_min INTEGER NOT NULL,
     ts_max INTEGER NOT NULL,
     n INTEGER NOT NULL,
@@ -63,7 +70,7 @@ CREATE INDEX reading_chunks_dataset ON reading_chunks(dataset_id);
 CREATE TABLE readings (
     equipment_id INTEGER NOT NULL REFERENCES equipment(id) ON DELETE CASCADE,
     ts INTEGER NOT NULL,
-    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    dataset_id INTEGER NOT NULL,
     flowrate REAL,
     pressure REAL,
     temperature REAL,
@@ -71,6 +78,11 @@ CREATE TABLE readings (
     PRIMARY KEY (equipment_id, ts, dataset_id)
 ) WITHOUT ROWID;
 CREATE INDEX readings_dataset ON readings(dataset_id);
+CREATE TABLE dataset_chunks (
+    dataset_id INTEGER PRIMARY KEY,
+    n INTEGER NOT NULL,
+    chunk BLOB NOT NULL
+);
 ALTER TABLE datasets ADD COLUMN taken_at TEXT NOT NULL DEFAULT ''
 """
 
@@ -113,15 +125,16 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     """Create/update the equipment of a stored dataset's accepted rows and insert their readings.
     Rows with their own Timestamp use it; a snapshot's rows all take `taken_at_ns`. Returns the
     number of readings written. A known equipment keeps its registry type unless the file names
-    one (never overwritten by Unassigned)."""
+    one (never overwritten by Unassigned). Recording a dataset again replaces its readings."""
     from engine.frames import accepted_rows
+    forget(db, dataset_id)
     ok = accepted_rows(frame)
     if not len(ok):
         return 0
     names = ok[engine_schema.NAME].astype(str).to_numpy(dtype=object)
     types = (ok[engine_schema.TYPE].astype(str).to_numpy(dtype=object) if engine_schema.TYPE in ok
              else np.full(len(ok), UNASSIGNED_TYPE, dtype=object))
-    ids = _upsert_equipment(db, names, types, now)
+    eq, fresh = _upsert_equipment(db, names, types, now)
     if TIMESTAMP in ok:
         ts = pd.DatetimeIndex(pd.to_datetime(ok[TIMESTAMP], utc=True)).as_unit("ns").asi8
     else:
@@ -129,7 +142,6 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     status = ok[STATUS].to_numpy(dtype=object) if STATUS in ok else np.full(len(ok), ACTIVE, dtype=object)
     values = {p: pd.to_numeric(ok[c], errors="coerce").to_numpy(dtype=float) if c in ok else
               np.full(len(ok), np.nan) for p, c in _COLUMN.items()}
-    eq = ids
     order = np.lexsort((np.arange(len(eq)), ts, eq))       # by equipment, time, then file order
     eq, ts = eq[order], ts[order]
     first = np.concatenate(([True], (eq[1:] != eq[:-1]) | (ts[1:] != ts[:-1])))   # one reading per time
@@ -138,6 +150,11 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     values = {p: v[order] for p, v in values.items()}
     bounds = np.flatnonzero(np.diff(eq)) + 1
     starts, ends = np.concatenate(([0], bounds)), np.concatenate((bounds, [len(eq)]))
+    if STATUS in ok and fresh:      # new equipment starts with the status of its latest reading
+        last = ends - 1
+        db.executemany("UPDATE equipment SET status=? WHERE id=?",
+                       [(str(status[i]), int(eq[i])) for i in last
+                        if int(eq[i]) in fresh and status[i] in STATUSES and status[i] != ACTIVE])
     big = (ends - starts) >= CHUNK_MIN
     for a, b in zip(starts[big], ends[big], strict=True):
         part = {"ts": ts[a:b], **{p: values[p][a:b] for p in PARAMETERS}, "status": status[a:b]}
@@ -146,8 +163,14 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
                    (int(eq[a]), dataset_id, int(ts[a]), int(ts[b - 1]), int(b - a),
                     *(_num(values[p][b - 1]) for p in PARAMETERS), _encode(part)))
     small = np.repeat(~big, ends - starts)
-    if small.any():
-        cols = [eq[small].tolist(), ts[small].tolist(), [dataset_id] * int(small.sum()),
+    n_small = int(small.sum())
+    if n_small > PLAIN_MAX:
+        part = {"eq": eq[small], "ts": ts[small], **{p: values[p][small] for p in PARAMETERS},
+                "status": status[small]}
+        db.execute("INSERT OR REPLACE INTO dataset_chunks (dataset_id, n, chunk) VALUES (?,?,?)",
+                   (dataset_id, n_small, _encode(part)))
+    elif n_small:
+        cols = [eq[small].tolist(), ts[small].tolist(), [dataset_id] * n_small,
                 *[[None if np.isnan(x) else x for x in values[p][small].tolist()] for p in PARAMETERS],
                 [None if x is None else str(x) for x in status[small].tolist()]]
         db.executemany("INSERT OR REPLACE INTO readings (equipment_id, ts, dataset_id, flowrate, pressure,"
@@ -155,32 +178,63 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     return len(eq)
 
 
+def forget(db: sqlite3.Connection, dataset_id: int) -> None:
+    """Remove a dataset's readings (before recording it again at another time)."""
+    for table in ("reading_chunks", "readings", "dataset_chunks"):
+        db.execute(f"DELETE FROM {table} WHERE dataset_id=?", (dataset_id,))
+
+
 def name_keys(names: np.ndarray) -> np.ndarray:
-    """`name_key` for a whole column at once (trimmed, inner spaces collapsed, case-folded)."""
-    s = pd.Series(names, dtype="object").astype(str)
-    return s.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold().to_numpy(dtype=object)
+    """`name_key` for a whole column at once (trimmed, inner spaces collapsed, case-folded):
+    vectorised for plain ASCII names, `name_key` itself for the rest, so both agree exactly."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = pa.array(np.asarray(names, dtype=object).astype(str), pa.string())
+    fast = pc.ascii_lower(pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"[\t\n\f\r ]+", " "))
+    out = fast.to_numpy(zero_copy_only=False).astype(object)
+    odd = ~np.asarray(pc.string_is_ascii(arr)) | np.asarray(pc.match_substring_regex(arr, "[\x0b\x1c-\x1f]"))
+    for i in np.flatnonzero(odd):
+        out[i] = name_key(str(names[i]))
+    return out
 
 
-def _upsert_equipment(db: sqlite3.Connection, names: np.ndarray, types: np.ndarray, now: str) -> np.ndarray:
-    """The registry id of each row's equipment, creating the new ones and updating a known one's
-    type when the file names a type (never overwritten by Unassigned). Set-based: one pass."""
+def _known(db: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """Registry id and type of those of the given name keys that are known."""
+    if len(keys) > 20_000:        # many: one pass over the registry beats a huge IN list
+        return {k: (i, t) for k, i, t in db.execute("SELECT name_key, id, type FROM equipment")}
+    rows = db.execute("SELECT name_key, id, type FROM equipment WHERE name_key IN (SELECT value FROM json_each(?))",
+                      (json.dumps(keys),))
+    return {k: (i, t) for k, i, t in rows}
+
+
+def _upsert_equipment(db: sqlite3.Connection, names: np.ndarray, types: np.ndarray,
+                      now: str) -> tuple[np.ndarray, set[int]]:
+    """The registry id of each row's equipment, creating the new ones (ids assigned here, so no
+    read-back) and updating a known one's type when the file names a type (never overwritten by
+    Unassigned). Set-based: one pass over the distinct names. Also returns the ids created."""
     keys = name_keys(names)
     uniq, first, inverse = np.unique(keys.astype(str), return_index=True, return_inverse=True)
-    known = {k: (i, t) for k, i, t in db.execute("SELECT name_key, id, type FROM equipment")}
-    new = [j for j, k in enumerate(uniq) if k not in known]
+    ukeys = uniq.tolist()
+    known = _known(db, ukeys)
+    new = [j for j, k in enumerate(ukeys) if k not in known]
     if new:
-        db.executemany("INSERT INTO equipment (name, name_key, type, created_at, updated_at) VALUES (?,?,?,?,?)",
-                       [(" ".join(str(names[first[j]]).split()), str(uniq[j]), str(types[first[j]]) or UNASSIGNED_TYPE,
-                         now, now) for j in new])
-        known.update({k: (i, t) for k, i, t in db.execute(
-            "SELECT name_key, id, type FROM equipment WHERE name_key IN (SELECT value FROM json_each(?))",
-            (json.dumps([str(uniq[j]) for j in new]),))})
-    retype = [(str(types[first[j]]), now, known[str(k)][0]) for j, k in enumerate(uniq)
-              if str(types[first[j]]) not in ("", UNASSIGNED_TYPE) and str(types[first[j]]) != known[str(k)][1]]
+        top = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM equipment").fetchone()[0])
+        seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name='equipment'").fetchone()
+        top = max(top, int(seq[0]) if seq else 0)
+        rows = []
+        for n, j in enumerate(new, start=top + 1):
+            kind = str(types[first[j]]) or UNASSIGNED_TYPE
+            rows.append((n, " ".join(str(names[first[j]]).split()), ukeys[j], kind, now, now))
+            known[ukeys[j]] = (n, "")          # "" so the type below is not rewritten
+        db.executemany("INSERT INTO equipment (id, name, name_key, type, created_at, updated_at)"
+                       " VALUES (?,?,?,?,?,?)", rows)
+    retype = [(str(types[first[j]]), now, known[k][0]) for j, k in enumerate(ukeys)
+              if known[k][1] and str(types[first[j]]) not in ("", UNASSIGNED_TYPE)
+              and str(types[first[j]]) != known[k][1]]
     if retype:
         db.executemany("UPDATE equipment SET type=?, updated_at=? WHERE id=?", retype)
-    ids = np.array([known[str(k)][0] for k in uniq], dtype=np.int64)
-    return ids[inverse]
+    ids = np.fromiter((known[k][0] for k in ukeys), dtype=np.int64, count=len(ukeys))
+    return ids[inverse], {int(known[ukeys[j]][0]) for j in new}
 
 
 def _num(x: float) -> float | None:
@@ -189,9 +243,10 @@ def _num(x: float) -> float | None:
 
 def _encode(part: dict[str, np.ndarray]) -> bytes:
     import pyarrow as pa
-    table = pa.table({"ts": pa.array(part["ts"], pa.int64()),
+    cols = {"eq": pa.array(part["eq"], pa.int64())} if "eq" in part else {}
+    table = pa.table({**cols, "ts": pa.array(part["ts"], pa.int64()),
                       **{p: pa.array(part[p], pa.float64(), from_pandas=True) for p in PARAMETERS},
-                      "status": pa.array([None if s is None else str(s) for s in part["status"]], pa.string())})
+                      "status": pa.array(part["status"], pa.string(), from_pandas=True)})
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
         w.write_table(table)
@@ -203,36 +258,67 @@ def _decode(blob: bytes) -> "pa.Table":  # type: ignore[name-defined]  # noqa: F
     return pa.ipc.open_stream(blob).read_all()
 
 
+LISTING_COLUMNS = ("id", "name", "type", "status", "installation_date", "last_maintenance_date", "notes",
+                   "readings", "first_ns", "last_ns", "last_flowrate", "last_pressure", "last_temperature",
+                   "created_at", "updated_at")
+
+
+def listing_frame(db: sqlite3.Connection, search: str = "") -> pd.DataFrame:
+    """The registry as columns (for big tables): reading counts, first/last time (epoch ns, -1
+    when none) and the last values, by name. Set-based: a 1M-equipment registry lists in seconds."""
+    like = f"%{name_key(search)}%" if search else "%"
+    reg = pd.DataFrame(db.execute(
+        "SELECT id, name, type, status, installation_date, last_maintenance_date, notes, created_at, updated_at"
+        " FROM equipment WHERE name_key LIKE ? ORDER BY name_key", (like,)).fetchall(),
+        columns=["id", "name", "type", "status", "installation_date", "last_maintenance_date", "notes",
+                 "created_at", "updated_at"])
+    parts = []   # frames of equipment_id, n, first, last, last values (one row per equipment per source)
+    cols = ["equipment_id", "n", "first", "last", *(f"last_{p}" for p in PARAMETERS)]
+    rows = db.execute("SELECT equipment_id, n, ts_min, ts_max, last_flowrate, last_pressure, last_temperature"
+                      " FROM reading_chunks").fetchall()
+    parts.append(pd.DataFrame(rows, columns=cols))
+    agg = pd.DataFrame(db.execute("SELECT equipment_id, count(*), min(ts), max(ts) FROM readings"
+                                  " GROUP BY equipment_id").fetchall(), columns=cols[:4])
+    last = pd.DataFrame(db.execute("SELECT equipment_id, max(ts), flowrate, pressure, temperature FROM readings"
+                                   " GROUP BY equipment_id").fetchall(),
+                        columns=["equipment_id", "_ts", *cols[4:]])
+    parts.append(agg.merge(last.drop(columns="_ts"), on="equipment_id", how="left"))
+    for (blob,) in db.execute("SELECT chunk FROM dataset_chunks"):
+        t = _decode(blob)
+        e, ts = t["eq"].to_numpy(), t["ts"].to_numpy()
+        bounds = np.flatnonzero(np.diff(e)) + 1          # sorted by equipment, then time
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(e)])) - 1
+        parts.append(pd.DataFrame({"equipment_id": e[starts], "n": ends - starts + 1, "first": ts[starts],
+                                   "last": ts[ends], **{f"last_{p}": t[p].to_numpy(zero_copy_only=False)[ends]
+                                                        for p in PARAMETERS}}))
+    allp = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
+        pd.DataFrame(columns=cols)
+    if len(allp):
+        allp = allp.astype({"equipment_id": np.int64, "n": np.int64, "first": np.int64, "last": np.int64})
+        totals = allp.groupby("equipment_id").agg(readings=("n", "sum"), first_ns=("first", "min"))
+        latest = allp.sort_values(["equipment_id", "last"], kind="stable").drop_duplicates("equipment_id", keep="last")
+        latest = latest.set_index("equipment_id")[["last", *cols[4:]]].rename(columns={"last": "last_ns"})
+        summary = totals.join(latest)
+    else:
+        summary = pd.DataFrame(columns=["readings", "first_ns", "last_ns", *cols[4:]])
+    out = reg.join(summary, on="id")
+    out["readings"] = out["readings"].fillna(0).astype(np.int64)
+    for c in ("first_ns", "last_ns"):
+        out[c] = out[c].fillna(-1).astype(np.int64)
+    for c in cols[4:]:
+        out[c] = out[c].astype(float)
+    return out[list(LISTING_COLUMNS)].reset_index(drop=True)
+
+
 def listing(db: sqlite3.Connection, search: str = "") -> list[EquipmentInfo]:
     """The registry with reading counts, first/last time and the last values, by name."""
-    like = f"%{name_key(search)}%" if search else "%"
-    agg: dict[int, list] = {}      # id -> [n, first, last, last_ts, {values}]
-
-    def merge(eid: int, n: int, first: int, last: int, values: tuple) -> None:
-        cur = agg.setdefault(eid, [0, None, None, None, {p: None for p in PARAMETERS}])
-        cur[0] += n
-        cur[1] = first if cur[1] is None else min(cur[1], first)
-        if cur[2] is None or last >= cur[2]:
-            cur[2] = last
-            cur[4] = dict(zip(PARAMETERS, values, strict=True))
-
-    for r in db.execute("SELECT equipment_id, n, ts_min, ts_max, last_flowrate, last_pressure, last_temperature"
-                        " FROM reading_chunks ORDER BY ts_max, dataset_id"):
-        merge(r[0], r[1], r[2], r[3], tuple(r[4:7]))
-    for r in db.execute("SELECT r.equipment_id, a.n, a.first, a.last, r.flowrate, r.pressure, r.temperature"
-                        " FROM (SELECT equipment_id, count(*) n, min(ts) first, max(ts) last FROM readings"
-                        " GROUP BY equipment_id) a JOIN readings r ON r.equipment_id = a.equipment_id AND"
-                        " r.ts = a.last ORDER BY r.dataset_id"):
-        merge(r[0], 0, r[2], r[3], tuple(r[4:7]))      # counted below
-    counts = dict(db.execute("SELECT equipment_id, count(*) FROM readings GROUP BY equipment_id").fetchall())
-    out = []
-    for r in db.execute("SELECT * FROM equipment WHERE name_key LIKE ? ORDER BY name_key", (like,)).fetchall():
-        n, first, last, _unused, vals = agg.get(r["id"], [0, None, None, None, {p: None for p in PARAMETERS}])
-        out.append(EquipmentInfo(
-            r["id"], r["name"], r["type"], r["status"], r["installation_date"], r["last_maintenance_date"],
-            r["notes"], int(n) + int(counts.get(r["id"], 0)), _iso(first), _iso(last), vals,
-            r["created_at"], r["updated_at"]))
-    return out
+    f = listing_frame(db, search)
+    return [EquipmentInfo(int(r.id), r.name, r.type, r.status, r.installation_date, r.last_maintenance_date,
+                          r.notes, int(r.readings), _iso(r.first_ns if r.first_ns >= 0 else None),
+                          _iso(r.last_ns if r.last_ns >= 0 else None),
+                          {p: _num(getattr(r, f"last_{p}")) for p in PARAMETERS}, r.created_at, r.updated_at)
+            for r in f.itertuples(index=False)]
 
 
 def _date(value: str | None, field: str) -> str | None:
@@ -255,8 +341,12 @@ def update(db: sqlite3.Connection, name: str, now: str, **changes: str | None) -
     values = dict(changes)
     if "status" in values and values["status"] not in STATUSES:
         raise EquipmentError(f"status must be one of {', '.join(STATUSES)}, not {values['status']!r}")
-    if "type" in values and not str(values["type"] or "").strip():
-        raise EquipmentError("type cannot be empty")
+    if "type" in values:
+        values["type"] = " ".join(str(values["type"] or "").split())
+        if not values["type"]:
+            raise EquipmentError("type cannot be empty")
+    if "notes" in values:
+        values["notes"] = str(values["notes"] or "")
     for field in ("installation_date", "last_maintenance_date"):
         if field in values:
             values[field] = _date(values[field], field)
@@ -266,47 +356,57 @@ def update(db: sqlite3.Connection, name: str, now: str, **changes: str | None) -
     db.execute(f"UPDATE equipment SET {sets}, updated_at=? WHERE id=?", (*values.values(), now, row[0]))
 
 
+def equipment_id(db: sqlite3.Connection, name: str) -> tuple[int, str]:
+    """The registry id and display name of an equipment, or EquipmentError naming it."""
+    row = db.execute("SELECT id, name FROM equipment WHERE name_key=?", (name_key(name),)).fetchone()
+    if row is None:
+        raise EquipmentError(f"no equipment named {name!r} in the local store")
+    return int(row[0]), str(row[1])
+
+
+def _empty() -> "pa.Table":  # type: ignore[name-defined]  # noqa: F821
+    import pyarrow as pa
+    return pa.table({"ts": pa.array([], pa.int64()), **{p: pa.array([], pa.float64()) for p in PARAMETERS},
+                     "status": pa.array([], pa.string())})
+
+
 def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_ns: int | None = None,
             running_only: bool = True) -> pd.DataFrame:
     """One equipment's readings in time order (columns timestamp UTC, flowrate, pressure,
     temperature, status); a time seen in several datasets counts once (the newest dataset's)."""
-    row = db.execute("SELECT id FROM equipment WHERE name_key=?", (name_key(name),)).fetchone()
-    if row is None:
-        raise EquipmentError(f"no equipment named {name!r} in the local store")
-    sql = "SELECT dataset_id, ts_min, ts_max, chunk FROM reading_chunks WHERE equipment_id=?"
-    args: list[object] = [row[0]]
-    if start_ns is not None:
-        sql += " AND ts_max >= ?"
-        args.append(int(start_ns))
-    if end_ns is not None:
-        sql += " AND ts_min < ?"
-        args.append(int(end_ns))
-    chunks = db.execute(sql + " ORDER BY ts_min, dataset_id", args).fetchall()
     import pyarrow as pa
     import pyarrow.compute as pc
-    tables = [_decode(c[3]) for c in chunks]
-    sql_rows = "SELECT dataset_id, ts, flowrate, pressure, temperature, status FROM readings WHERE equipment_id=?"
+    eid, _name = equipment_id(db, name)
+    window, args = "", []
     if start_ns is not None:
-        sql_rows += " AND ts >= ?"
+        window += " AND ts_max >= ?"
+        args.append(int(start_ns))
     if end_ns is not None:
-        sql_rows += " AND ts < ?"
-    plain = db.execute(sql_rows, args).fetchall()
-    if plain:
-        by_dataset: dict[int, list] = {}
-        for rec in plain:
-            by_dataset.setdefault(rec[0], []).append(rec[1:])
-        for dataset_id, recs in by_dataset.items():
-            cols_ = list(zip(*recs, strict=True))
-            tables.append(pa.table({"ts": pa.array(cols_[0], pa.int64()),
-                                    **{p: pa.array(cols_[k + 1], pa.float64()) for k, p in enumerate(PARAMETERS)},
-                                    "status": pa.array(cols_[4], pa.string())}))
-            chunks.append((dataset_id, min(cols_[0]), max(cols_[0]), b""))
-    overlap = bool(plain) or any(b[1] <= a[2] for a, b in zip(chunks, chunks[1:], strict=False))
-    if tables:
-        table = pa.concat_tables(tables)
-    else:
-        table = pa.table({"ts": pa.array([], pa.int64()), **{p: pa.array([], pa.float64()) for p in PARAMETERS},
-                          "status": pa.array([], pa.string())})
+        window += " AND ts_min < ?"
+        args.append(int(end_ns))
+    sources: list[tuple[int, pa.Table]] = []      # (dataset id, readings) pairs
+    for dataset_id, blob in db.execute("SELECT dataset_id, chunk FROM reading_chunks WHERE equipment_id=?" + window
+                                       + " ORDER BY ts_min, dataset_id", [eid, *args]):
+        sources.append((int(dataset_id), _decode(blob)))
+    plain = db.execute("SELECT dataset_id, ts, flowrate, pressure, temperature, status FROM readings"
+                       " WHERE equipment_id=?" + window.replace("ts_max", "ts").replace("ts_min", "ts"),
+                       [eid, *args]).fetchall()
+    by_dataset: dict[int, list] = {}
+    for rec in plain:
+        by_dataset.setdefault(rec[0], []).append(rec[1:])
+    for dataset_id, recs in by_dataset.items():
+        c = list(zip(*recs, strict=True))
+        sources.append((dataset_id, pa.table({"ts": pa.array(c[0], pa.int64()),
+                                              **{p: pa.array(c[k + 1], pa.float64()) for k, p in enumerate(PARAMETERS)},
+                                              "status": pa.array(c[4], pa.string())})))
+    for dataset_id, blob in db.execute("SELECT dataset_id, chunk FROM dataset_chunks"):
+        t = _decode(blob)
+        e = t["eq"].to_numpy()
+        a, b = np.searchsorted(e, eid, "left"), np.searchsorted(e, eid, "right")
+        if b > a:
+            sources.append((int(dataset_id), t.slice(int(a), int(b - a)).drop(["eq"])))
+    tables = [t for _d, t in sources]
+    table = pa.concat_tables(tables) if tables else _empty()
     mask = None
     if start_ns is not None:
         mask = pc.greater_equal(table["ts"], int(start_ns))
@@ -319,16 +419,17 @@ def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_
     if mask is not None:
         table = table.filter(mask)
     cols = {c: table[c].to_numpy(zero_copy_only=False) for c in ("ts", *PARAMETERS, "status")}
-    if overlap:   # a time seen in several datasets counts once: the newest dataset's
-        newest = np.concatenate([np.full(t.num_rows, c[0]) for t, c in zip(tables, chunks, strict=True)])
+    ts = cols["ts"]
+    if len(sources) > 1 or (len(ts) > 1 and bool((np.diff(ts) <= 0).any())):
+        newest = np.concatenate([np.full(t.num_rows, d) for d, t in sources])
         if mask is not None:
             newest = newest[np.asarray(mask)]
-        order = np.lexsort((newest, cols["ts"]))
-        ts_sorted = cols["ts"][order]
+        order = np.lexsort((newest, ts))      # by time, the newest dataset last
+        ts_sorted = ts[order]
         last = np.concatenate((ts_sorted[1:] != ts_sorted[:-1], [True]))
         pick = order[last]
         cols = {c: v[pick] for c, v in cols.items()}
-    out = pd.DataFrame({"timestamp": pd.to_datetime(cols["ts"].astype(np.int64).view("datetime64[ns]")).tz_localize("UTC")})
+    out = pd.DataFrame({"timestamp": pd.to_datetime(cols["ts"].astype(np.int64), utc=True)})
     for p in PARAMETERS:
         out[p] = cols[p].astype(float)
     out["status"] = cols["status"].astype(object)

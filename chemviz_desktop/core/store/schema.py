@@ -86,7 +86,24 @@ CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 """)
 
 
-MIGRATIONS: list[Migration] = [_v1_baseline, _v2_integrity_settings_pins]
+def _v3_equipment_readings(db: sqlite3.Connection) -> None:
+    """The equipment registry and readings over time (#15). Datasets already stored become
+    history too: each one's readings are taken at its import time."""
+    from chemviz_desktop.core.store import equipment
+    from chemviz_desktop.core.store.codec import parquet_to_frame
+    _statements(db, equipment.SQL_V3)
+    db.execute("UPDATE datasets SET taken_at = imported_at")
+    rows = db.execute("SELECT d.id, d.imported_at, r.parquet FROM datasets d JOIN dataset_rows r"
+                      " ON r.dataset_id = d.id WHERE d.has_rows = 1 ORDER BY d.id").fetchall()
+    for dataset_id, imported_at, blob in rows:
+        try:
+            frame = parquet_to_frame(blob)
+        except Exception:  # noqa: BLE001 -- a damaged blob is reported when opened, not here
+            continue
+        equipment.record(db, int(dataset_id), frame, equipment.iso_to_ns(imported_at), str(imported_at))
+
+
+MIGRATIONS: list[Migration] = [_v1_baseline, _v2_integrity_settings_pins, _v3_equipment_readings]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
