@@ -25,6 +25,7 @@ class Alert:
     start: pd.Timestamp
     end: pd.Timestamp | None       # None while active
     peak: float
+    last: pd.Timestamp | None = None   # the last reading beyond the limit (so far, while active)
 
     @property
     def duration_s(self) -> float | None:
@@ -60,7 +61,8 @@ def _side_alerts(equipment: str, parameter: str, limit: Limit, times: object, va
         worse = hard is not None and (e.peak > hard if side == "above" else e.peak < hard)
         level = names[1] if worse or soft is None else names[0]
         value = hard if level == names[1] else soft
-        out.append(Alert(equipment, parameter, level, float(value), e.start, e.end, e.peak))  # type: ignore[arg-type]
+        out.append(Alert(equipment, parameter, level, float(value), e.start, e.end, e.peak,  # type: ignore[arg-type]
+                         e.last))
     return out
 
 
@@ -90,5 +92,5 @@ def snapshot_alerts(names: np.ndarray, types: np.ndarray, values: dict[str, np.n
             if code == OK:
                 continue
             level = LEVEL_OF_CODE[code]
-            out.append(Alert(str(name), parameter, level, float(getattr(limit, level)), at, at, float(column[i])))
+            out.append(Alert(str(name), parameter, level, float(getattr(limit, level)), at, at, float(column[i]), at))
     return out

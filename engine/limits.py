@@ -114,22 +114,45 @@ def classify(values: np.ndarray, limit: Limit | None) -> np.ndarray:
     return out
 
 
-def classify_frame(names: np.ndarray, types: np.ndarray, values: np.ndarray, parameter: str,
-                   limits: LimitSet) -> np.ndarray:
-    """Level codes for one parameter over many equipment (the Data page's cell colours): grouped by
-    (name, type) so each distinct equipment resolves its limit once."""
-    out = np.zeros(len(values), dtype=np.int8)
-    if not len(limits):
+def thresholds(names: np.ndarray, types: np.ndarray, parameter: str, limits: LimitSet) -> np.ndarray:
+    """Per row, the (lolo, lo, hi, hihi) that applies (NaN = not set): shape (n, 4). Each distinct
+    (name, type) resolves its limit once; rows take theirs by index, so a million rows of a
+    million equipment cost one dictionary look-up each, not a scan per equipment."""
+    n = len(names)
+    out = np.full((n, 4), np.nan)
+    if not len(limits) or not n:
         return out
     keys = np.char.add(np.asarray(names, dtype=str), np.char.add("\x1f", np.asarray(types, dtype=str)))
     uniq, inverse = np.unique(keys, return_inverse=True)
-    for i, key in enumerate(uniq):
+    table = np.full((len(uniq) + 1, 4), np.nan)          # last row: no limit
+    pick = np.full(len(uniq), len(uniq), dtype=np.int64)
+    for i, key in enumerate(uniq.tolist()):
         name, typ = str(key).split("\x1f", 1)
         limit = limits.for_equipment(name, typ, parameter)
         if limit is not None:
-            at = inverse == i
-            out[at] = classify(np.asarray(values)[at], limit)
+            table[i] = [np.nan if getattr(limit, lv) is None else float(getattr(limit, lv)) for lv in LEVELS]
+            pick[i] = i
+    return table[pick[np.asarray(inverse).ravel()]]
+
+
+def classify_thresholds(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Level codes per value against per-row (lolo, lo, hi, hihi) from `thresholds` (NaN bounds
+    and NaN values never count; strictly beyond a limit counts)."""
+    v = np.asarray(values, dtype=float)
+    out = np.zeros(len(v), dtype=np.int8)
+    lolo, lo, hi, hihi = (bounds[:, k] for k in range(4))
+    with np.errstate(invalid="ignore"):
+        out[v > hi] = HI
+        out[v > hihi] = HIHI
+        out[v < lo] = LO
+        out[v < lolo] = LOLO
     return out
+
+
+def classify_frame(names: np.ndarray, types: np.ndarray, values: np.ndarray, parameter: str,
+                   limits: LimitSet) -> np.ndarray:
+    """Level codes for one parameter over many equipment (the Data page's cell colours)."""
+    return classify_thresholds(values, thresholds(names, types, parameter, limits))
 
 
 def _number(text: str, line: int, column: str) -> float | None:
@@ -153,9 +176,14 @@ def read_limits_csv(text: str) -> list[Limit]:
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in CSV_COLUMNS[:3] if c not in header]
     if missing:
-        raise LimitError(f"the limits file needs the columns {', '.join(CSV_COLUMNS)}; missing: {', '.join(missing)}")
+        raise LimitError(f"line 1: the limits file needs the columns {', '.join(CSV_COLUMNS)}; "
+                         f"missing: {', '.join(missing)}")
+    unknown = [h for h in header if h and h not in CSV_COLUMNS]
+    if unknown:
+        raise LimitError(f"line 1: unknown column {unknown[0]!r} (the columns are {', '.join(CSV_COLUMNS)})")
     at = {c: header.index(c) for c in CSV_COLUMNS if c in header}
     limits: list[Limit] = []
+    seen: dict[tuple[str, str, str], int] = {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -171,6 +199,10 @@ def read_limits_csv(text: str) -> list[Limit]:
         problems = limit.problems()
         if problems:
             raise LimitError(f"line {line}: " + "; ".join(problems))
+        if limit.key() in seen:
+            raise LimitError(f"line {line}: {limit.scope} {limit.name!r} {limit.parameter} is already "
+                             f"given on line {seen[limit.key()]}")
+        seen[limit.key()] = line
         limits.append(limit)
     return limits
 

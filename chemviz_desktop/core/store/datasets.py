@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import pandas as pd
 
 from chemviz_desktop.core.paths import store_path
-from chemviz_desktop.core.store import equipment, schema, settings
+from chemviz_desktop.core.store import alerts, equipment, schema, settings
 from chemviz_desktop.core.store.codec import frame_to_parquet, parquet_to_frame
 from chemviz_desktop.core.store.errors import DamagedDataset, DatasetGone, NewerStoreError, StoreError, explain
 from chemviz_desktop.core.store.schema import sha256_hex
@@ -240,8 +240,11 @@ class Store:
     def _record_readings(self, db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame,
                          taken_at: datetime | None) -> None:
         at = (taken_at or self.now()).astimezone(timezone.utc)
+        before = alerts.touched(db, dataset_id)      # what its previous readings (if any) affected
         db.execute("UPDATE datasets SET taken_at=? WHERE id=?", (at.isoformat(timespec="seconds"), dataset_id))
-        equipment.record(db, dataset_id, frame, equipment.iso_to_ns(at.isoformat()), self._stamp())
+        taken_ns = equipment.iso_to_ns(at.isoformat())
+        equipment.record(db, dataset_id, frame, taken_ns, self._stamp())
+        alerts.recorded(db, dataset_id, TIMESTAMP in frame, taken_ns, before)   # alerts, same transaction
 
     @_mapped("changing the reading time")
     def set_taken_at(self, dataset_id: int, taken_at: datetime) -> None:
@@ -307,9 +310,13 @@ class Store:
 
     @_mapped("deleting")
     def delete(self, dataset_id: int) -> None:
+        """Delete a dataset and its readings; alerts are re-evaluated from the readings left (see
+        `alerts`: unacknowledged alerts no longer found go, acknowledged ones stay as records)."""
         with self.transaction() as db:
+            before = alerts.touched(db, dataset_id)
             db.execute("DELETE FROM datasets WHERE id=?", (dataset_id,))
             equipment.forget(db, dataset_id)
+            alerts.forgotten(db, dataset_id, before)
 
     @_mapped("saving the sync state")
     def set_sync_state(self, dataset_uuid: str, state: str, *, error: str = "",

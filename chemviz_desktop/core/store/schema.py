@@ -103,7 +103,17 @@ def _v3_equipment_readings(db: sqlite3.Connection) -> None:
         equipment.record(db, int(dataset_id), frame, equipment.iso_to_ns(imported_at), str(imported_at))
 
 
-MIGRATIONS: list[Migration] = [_v1_baseline, _v2_integrity_settings_pins, _v3_equipment_readings]
+def _v4_limits_alerts(db: sqlite3.Connection) -> None:
+    """Operating limits and alerts (#16), and the kind of each stored dataset's readings (time
+    series or snapshot, which alerts need). No limits exist yet, so no alerts either."""
+    from chemviz_desktop.core.store import alerts, limits
+    _statements(db, limits.SQL_V4)
+    _statements(db, alerts.SQL_V4)
+    alerts.fill_reading_sets(db)
+
+
+MIGRATIONS: list[Migration] = [_v1_baseline, _v2_integrity_settings_pins, _v3_equipment_readings,
+                               _v4_limits_alerts]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

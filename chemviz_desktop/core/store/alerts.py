@@ -1,0 +1,449 @@
+"""Alerts in the local store (#16): excursions of stored readings beyond the stored limits, with
+the operator's acknowledgement (user, time, comment). States after ISA-18.2: active/cleared x
+unacknowledged/acknowledged. Functions take the caller's connection.
+
+How alerts follow the data (all in the transaction of the change that causes it):
+- Alerts are derived from the stored readings and the current limits; the store re-derives them
+  whenever either changes: an import (`Store.add`, `attach_rows`), a new reading time
+  (`set_taken_at`), a deleted dataset (`Store.delete`), a limits change (`limits.put/delete`).
+  Only readings taken while running count (status active; an Offline pump reading 0 flow is not
+  a low-flow alarm), the rule trends use by default.
+- Time series: an equipment's alerts are the excursions (`engine.alerts.series_alerts`: deadband,
+  on-delay, worst level reached) of ALL its time-series readings in time order, whatever file
+  they came from; a time seen in several datasets counts once (the newest dataset's, as in
+  `equipment.history`). So an excursion still active at the end of one file and continued in the
+  next is ONE alert: it keeps its start (its identity, its id and any acknowledgement) and its
+  end and peak are updated; if it reaches a worse level in the second file, it becomes an alert
+  of that level (a new identity, to be acknowledged again).
+- Snapshots: each reading beyond a limit is an alert starting and ending at the dataset's
+  reading time (`taken_at`); snapshot readings are not part of the time-series evaluation.
+- Identity is (equipment, parameter, level, start): re-importing the same data finds the same
+  alerts and creates none; re-evaluation keeps the id and acknowledgement of every alert found
+  again.
+- An alert no longer found (its dataset deleted, its limit changed or removed) is deleted when
+  unacknowledged. An acknowledged alert is never deleted automatically: it stays as the record
+  of what the operator acknowledged, with the values it had; if it was active it is closed at its
+  last reading beyond the limit.
+- Retention (the history limit) keeps readings, so it never changes alerts.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from engine.alerts import series_alerts, state
+from engine.excursions import iso_z
+from engine.limits import LEVEL_OF_CODE, LEVELS, LimitSet, classify_thresholds, thresholds
+from engine.readings import ACTIVE
+
+__all__ = ["AlertError", "Scope", "SQL_V4", "STATE_FILTERS", "StoredAlert", "acknowledge", "count_unacknowledged",
+           "fill_reading_sets", "forgotten", "listing", "listing_frame", "recorded", "reevaluate", "touched"]
+
+PARAMETERS = ("flowrate", "pressure", "temperature")
+SERIES, POINT = "series", "point"
+STATE_FILTERS = ("all", "active", "unacked", "active-unacknowledged", "active-acknowledged",
+                 "cleared-unacknowledged", "cleared-acknowledged")
+
+SQL_V4 = """
+CREATE TABLE reading_sets (
+    dataset_id INTEGER PRIMARY KEY,
+    time_series INTEGER NOT NULL,
+    taken_ns INTEGER NOT NULL
+);
+CREATE INDEX reading_sets_taken ON reading_sets(time_series, taken_ns);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    equipment_id INTEGER NOT NULL REFERENCES equipment(id) ON DELETE CASCADE,
+    parameter TEXT NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('lolo', 'lo', 'hi', 'hihi')),
+    limit_value REAL NOT NULL,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER,
+    last_ns INTEGER NOT NULL,
+    peak REAL NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('series', 'point')),
+    dataset_id INTEGER,
+    acknowledged_by TEXT,
+    acknowledged_at TEXT,
+    comment TEXT NOT NULL DEFAULT '',
+    UNIQUE (equipment_id, parameter, level, start_ns)
+);
+CREATE INDEX alerts_start ON alerts(start_ns)
+"""
+
+
+class AlertError(ValueError):
+    """An acknowledgement that cannot be applied (unknown alert id); the message says which."""
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """One alert as stored. Times are UTC Timestamps; `end` is None while active; `last` is the
+    last reading beyond the limit (so an active alert's duration so far is last - start)."""
+    id: int
+    equipment_id: int
+    equipment: str
+    parameter: str
+    level: str                      # lolo | lo | hi | hihi (the worst reached)
+    limit: float                    # the value of that level's limit when it was evaluated
+    start: pd.Timestamp
+    end: pd.Timestamp | None
+    last: pd.Timestamp
+    peak: float
+    dataset_id: int | None          # the dataset holding the reading that started it
+    acknowledged_by: str | None
+    acknowledged_at: str | None     # UTC ISO 8601 with Z
+    comment: str
+
+    @property
+    def active(self) -> bool:
+        return self.end is None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def state(self) -> str:
+        """ISA-18.2 state: active-unacknowledged, active-acknowledged, cleared-…"""
+        return state(self.active, self.acknowledged)
+
+    @property
+    def duration_s(self) -> float:
+        """end - start; while active, the duration so far (last reading - start)."""
+        return ((self.end if self.end is not None else self.last) - self.start).total_seconds()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI/JSON shape: id, equipment, parameter, level, limit, start, end, peak,
+        duration_s, state, acknowledged_by, acknowledged_at, comment (times UTC ISO with Z)."""
+        return {"id": self.id, "equipment": self.equipment, "parameter": self.parameter, "level": self.level,
+                "limit": self.limit, "start": iso_z(self.start), "end": iso_z(self.end), "peak": self.peak,
+                "duration_s": self.duration_s, "state": self.state, "acknowledged_by": self.acknowledged_by,
+                "acknowledged_at": self.acknowledged_at, "comment": self.comment}
+
+
+@dataclass
+class Scope:
+    """What a change can affect: these equipment's time-series alerts (when `series`) and their
+    snapshot alerts at `point_times` (epoch ns)."""
+    equipment_ids: set[int] = field(default_factory=set)
+    series: bool = False
+    point_times: set[int] = field(default_factory=set)
+
+    def __or__(self, other: "Scope") -> "Scope":
+        return Scope(self.equipment_ids | other.equipment_ids, self.series or other.series,
+                     self.point_times | other.point_times)
+
+
+# -- reads ----------------------------------------------------------------------------------------
+_SELECT = ("SELECT a.id, a.equipment_id, e.name, a.parameter, a.level, a.limit_value, a.start_ns, a.end_ns,"
+           " a.last_ns, a.peak, a.dataset_id, a.acknowledged_by, a.acknowledged_at, a.comment"
+           " FROM alerts a JOIN equipment e ON e.id = a.equipment_id")
+_STATE_SQL = {
+    "all": "1", "active": "a.end_ns IS NULL", "unacked": "a.acknowledged_at IS NULL",
+    "active-unacknowledged": "a.end_ns IS NULL AND a.acknowledged_at IS NULL",
+    "active-acknowledged": "a.end_ns IS NULL AND a.acknowledged_at IS NOT NULL",
+    "cleared-unacknowledged": "a.end_ns IS NOT NULL AND a.acknowledged_at IS NULL",
+    "cleared-acknowledged": "a.end_ns IS NOT NULL AND a.acknowledged_at IS NOT NULL",
+}
+
+
+def _ts(ns: int | None) -> pd.Timestamp | None:
+    return None if ns is None else pd.Timestamp(int(ns), tz="UTC")
+
+
+def listing(db: sqlite3.Connection, state: str = "all", *, equipment: str | None = None,
+            level: str | None = None, parameter: str | None = None, start_ns: int | None = None,
+            end_ns: int | None = None, ids: Iterable[int] | None = None) -> list[StoredAlert]:
+    """Alerts, newest start first. `state`: one of STATE_FILTERS (active = not cleared, unacked =
+    not acknowledged, or an ISA state name); `equipment` by name (case-insensitive); a time window
+    keeps alerts overlapping [start_ns, end_ns)."""
+    if state not in _STATE_SQL:
+        raise AlertError(f"state must be one of {', '.join(STATE_FILTERS)}, not {state!r}")
+    where: list[str] = [_STATE_SQL[state]]
+    args: list[object] = []
+    if equipment:
+        from engine.limits import name_key
+        where.append("e.name_key = ?")
+        args.append(name_key(equipment))
+    if level:
+        where.append("a.level = ?")
+        args.append(level)
+    if parameter:
+        where.append("a.parameter = ?")
+        args.append(parameter)
+    if start_ns is not None:
+        where.append("COALESCE(a.end_ns, a.last_ns) >= ?")
+        args.append(int(start_ns))
+    if end_ns is not None:
+        where.append("a.start_ns < ?")
+        args.append(int(end_ns))
+    if ids is not None:
+        where.append("a.id IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps([int(i) for i in ids]))
+    rows = db.execute(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY a.start_ns DESC, a.id DESC", args)
+    return [StoredAlert(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), float(r[5]), pd.Timestamp(r[6], tz="UTC"),
+                        _ts(r[7]), pd.Timestamp(r[8], tz="UTC"), float(r[9]), None if r[10] is None else int(r[10]),
+                        r[11], r[12], str(r[13] or "")) for r in rows]
+
+
+def listing_frame(db: sqlite3.Connection, state: str = "all", **filters: Any) -> pd.DataFrame:
+    """`listing` as a table (one row per alert; columns id, equipment_id, equipment, parameter,
+    level, limit, start, end, last, peak, dataset_id, acknowledged_by, acknowledged_at, comment,
+    state, duration_s) for the Alerts page and its CSV/XLSX export."""
+    items = listing(db, state, **filters)
+    cols = ["id", "equipment_id", "equipment", "parameter", "level", "limit", "start", "end", "last", "peak",
+            "dataset_id", "acknowledged_by", "acknowledged_at", "comment", "state", "duration_s"]
+    return pd.DataFrame([[*(getattr(a, c) for c in cols[:-2]), a.state, a.duration_s] for a in items],
+                        columns=cols)
+
+
+def count_unacknowledged(db: sqlite3.Connection) -> int:
+    """How many alerts wait for an acknowledgement (the status bar's count)."""
+    return int(db.execute("SELECT COUNT(*) FROM alerts WHERE acknowledged_at IS NULL").fetchone()[0])
+
+
+def acknowledge(db: sqlite3.Connection, ids: Iterable[int], user: str, comment: str,
+                now: datetime) -> list[int]:
+    """Acknowledge alerts (user, time, comment). All ids must exist (else AlertError naming the
+    unknown ones, nothing changed). An alert already acknowledged keeps its first
+    acknowledgement. Returns the ids acknowledged now."""
+    wanted = sorted({int(i) for i in ids})
+    found = dict(db.execute("SELECT id, acknowledged_at FROM alerts WHERE id IN (SELECT value FROM json_each(?))",
+                            (json.dumps(wanted),)).fetchall())
+    unknown = [i for i in wanted if i not in found]
+    if unknown:
+        raise AlertError(f"no alert with id {', '.join(map(str, unknown))}")
+    fresh = [i for i in wanted if found[i] is None]
+    at = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    db.executemany("UPDATE alerts SET acknowledged_by=?, acknowledged_at=?, comment=? WHERE id=?",
+                   [(user, at, comment, i) for i in fresh])
+    return fresh
+
+
+# -- bookkeeping of stored readings ---------------------------------------------------------------
+def _in(ids: Iterable[int]) -> str:
+    return json.dumps(sorted(int(i) for i in ids))
+
+
+def _dataset_equipment(db: sqlite3.Connection, dataset_id: int) -> set[int]:
+    from chemviz_desktop.core.store.equipment import _decode
+    ids = {int(r[0]) for r in db.execute("SELECT equipment_id FROM reading_chunks WHERE dataset_id=?"
+                                         " UNION SELECT DISTINCT equipment_id FROM readings WHERE dataset_id=?",
+                                         (dataset_id, dataset_id))}
+    for (blob,) in db.execute("SELECT chunk FROM dataset_chunks WHERE dataset_id=?", (dataset_id,)):
+        ids |= {int(x) for x in np.unique(_decode(blob)["eq"].to_numpy())}
+    return ids
+
+
+def _dormant(db: sqlite3.Connection) -> bool:
+    """No limits and no alerts: nothing can change, so imports skip the work."""
+    return db.execute("SELECT NOT EXISTS (SELECT 1 FROM limits) AND NOT EXISTS (SELECT 1 FROM alerts)").fetchone()[0] == 1
+
+
+def touched(db: sqlite3.Connection, dataset_id: int) -> Scope:
+    """What a dataset's stored readings affect (read before they are replaced or deleted)."""
+    row = db.execute("SELECT time_series, taken_ns FROM reading_sets WHERE dataset_id=?", (dataset_id,)).fetchone()
+    if row is None or _dormant(db):
+        return Scope()
+    ids = _dataset_equipment(db, dataset_id)
+    return Scope(ids, series=True) if row[0] else Scope(ids, point_times={int(row[1])})
+
+
+def recorded(db: sqlite3.Connection, dataset_id: int, time_series: bool, taken_ns: int, before: Scope) -> None:
+    """After a dataset's readings were (re)written: note the kind of readings, then re-evaluate
+    the alerts they (and the readings they replaced, `before`) affect."""
+    db.execute("INSERT OR REPLACE INTO reading_sets (dataset_id, time_series, taken_ns) VALUES (?,?,?)",
+               (dataset_id, int(time_series), int(taken_ns)))
+    if _dormant(db):
+        return
+    ids = _dataset_equipment(db, dataset_id)
+    scope = Scope(ids, series=True) if time_series else Scope(ids, point_times={int(taken_ns)})
+    _evaluate(db, before | scope)
+
+
+def forgotten(db: sqlite3.Connection, dataset_id: int, before: Scope) -> None:
+    """After a dataset's readings were deleted: re-evaluate what they affected (`touched`)."""
+    db.execute("DELETE FROM reading_sets WHERE dataset_id=?", (dataset_id,))
+    if before.equipment_ids:
+        _evaluate(db, before)
+
+
+def reevaluate(db: sqlite3.Connection, equipment_ids: Iterable[int] | None = None) -> None:
+    """Re-derive every alert (time series and snapshots) of these equipment (None: all), e.g.
+    after their limits changed."""
+    ids = ({int(r[0]) for r in db.execute("SELECT id FROM equipment")} if equipment_ids is None
+           else {int(i) for i in equipment_ids})
+    if ids:
+        times = {int(r[0]) for r in db.execute("SELECT DISTINCT taken_ns FROM reading_sets WHERE time_series=0")}
+        _evaluate(db, Scope(ids, series=True, point_times=times))
+
+
+def fill_reading_sets(db: sqlite3.Connection) -> None:
+    """Migration v4: note the kind of every stored dataset's readings. A dataset whose statistics
+    have a first_reading is a time series; a dataset gone from the history (trimmed, readings
+    kept) is one when its readings span more than one time."""
+    from chemviz_desktop.core.store.equipment import _decode
+    span: dict[int, tuple[int, int]] = {}
+
+    def note(ds: int, lo: int, hi: int) -> None:
+        a, b = span.get(ds, (lo, hi))
+        span[ds] = (min(a, lo), max(b, hi))
+    for ds, lo, hi in db.execute("SELECT dataset_id, MIN(ts_min), MAX(ts_max) FROM reading_chunks GROUP BY dataset_id"
+                                 " UNION ALL SELECT dataset_id, MIN(ts), MAX(ts) FROM readings GROUP BY dataset_id"):
+        note(int(ds), int(lo), int(hi))
+    for ds, blob in db.execute("SELECT dataset_id, chunk FROM dataset_chunks"):
+        ts = _decode(blob)["ts"].to_numpy()
+        if len(ts):
+            note(int(ds), int(ts.min()), int(ts.max()))
+    hinted = {int(r[0]) for r in db.execute(
+        "SELECT id FROM datasets WHERE json_valid(statistics_json)"
+        " AND json_type(statistics_json, '$.first_reading') IS NOT NULL")}
+    db.executemany("INSERT OR REPLACE INTO reading_sets (dataset_id, time_series, taken_ns) VALUES (?,?,?)",
+                   [(ds, int(ds in hinted or hi > lo), lo) for ds, (lo, hi) in span.items()])
+
+
+# -- evaluation -----------------------------------------------------------------------------------
+def _readings(db: sqlite3.Connection, dataset_ids: list[int], equipment_ids: set[int]) -> pd.DataFrame:
+    """The running readings of these datasets and equipment (eq, ts, dataset_id, parameters), one
+    per (equipment, time): the newest dataset's."""
+    import pyarrow as pa
+
+    from chemviz_desktop.core.store.equipment import _decode
+    cols = ["eq", "ts", "dataset_id", *PARAMETERS, "status"]
+    parts: list[pd.DataFrame] = []
+    if not dataset_ids or not equipment_ids:
+        return pd.DataFrame(columns=cols)
+    ds, few = json.dumps(dataset_ids), len(equipment_ids) <= 5000
+    eq_sql, eq_args = (" AND equipment_id IN (SELECT value FROM json_each(?))", [_in(equipment_ids)]) if few \
+        else ("", [])
+    for eid, did, blob in db.execute("SELECT equipment_id, dataset_id, chunk FROM reading_chunks"
+                                     " WHERE dataset_id IN (SELECT value FROM json_each(?))" + eq_sql, [ds, *eq_args]):
+        t: pa.Table = _decode(blob)
+        frame = t.to_pandas()
+        frame.insert(0, "eq", int(eid))
+        frame.insert(2, "dataset_id", int(did))
+        parts.append(frame[cols])
+    rows = db.execute("SELECT equipment_id, ts, dataset_id, flowrate, pressure, temperature, status FROM readings"
+                      " WHERE dataset_id IN (SELECT value FROM json_each(?))" + eq_sql, [ds, *eq_args]).fetchall()
+    if rows:
+        parts.append(pd.DataFrame([tuple(r) for r in rows], columns=cols))
+    for did, blob in db.execute("SELECT dataset_id, chunk FROM dataset_chunks"
+                                " WHERE dataset_id IN (SELECT value FROM json_each(?))", [ds]):
+        frame = _decode(blob).to_pandas()
+        frame.insert(2, "dataset_id", int(did))
+        parts.append(frame[cols])
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["eq"].isin(list(equipment_ids)) & (out["status"] == ACTIVE)]
+    out = out.astype({"eq": np.int64, "ts": np.int64, "dataset_id": np.int64,
+                      **{p: float for p in PARAMETERS}})
+    out = out.sort_values(["eq", "ts", "dataset_id"], kind="stable")
+    return out.drop_duplicates(["eq", "ts"], keep="last").reset_index(drop=True)
+
+
+def _registry(db: sqlite3.Connection, ids: set[int]) -> dict[int, tuple[str, str]]:
+    rows = db.execute("SELECT id, name, type FROM equipment WHERE id IN (SELECT value FROM json_each(?))", (_in(ids),))
+    return {int(i): (str(n), str(t)) for i, n, t in rows}
+
+
+def _with_limits(registry: dict[int, tuple[str, str]], limits: LimitSet) -> set[int]:
+    return {i for i, (n, t) in registry.items() if any(limits.for_equipment(n, t, p) for p in PARAMETERS)}
+
+
+_Row = tuple[int, str, str, float, int, "int | None", int, float, int]   # eq, parameter, level, limit, start,
+#                                                                           end, last, peak, dataset
+
+
+def _series_rows(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet) -> list[_Row]:
+    out: list[_Row] = []
+    for eid, g in frame.groupby("eq", sort=False):
+        name, typ = registry[int(eid)]
+        ts = g["ts"].to_numpy()
+        dataset_at = dict(zip(ts.tolist(), g["dataset_id"].tolist(), strict=True))
+        times = pd.to_datetime(ts, utc=True)
+        for p in PARAMETERS:
+            limit = limits.for_equipment(name, typ, p)
+            if limit is None:
+                continue
+            for a in series_alerts(name, p, limit, times, g[p].to_numpy()):
+                start = int(a.start.value)
+                out.append((int(eid), p, a.level, float(a.limit), start, None if a.end is None else int(a.end.value),
+                            int((a.last if a.last is not None else a.start).value), float(a.peak),
+                            int(dataset_at[start])))
+    return out
+
+
+def _point_rows(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet) -> list[_Row]:
+    out: list[_Row] = []
+    if not len(frame):
+        return out
+    eq = frame["eq"].to_numpy()
+    names = np.array([registry[int(i)][0] for i in eq], dtype=object)
+    types = np.array([registry[int(i)][1] for i in eq], dtype=object)
+    ts, ds = frame["ts"].to_numpy(), frame["dataset_id"].to_numpy()
+    for p in PARAMETERS:
+        values = frame[p].to_numpy(dtype=float)
+        bounds = thresholds(names, types, p, limits)
+        codes = classify_thresholds(values, bounds)
+        for i in np.flatnonzero(codes):
+            level = LEVEL_OF_CODE[int(codes[i])]
+            t = int(ts[i])
+            out.append((int(eq[i]), p, level, float(bounds[i, LEVELS.index(level)]), t, t, t, float(values[i]),
+                        int(ds[i])))
+    return out
+
+
+def _evaluate(db: sqlite3.Connection, scope: Scope) -> None:
+    """Re-derive the alerts in `scope` from the stored readings and limits, and reconcile: found
+    again = kept (id, acknowledgement) with end/peak/limit updated; new = inserted; no longer
+    found = deleted unless acknowledged (then closed if active)."""
+    from chemviz_desktop.core.store.limits import load
+    if not scope.equipment_ids or _dormant(db):
+        return
+    limits = load(db)
+    registry = _registry(db, scope.equipment_ids)
+    relevant = _with_limits(registry, limits)
+    if scope.series:
+        series_ids = [int(r[0]) for r in db.execute("SELECT dataset_id FROM reading_sets WHERE time_series=1")]
+        frame = _readings(db, series_ids, relevant)
+        _reconcile(db, SERIES, _series_rows(frame, registry, limits), scope.equipment_ids, None)
+    if scope.point_times:
+        point_ids = [int(r[0]) for r in db.execute(
+            "SELECT dataset_id FROM reading_sets WHERE time_series=0 AND taken_ns IN (SELECT value FROM json_each(?))",
+            (_in(scope.point_times),))]
+        frame = _readings(db, point_ids, relevant)
+        _reconcile(db, POINT, _point_rows(frame, registry, limits), scope.equipment_ids, scope.point_times)
+
+
+def _reconcile(db: sqlite3.Connection, kind: str, desired: list[_Row], equipment_ids: set[int],
+               times: set[int] | None) -> None:
+    db.executemany(
+        "INSERT INTO alerts (equipment_id, parameter, level, limit_value, start_ns, end_ns, last_ns, peak, dataset_id,"
+        " kind) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (equipment_id, parameter, level, start_ns) DO UPDATE SET"
+        " limit_value=excluded.limit_value, end_ns=excluded.end_ns, last_ns=excluded.last_ns, peak=excluded.peak,"
+        " dataset_id=excluded.dataset_id, kind=excluded.kind", [(*r, kind) for r in desired])
+    keep = {(r[0], r[1], r[2], r[4]) for r in desired}
+    where, args = "kind=? AND equipment_id IN (SELECT value FROM json_each(?))", [kind, _in(equipment_ids)]
+    if times is not None:
+        where += " AND start_ns IN (SELECT value FROM json_each(?))"
+        args.append(_in(times))
+    gone, close = [], []
+    for aid, eid, p, level, start, end, acked in db.execute(
+            f"SELECT id, equipment_id, parameter, level, start_ns, end_ns, acknowledged_at FROM alerts WHERE {where}",
+            args):
+        if (int(eid), p, level, int(start)) in keep:
+            continue
+        if acked is None:
+            gone.append((int(aid),))
+        elif end is None:
+            close.append((int(aid),))
+    db.executemany("DELETE FROM alerts WHERE id=?", gone)
+    db.executemany("UPDATE alerts SET end_ns=last_ns WHERE id=?", close)
