@@ -43,9 +43,12 @@ def upload_statistics(stats: dict[str, Any]) -> dict[str, Any]:
     return {**stats, **flat}
 
 
-def upload_response(ds: CSVDataset, created: bool) -> dict[str, Any]:
+def upload_response(ds: CSVDataset, created: bool, recorded: dict[str, int] | None = None) -> dict[str, Any]:
     """Seed upload response (dataset_id, file_name, status, message, row_count, statistics,
-    created_at) plus id, client_id and the validation report."""
+    created_at) plus id, `created` (false for a repeat of a client_id), client_id, the readings
+    and equipment this upload stored, and the validation report."""
+    if recorded is None:       # a repeat: what this dataset still holds
+        recorded = {"readings": ds.readings.count(), "equipment_created": 0, "equipment_updated": 0}
     summary = (ds.report or {}).get("summary", "")
     if not created:
         message = "This upload was already received; returning the existing dataset."
@@ -56,6 +59,7 @@ def upload_response(ds: CSVDataset, created: bool) -> dict[str, Any]:
     return {
         "id": ds.pk,
         "dataset_id": ds.pk,
+        "created": created,
         "file_name": ds.file_name,
         "status": ds.status,
         "message": message,
@@ -69,6 +73,9 @@ def upload_response(ds: CSVDataset, created: bool) -> dict[str, Any]:
         "uploaded_by": ({"id": ds.uploaded_by_id, "username": ds.uploaded_by.get_username()}
                         if ds.uploaded_by_id else None),
         "uploaded_at": serializers.DateTimeField().to_representation(ds.uploaded_at),
+        "readings_recorded": recorded["readings"],
+        "equipment_created": recorded["equipment_created"],
+        "equipment_updated": recorded["equipment_updated"],
         "report": ds.report,
     }
 
@@ -76,6 +83,8 @@ def upload_response(ds: CSVDataset, created: bool) -> dict[str, Any]:
 class UploadRequestSerializer(serializers.Serializer):
     file = serializers.FileField()
     client_id = serializers.UUIDField(required=False)
+    taken_at = serializers.DateTimeField(required=False, help_text="when a snapshot's readings were "
+                                         "taken (default: now); time-series rows keep their Timestamp")
 
 
 class UploadErrorSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import engine
+from server.equipment.services import forget_dataset, record_upload
 
 from .models import CSVDataset, Status
 
@@ -60,6 +61,7 @@ class Outcome:
     dataset: CSVDataset | None = None
     created: bool = False
     result: Any = None          # engine.LoadResult
+    recorded: dict[str, int] | None = None   # equipment created/updated and readings stored
 
 
 def _error_log(report: engine.Report) -> str:
@@ -69,9 +71,11 @@ def _error_log(report: engine.Report) -> str:
 
 
 def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
-                 result: Any) -> Outcome:
-    """Save an accepted upload and enforce retention in one transaction. A concurrent repeat
-    with the same client_id returns the dataset the other request created."""
+                 result: Any, taken_at=None) -> Outcome:
+    """Save an accepted upload, its equipment and readings (seed §2.3 migration path; snapshot
+    rows at `taken_at`, default the upload's time; time-series rows at their own times) and
+    enforce retention, in one transaction. A concurrent repeat with the same client_id returns
+    the dataset the other request created."""
     report = result.report
     now = timezone.now()
     ds = CSVDataset(file_name=file_name, uploaded_by=user, row_count=report.rows_total,
@@ -84,6 +88,7 @@ def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
     try:
         with transaction.atomic():
             ds.save()
+            recorded = record_upload(ds, result.frame, taken_at or ds.uploaded_at, user)
             prune(user)
     except IntegrityError:
         ds.file.storage.delete(ds.file.name)
@@ -94,11 +99,25 @@ def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
     except BaseException:
         ds.file.storage.delete(ds.file.name)
         raise
-    return Outcome(ds, True, result)
+    return Outcome(ds, True, result, recorded)
+
+
+def same_bytes(ds: CSVDataset, data: bytes) -> bool:
+    """Whether a repeat of a client_id carries the bytes first uploaded under it (datasets from
+    before content hashes were kept cannot tell, and count as the same)."""
+    return not ds.content_sha256 or ds.content_sha256 == hashlib.sha256(data).hexdigest()
+
+
+def delete_dataset(ds: CSVDataset) -> None:
+    """Delete a dataset and the readings it brought (retention keeps readings; see prune)."""
+    with transaction.atomic():
+        forget_dataset(ds)
+        ds.delete()
 
 
 def prune(user) -> int:
-    """Delete the user's datasets beyond the newest CHEMVIZ_KEEP_PER_USER (files go on commit)."""
+    """Delete the user's datasets beyond the newest CHEMVIZ_KEEP_PER_USER (files go on commit).
+    Their readings stay in the equipment history (dataset set to null)."""
     keep = settings.CHEMVIZ_KEEP_PER_USER
     old = list(CSVDataset.objects.filter(uploaded_by=user).order_by("-uploaded_at", "-id")[keep:])
     for ds in old:

@@ -10,5 +10,7 @@ urlpatterns = [
     path("analytics/csv/datasets/<int:pk>/export/", views_export.DatasetExportView.as_view(),
          name="dataset-export"),
     path("analytics/statistics/", views_stats.StatisticsView.as_view(), name="statistics"),
-    path("analytics/comparison/", views_stats.ComparisonView.as_view(), name="comparison"),
+    # dataset against dataset (was analytics/comparison/, which now compares equipment, seed §3.4)
+    path("analytics/csv/datasets/compare/", views_stats.DatasetComparisonView.as_view(),
+         name="dataset-comparison"),
 ]

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from server.api.permissions import DatasetAccess
 
+from . import services
 from .models import CSVDataset
 from .serializers import DatasetDetailSerializer, DatasetListSerializer
 
@@ -89,3 +90,6 @@ class DatasetDetailView(generics.RetrieveDestroyAPIView):
     queryset = CSVDataset.objects.select_related("uploaded_by")
     serializer_class = DatasetDetailSerializer
     permission_classes = [IsAuthenticated, DatasetAccess]
+
+    def perform_destroy(self, instance):
+        services.delete_dataset(instance)     # its readings go with it, as on the desktop

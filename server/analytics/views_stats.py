@@ -1,6 +1,10 @@
-"""GET analytics/statistics/ and analytics/comparison/ (engine statistics, never recomputed)."""
+"""GET analytics/statistics/ (a dataset's engine statistics, never recomputed; with `status`, the
+engine's statistics of the equipment registry's current values) and
+analytics/csv/datasets/compare/ (dataset against dataset; analytics/comparison/ compares equipment)."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -8,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import engine
+from server.equipment.models import STATUSES, Equipment
 
 from .models import CSVDataset, Status
 
@@ -28,12 +33,42 @@ def _stats_of(pk: int):
     return row
 
 
+def registry_statistics(status_value: str) -> dict:
+    """engine.compute_statistics over the current values of the equipment with this status
+    (seed §5.5: the statistics of the equipment table, filtered)."""
+    rows = list(Equipment.objects.filter(status=status_value).values_list(
+        "equipment_name", "equipment_type", "flowrate", "pressure", "temperature"))
+    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    frame = pd.DataFrame({
+        engine.schema.NAME: pd.Series(cols[0], dtype=object),
+        engine.schema.TYPE: pd.Series(cols[1], dtype=object),
+        **{c: pd.Series([np.nan if v is None else v for v in cols[k + 2]], dtype=float)
+           for k, c in enumerate(engine.schema.NUMERIC_COLUMNS)}})
+    return engine.compute_statistics(frame)
+
+
 class StatisticsView(APIView):
     @extend_schema(parameters=[
         OpenApiParameter("equipment_type", str, description="restrict to one type (e.g. Pump)"),
+        OpenApiParameter("status", str, enum=["active", "maintenance", "inactive"],
+                         description="statistics of the equipment registry's current values of the "
+                                     "equipment with this status (instead of a dataset)"),
         OpenApiParameter("dataset", int, description="dataset id (default: the latest upload)")],
         responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
+        status_value = (request.query_params.get("status") or "").strip()
+        if status_value:
+            if status_value not in STATUSES:
+                return Response({"detail": f"'status' must be one of {', '.join(STATUSES)}."},
+                                status=status.HTTP_400_BAD_REQUEST)
+            if request.query_params.get("dataset") not in (None, ""):
+                return Response({"detail": "'status' filters the equipment registry; it cannot be combined "
+                                           "with 'dataset'."}, status=status.HTTP_400_BAD_REQUEST)
+            stats = registry_statistics(status_value)
+            equipment_type = request.query_params.get("equipment_type", "").strip()
+            if equipment_type:
+                stats = engine.filter_by_type(stats, equipment_type)
+            return Response({**stats, "source": "equipment", "status": status_value})
         raw = request.query_params.get("dataset")
         qs = CSVDataset.objects.filter(status=Status.COMPLETED)
         if raw not in (None, ""):
@@ -55,7 +90,7 @@ class StatisticsView(APIView):
         return Response({**stats, "dataset_id": row[0]})
 
 
-class ComparisonView(APIView):
+class DatasetComparisonView(APIView):
     @extend_schema(parameters=[OpenApiParameter("a", int, required=True, description="dataset id A"),
                                OpenApiParameter("b", int, required=True, description="dataset id B")],
                    responses={200: OpenApiTypes.OBJECT})

@@ -1,7 +1,11 @@
-"""POST analytics/csv/upload/: validate with the engine, store, apply retention (seed §3.4)."""
+"""POST analytics/csv/upload/: validate with the engine, store the dataset, its equipment and
+readings, apply retention (seed §3.4: 200 OK, synchronous processing)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from django.conf import settings
+from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError, Throttled
@@ -60,6 +64,33 @@ def _drain(request, length: int) -> None:
         pass
 
 
+def _taken_at(raw) -> datetime | None:
+    """Optional `taken_at` field: when a snapshot file's readings were taken (ISO 8601; without a
+    zone it is UTC). Default: the upload's time. Rows with their own Timestamp keep theirs."""
+    raw = str(raw or "").strip()
+    if not raw:
+        return None
+    try:
+        t = parse_datetime(raw)
+        if t is None and (d := parse_date(raw)) is not None:
+            t = datetime.combine(d, time.min)
+    except ValueError:
+        t = None
+    if t is None:
+        raise ValueError(f"taken_at must be an ISO 8601 date-time such as 2026-01-29T08:00:00Z, not {raw[:40]!r}.")
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _repeat(existing, data: bytes) -> Response:
+    """A client_id seen before: the same bytes answer 200 with the existing dataset and
+    "created": false; different bytes are 409 (a client_id names one upload, never two files)."""
+    if not services.same_bytes(existing, data):
+        return Response({"detail": f"This client_id was already used for a different file ('{existing.file_name}', "
+                                   f"dataset {existing.pk}); send a new client_id for a new upload.",
+                         "dataset_id": existing.pk}, status=status.HTTP_409_CONFLICT)
+    return Response(upload_response(existing, created=False), status=status.HTTP_200_OK)
+
+
 class UploadView(APIView):
     permission_classes = [IsAuthenticated, CanUpload]
     parser_classes = [MultiPartParser, FormParser]
@@ -70,8 +101,9 @@ class UploadView(APIView):
         request={"multipart/form-data": UploadRequestSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="repeat-safe upload key (alternative to client_id)")],
-        responses={201: OpenApiResponse(description="dataset created"),
-                   200: OpenApiResponse(description="repeat of an earlier upload: existing dataset"),
+        responses={200: OpenApiResponse(description="processed (seed: 200 OK, synchronous); "
+                                            "\"created\": false for a repeat of a client_id with the same bytes"),
+                   409: UploadErrorSerializer,
                    400: UploadErrorSerializer, 411: UploadErrorSerializer, 413: UploadErrorSerializer})
     def post(self, request):
         if "CONTENT_LENGTH" not in request.META and "chunked" in request.headers.get("Transfer-Encoding", ""):
@@ -113,12 +145,16 @@ class UploadView(APIView):
         except ValueError:
             return Response({"detail": "client_id must be a UUID."}, status=status.HTTP_400_BAD_REQUEST)
 
-        existing = services.find_existing(request.user, client_id)
-        if existing is not None:
-            return Response(upload_response(existing, created=False), status=status.HTTP_200_OK)
+        try:
+            taken_at = _taken_at(fields.get("taken_at"))
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
 
         file_name = services.safe_file_name(upload.name)
         data = upload.read()
+        existing = services.find_existing(request.user, client_id)
+        if existing is not None:
+            return _repeat(existing, data)
         refusal = upload_guard.check(data)
         if refusal is not None:
             return _refused(refusal)
@@ -128,6 +164,8 @@ class UploadView(APIView):
             if any(i.code == "file_too_large" for i in report.file_errors):
                 return _too_large(limit)
             return _rejected(report.summary(), [i.to_dict() for i in report.issues])
-        outcome = services.store_upload(request.user, data, file_name, client_id, result)
-        return Response(upload_response(outcome.dataset, created=outcome.created),
-                        status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
+        outcome = services.store_upload(request.user, data, file_name, client_id, result, taken_at)
+        if not outcome.created:        # a concurrent repeat of the same client_id won the race
+            return _repeat(outcome.dataset, data)
+        return Response(upload_response(outcome.dataset, created=True, recorded=outcome.recorded),
+                        status=status.HTTP_200_OK)

@@ -15,6 +15,8 @@ _REASONS = {
     "401": "not authenticated (Basic, Token or session)",
     "403": "authenticated, but the role does not allow it",
     "404": "no such object",
+    "409": "conflicts with what the server has (a client_id reused for other bytes, a second "
+           "reading at the same time)",
     "411": "a chunked body without Content-Length (send the length)",
     "413": "the upload is larger than the limit",
     "429": "too many requests; retry after the Retry-After header",
@@ -26,10 +28,12 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = ["400"]
     if not path.endswith(_OPEN) and not path.endswith(("/auth/login/", "/auth/token/")):
         codes += ["401", "403"]
-    if "{" in path or path.endswith("/statistics/") or path.endswith("/comparison/"):
+    if "{" in path or path.endswith(("/statistics/", "/comparison/", "/compare/", "/trends/")):
         codes.append("404")
     if path.endswith("/upload/"):
-        codes += ["411", "413"]
+        codes += ["409", "411", "413"]
+    if path.endswith("/history/") and method == "post":
+        codes.append("409")
     codes.append("429")   # rate throttles, busy upload/export slots, or a locked account/address
     if path.endswith(_OPEN):
         codes = []
@@ -37,7 +41,7 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
 
 
 # Integer parameters that name a dataset or a count: the server answers 400 below 1.
-_POSITIVE_INTS = {"id", "a", "b", "dataset", "limit"}
+_POSITIVE_INTS = {"id", "a", "b", "dataset", "limit", "equipment_id", "page", "page_size"}
 
 
 def document_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""GET health/ (no auth) and metadata/equipment-types/ (seed §3.5)."""
+"""GET health/ (no auth), metadata/equipment-types/ and metadata/status-choices/ (seed §3.5)."""
 from __future__ import annotations
 
 from django.utils import timezone
@@ -28,3 +28,11 @@ class EquipmentTypesView(APIView):
         "types": serializers.ListField(child=serializers.CharField())}))
     def get(self, request):
         return Response({"types": list(engine.schema.CANONICAL_TYPES)})
+
+
+class StatusChoicesView(APIView):
+    @extend_schema(responses=inline_serializer("StatusChoices", {
+        "statuses": serializers.ListField(child=serializers.DictField(child=serializers.CharField()))}))
+    def get(self, request):
+        from engine.readings import STATUS_CHOICES
+        return Response({"statuses": [dict(c) for c in STATUS_CHOICES]})

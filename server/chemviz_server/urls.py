@@ -8,8 +8,10 @@ from server.api import views_meta
 api_v1 = [
     path("", include("server.users.urls")),
     path("", include("server.analytics.urls")),
+    path("", include("server.equipment.urls")),
     path("health/", views_meta.HealthView.as_view(), name="health"),
     path("metadata/equipment-types/", views_meta.EquipmentTypesView.as_view(), name="equipment-types"),
+    path("metadata/status-choices/", views_meta.StatusChoicesView.as_view(), name="status-choices"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # split view: the page's script is a separate same-origin file, so the CSP needs no inline script
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

@@ -104,8 +104,12 @@ def test_new_user_gets_a_viewer_profile(db):
 PROTECTED = [("get", "auth/user/me/"), ("post", "auth/logout/"), ("post", "analytics/csv/upload/"),
              ("get", "analytics/statistics/"), ("get", "analytics/csv/datasets/"),
              ("get", "analytics/csv/datasets/1/"), ("delete", "analytics/csv/datasets/1/"),
-             ("get", "analytics/csv/datasets/1/export/"), ("get", "analytics/comparison/?a=1&b=2"),
-             ("get", "metadata/equipment-types/")]
+             ("get", "analytics/csv/datasets/1/export/"), ("get", "analytics/csv/datasets/compare/?a=1&b=2"),
+             ("get", "analytics/comparison/?equipment_ids=1,2"), ("get", "analytics/trends/?equipment_id=1"),
+             ("get", "analytics/csv/export/"), ("get", "equipment/"), ("post", "equipment/"),
+             ("get", "equipment/1/"), ("patch", "equipment/1/"), ("delete", "equipment/1/"),
+             ("get", "equipment/1/history/"), ("post", "equipment/1/history/"),
+             ("get", "metadata/equipment-types/"), ("get", "metadata/status-choices/")]
 
 
 @pytest.mark.parametrize("method,path", PROTECTED)

@@ -163,8 +163,9 @@ def test_statistics_errors(client_for, db):
 
 # -- comparison -------------------------------------------------------------------------------
 
-def test_comparison_uses_engine(client_for, two):
-    r = client_for("viewer").get(API + f"analytics/comparison/?a={two[0]}&b={two[1]}")
+def test_dataset_comparison_uses_engine(client_for, two):
+    # moved from analytics/comparison/ (which compares equipment now, seed §3.4)
+    r = client_for("viewer").get(API + f"analytics/csv/datasets/compare/?a={two[0]}&b={two[1]}")
     assert r.status_code == 200
     body = r.json()
     expected = engine.compare_statistics(engine.load(CLEAN_CSV).statistics, engine.load(OTHER_CSV).statistics)
@@ -174,8 +175,8 @@ def test_comparison_uses_engine(client_for, two):
 
 
 @pytest.mark.parametrize("query,code", [("", 400), ("?a=1", 400), ("?a=x&b=1", 400), ("?a=998&b=999", 404)])
-def test_comparison_errors(client_for, db, query, code):
-    r = client_for("viewer").get(API + "analytics/comparison/" + query)
+def test_dataset_comparison_errors(client_for, db, query, code):
+    r = client_for("viewer").get(API + "analytics/csv/datasets/compare/" + query)
     assert r.status_code == code and "detail" in r.json()
 
 
@@ -207,7 +208,9 @@ def test_openapi_schema_and_swagger_ui(anon, db):
     for path in ("auth/login/", "auth/logout/", "auth/token/", "auth/user/me/", "analytics/csv/upload/",
                  "analytics/statistics/", "analytics/csv/datasets/", "analytics/csv/datasets/{id}/",
                  "analytics/csv/datasets/{id}/export/", "analytics/comparison/",
-                 "metadata/equipment-types/", "health/"):
+                 "analytics/csv/datasets/compare/", "analytics/trends/", "analytics/csv/export/",
+                 "equipment/", "equipment/{id}/", "equipment/{id}/history/",
+                 "metadata/equipment-types/", "metadata/status-choices/", "health/"):
         assert "/api/v1/" + path in schema["paths"], path
     docs = anon.get(API + "docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
@@ -239,7 +242,7 @@ def test_schema_documents_errors_and_positive_ids(client_for):
     schema = client_for("engineer").get(API + "schema/?format=json").json()
     upload = schema["paths"]["/api/v1/analytics/csv/upload/"]["post"]["responses"]
     assert {"400", "401", "403", "413", "429"} <= set(upload)
-    params = schema["paths"]["/api/v1/analytics/comparison/"]["get"]["parameters"]
+    params = schema["paths"]["/api/v1/analytics/csv/datasets/compare/"]["get"]["parameters"]
     assert all(p["schema"].get("minimum") == 1 for p in params if p["name"] in ("a", "b"))
     assert set(schema["components"]["schemas"]["DatasetPage"]["properties"]) == {"count", "results"}
 

@@ -18,8 +18,9 @@ UPLOAD_KEYS = {"dataset_id", "file_name", "status", "message", "row_count", "sta
 
 def test_upload_created_with_seed_shape(client_for):
     r = upload(client_for("engineer"))
-    assert r.status_code == 201
+    assert r.status_code == 200      # seed: "200 OK - Synchronous Processing"
     body = r.json()
+    assert body["created"] is True
     assert UPLOAD_KEYS | {"id", "client_id", "report"} <= set(body)
     assert body["id"] == body["dataset_id"] and body["status"] == "completed"
     assert body["message"] == "CSV processed successfully."
@@ -47,9 +48,9 @@ def test_upload_stores_file_report_and_processing_fields(client_for):
     assert "Row 3" in ds.error_log and "Row 4" in ds.error_log
 
 
-def test_excluded_rows_are_201_with_report(client_for):
+def test_excluded_rows_are_200_with_report(client_for):
     r = upload(client_for("engineer"), PARTLY_BAD_CSV)
-    assert r.status_code == 201
+    assert r.status_code == 200
     body = r.json()
     assert body["report"]["rows_excluded"] == 2 and body["report"]["rows_accepted"] == 2
     assert body["statistics"]["total_equipment"] == 2
@@ -65,7 +66,8 @@ def test_repeat_with_same_client_id_returns_existing(client_for, how):
     kw = {"fields": {"client_id": key}} if how == "field" else {"HTTP_IDEMPOTENCY_KEY": key}
     first = upload(c, **kw)
     again = upload(c, **kw)
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == again.status_code == 200
+    assert (first.json()["created"], again.json()["created"]) == (True, False)
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["client_id"] == key and set(again.json()) == set(first.json())
     assert CSVDataset.objects.count() == 1
@@ -75,14 +77,16 @@ def test_non_uuid_idempotency_key_maps_to_a_stable_id(client_for):
     c = client_for("engineer")
     a = upload(c, HTTP_IDEMPOTENCY_KEY="retry-42")
     b = upload(c, HTTP_IDEMPOTENCY_KEY="retry-42")
-    assert (a.status_code, b.status_code) == (201, 200) and a.json()["id"] == b.json()["id"]
+    assert (a.status_code, b.status_code) == (200, 200) and a.json()["id"] == b.json()["id"]
+    assert (a.json()["created"], b.json()["created"]) == (True, False)
 
 
 def test_same_client_id_from_another_user_is_a_new_dataset(client_for):
     key = str(uuid.uuid4())
     a = upload(client_for("engineer"), fields={"client_id": key})
     b = upload(client_for("engineer2"), fields={"client_id": key})
-    assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
+    assert a.status_code == b.status_code == 200 and a.json()["id"] != b.json()["id"]
+    assert a.json()["created"] and b.json()["created"]
 
 
 def test_malformed_client_id_is_400(client_for):
@@ -166,14 +170,14 @@ def test_viewer_cannot_upload(client_for):
 
 
 def test_admin_can_upload(client_for):
-    assert upload(client_for("admin")).status_code == 201
+    assert upload(client_for("admin")).status_code == 200
 
 
 @pytest.mark.parametrize("evil", ["../../etc/passwd.csv", "..\\..\\win.csv", "/abs/path/x.csv",
                                   "a\x00b\r\n.csv", "....csv", "..\\..csv"])
 def test_file_name_is_sanitised(client_for, evil):
     r = upload(client_for("engineer"), name=evil)
-    assert r.status_code == 201
+    assert r.status_code == 200
     name = r.json()["file_name"]
     assert "/" not in name and "\\" not in name and ".." not in name and "\x00" not in name
     ds = CSVDataset.objects.get(pk=r.json()["id"])

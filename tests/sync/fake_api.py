@@ -41,7 +41,9 @@ class FakeApi:
             raise ApiError(403, "You do not have permission to perform this action.")
         for r in self.rows.values():
             if r["client_id"] == client_id and r["uploaded_by"]["username"] == self.username:
-                return 200, r
+                if r["content_sha256"] != hashlib.sha256(data).hexdigest():
+                    raise ApiError(409, "This client_id was already used for a different file.")
+                return 200, {**r, "created": False}
         res = engine.load(data, file_name=file_name)
         if not res.accepted:
             raise ApiError(400, res.report.summary(),
@@ -62,7 +64,7 @@ class FakeApi:
         if self.lose_answer_next:
             self.lose_answer_next = False
             raise Unreachable("read timed out")
-        return 201, self.rows[sid]
+        return 200, {**self.rows[sid], "created": True}
 
     def add_foreign(self, file_name: str, data: bytes, owner: str = "bob", client_id: str | None = None) -> int:
         saved, self.username = self.username, owner

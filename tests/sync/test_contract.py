@@ -35,10 +35,13 @@ def api(request):
 def test_row_counts_identity_filters_and_delete_follow_the_server_contract(api):
     cid = str(uuid.uuid4())
     status, body = api.upload("mixed.csv", MIXED, cid)
-    assert status == 201 and str(body["client_id"]) == cid
+    assert status == 200 and body["created"] is True and str(body["client_id"]) == cid
     sid = int(body["id"])
     status2, again = api.upload("mixed.csv", MIXED, cid)
-    assert status2 == 200 and int(again["id"]) == sid
+    assert status2 == 200 and again["created"] is False and int(again["id"]) == sid
+    with pytest.raises(ApiError) as clash:          # the same key with other bytes
+        api.upload("mixed.csv", MIXED + b"\n", cid)
+    assert clash.value.status == 409 and clash.value.permanent
 
     (item,) = [d for d in api.datasets(limit=100) if int(d["id"]) == sid]
     # row_count counts every data row; rows_accepted / rows_excluded split it

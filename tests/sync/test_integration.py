@@ -74,7 +74,7 @@ def test_pull_a_dataset_imported_by_another_user_and_open_it(server, store):
     bob = ApiClient(server.url, policy=FAST)
     bob.sign_in("bob", PW)
     status, body = bob.upload("bob-site.csv", make_csv("BOB", rows=11), "0b0b0b0b-0000-4000-8000-000000000001")
-    assert status == 201
+    assert status == 200 and body["created"] is True
     session, _ = sign_in(server.url, "alice", PW, policy=FAST)
     sync = SyncEngine(store, session.client(FAST), "alice")
     rep = sync.sync()

@@ -178,7 +178,9 @@ class ApiClient:
         return self._json("GET", "auth/user/me/")
 
     def upload(self, file_name: str, data: bytes, client_id: str) -> tuple[int, dict]:
-        """Upload a CSV with its idempotency key; returns (201 created | 200 already there, body)."""
+        """Upload a CSV with its idempotency key; returns (HTTP status, body). The server answers 200
+        with `"created": true` for a new dataset and `false` for a repeat of the key (servers before
+        #17 answered 201 for new); the key reused for other bytes is a 409 ApiError (permanent)."""
         resp = self._request("POST", "analytics/csv/upload/", data={"client_id": client_id},
                              headers={"Idempotency-Key": client_id},
                              files={"file": (file_name, data, "text/csv")})

@@ -1,0 +1,202 @@
+"""Seed §3.4 analytics over the equipment registry: trends (engine.trends), equipment comparison,
+and the registry export as CSV."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from engine.formula import neutralise
+from engine.readings import ACTIVE
+from engine.trends import bucket, data_points
+from server.api.throttles import ScopedThrottle
+
+from . import params
+from .models import PARAMETERS, Equipment, ParameterHistory
+from .views import filtered_equipment
+
+INTERVALS = ("hourly", "daily", "weekly", "raw")   # the seed's three, plus every reading as it is
+MAX_COMPARE = 100
+CHUNK = 2000
+
+
+def readings_frame(equipment: Equipment, parameter: str, start=None, end=None,
+                   running_only: bool = True) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """One equipment's readings of one parameter in start <= t < end (running ones only unless
+    told otherwise: an Offline reading of 0.0 is not a flow of zero, the desktop's rule)."""
+    qs = ParameterHistory.objects.filter(equipment=equipment)
+    if start is not None:
+        qs = qs.filter(timestamp__gte=start)
+    if end is not None:
+        qs = qs.filter(timestamp__lt=end)
+    if running_only:
+        qs = qs.filter(status=ACTIVE)
+    rows = list(qs.order_by("timestamp").values_list("timestamp", parameter))
+    times = pd.DatetimeIndex(pd.to_datetime([r[0] for r in rows], utc=True))
+    values = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=float)
+    return times, values
+
+
+class TrendsView(APIView):
+    @extend_schema(parameters=[
+        OpenApiParameter("equipment_id", int, required=True),
+        OpenApiParameter("parameter", str, required=True, enum=list(PARAMETERS)),
+        OpenApiParameter("start_date", str, description="ISO 8601 date or date-time (UTC without a zone)"),
+        OpenApiParameter("end_date", str, description="ISO 8601 date or date-time; a date includes its day"),
+        OpenApiParameter("interval", str, enum=list(INTERVALS), description="default daily"),
+        OpenApiParameter("all_status", bool, description="include readings taken while not running")],
+        responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        q = request.query_params
+        ident = params.positive_int(q.get("equipment_id"), "equipment_id")
+        parameter = (q.get("parameter") or "").strip().lower()
+        if parameter not in PARAMETERS:
+            raise params.bad("parameter", f"must be one of {', '.join(PARAMETERS)}.")
+        interval = (q.get("interval") or "daily").strip().lower()
+        if interval not in INTERVALS:
+            raise params.bad("interval", f"must be one of {', '.join(INTERVALS)}.")
+        start, end = params.window(request)
+        running_only = not params.flag(request, "all_status")
+        eq = get_object_or_404(Equipment, pk=ident)
+        times, values = readings_frame(eq, parameter, start, end, running_only)
+        points = data_points(bucket(times, values, interval))
+        return Response({"equipment_id": eq.pk, "equipment_name": eq.equipment_name, "parameter": parameter,
+                         "interval": interval, "data_points": points})
+
+
+def _ids(raw: str | None) -> list[int]:
+    parts = [p.strip() for p in (raw or "").split(",") if p.strip()]
+    out: list[int] = []
+    for p in parts:
+        try:
+            value = int(p)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise params.bad("equipment_ids", "must be equipment ids separated by commas, e.g. 1,2,3.")
+        if value not in out:
+            out.append(value)
+    if len(out) < 2:
+        raise params.bad("equipment_ids", "needs at least two different equipment ids, e.g. 1,2.")
+    if len(out) > MAX_COMPARE:
+        raise params.bad("equipment_ids", f"takes at most {MAX_COMPARE} ids.")
+    return out
+
+
+def highest_lowest(items: list[dict], parameter: str) -> dict:
+    """Highest and lowest value of one parameter among the equipment (equipment without a value
+    are left out; on a tie the first in the order asked wins)."""
+    have = [(e["id"], e[parameter]) for e in items if e[parameter] is not None]
+    if not have:
+        return {"highest": None, "lowest": None}
+    hi = max(have, key=lambda x: x[1])       # max/min keep the first of equal values
+    lo = min(have, key=lambda x: x[1])
+    return {"highest": {"equipment_id": hi[0], "value": hi[1]},
+            "lowest": {"equipment_id": lo[0], "value": lo[1]}}
+
+
+class ComparisonView(APIView):
+    """GET analytics/comparison/?equipment_ids=1,2,3 (seed §3.4). Dataset against dataset moved
+    to analytics/csv/datasets/compare/?a=&b=."""
+
+    @extend_schema(parameters=[OpenApiParameter("equipment_ids", str, required=True,
+                                                description="comma separated ids, e.g. 1,2,3")],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        q = request.query_params
+        if "equipment_ids" not in q and ("a" in q or "b" in q):
+            raise params.bad("equipment_ids", "is required: this endpoint compares equipment. Datasets are "
+                             "compared at analytics/csv/datasets/compare/?a=ID&b=ID.")
+        ids = _ids(q.get("equipment_ids"))
+        found = {e["id"]: e for e in Equipment.objects.filter(id__in=ids).values(
+            "id", "equipment_name", "equipment_type", *PARAMETERS, "status")}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            return Response({"detail": f"Equipment not found: {', '.join(map(str, missing))}."}, status=404)
+        items = [found[i] for i in ids]
+        return Response({"equipment": items,
+                         "comparison": {p: highest_lowest(items, p) for p in PARAMETERS}})
+
+
+def _num(v: float | None) -> str:
+    return "" if v is None else repr(float(v))
+
+
+def _iso(t: datetime | None) -> str:
+    if t is None:
+        return ""
+    t = t.astimezone(UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if t.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(v) -> str:
+    return "" if v is None else str(neutralise(str(v)))
+
+
+REGISTRY_HEADER = ["Equipment Name", "Type", "Flowrate", "Pressure", "Temperature", "Status",
+                   "Installation Date", "Last Maintenance Date", "Notes", "Last Reading At"]
+HISTORY_HEADER = ["Timestamp", "Equipment Name", "Type", "Flowrate", "Pressure", "Temperature", "Status"]
+
+
+def _lines(header: list[str], rows):
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerow(header)
+    n = 0
+    for row in rows:
+        out.writerow(row)
+        n += 1
+        if n % CHUNK == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+class ExportView(APIView):
+    """GET analytics/csv/export/ (seed §3.4): the equipment registry as CSV (filters
+    equipment_type, status); with include_history=true one row per reading instead (a time series
+    the engine reads back). Text cells are formula-safe (engine.neutralise). Streamed."""
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "export"
+
+    @extend_schema(parameters=[
+        OpenApiParameter("equipment_type", str), OpenApiParameter("status", str,
+                                                                  enum=["active", "maintenance", "inactive"]),
+        OpenApiParameter("include_history", bool, description="one row per reading (default false)")],
+        responses={(200, "text/csv"): OpenApiResponse(description="equipment (or readings) as CSV")})
+    def get(self, request):
+        history = params.flag(request, "include_history")
+        qs = filtered_equipment(request)
+        if history:
+            readings = (ParameterHistory.objects.filter(equipment__in=qs)
+                        .order_by("equipment__name_key", "timestamp", "id")
+                        .values_list("timestamp", "equipment__equipment_name", "equipment__equipment_type",
+                                     *PARAMETERS, "status"))
+            rows = ([_iso(t), _text(n), _text(k), _num(f), _num(p), _num(c), _text(s)]
+                    for t, n, k, f, p, c, s in readings.iterator(chunk_size=CHUNK))
+            body = _lines(HISTORY_HEADER, rows)
+        else:
+            items = qs.order_by("name_key").values_list(
+                "equipment_name", "equipment_type", *PARAMETERS, "status", "installation_date",
+                "last_maintenance_date", "notes", "last_reading_at")
+            rows = ([_text(n), _text(k), _num(f), _num(p), _num(c), _text(s),
+                     d1.isoformat() if d1 else "", d2.isoformat() if d2 else "", _text(notes), _iso(last)]
+                    for n, k, f, p, c, s, d1, d2, notes, last in items.iterator(chunk_size=CHUNK))
+            body = _lines(REGISTRY_HEADER, rows)
+        day = timezone.now().astimezone(UTC).date().isoformat()
+        resp = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="equipment_export_{day}.csv"'
+        return resp
+
+
