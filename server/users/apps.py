@@ -8,4 +8,4 @@ class UsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (creates a profile for every new user)
+        from . import actor, signals  # noqa: F401  (profiles for new users; who acts per request)

@@ -1,20 +1,19 @@
 """API authentication: Basic with a short cache of successful checks (the password hash is slow on
 purpose; a client sending the same good credentials many times a second should not pay it on every
-request), and tokens that expire (CHEMVIZ_TOKEN_DAYS, default 30)."""
+request), and the per-client API tokens of server.users.tokens (hashed at rest, expiring).
+Each class records the accepted user as the request's actor (server.users.actor) for the audit log."""
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication
 
-from . import guard
+from . import actor, guard, tokens
 
 
 def _basic_key(userid: str, password: str) -> str:
@@ -42,6 +41,7 @@ class CachedBasicAuthentication(BasicAuthentication):
             if ok:
                 user = get_user_model().objects.filter(pk=pk, is_active=True).first()
                 if user is not None and user.password == stored:
+                    actor.set_user(user, "basic")
                     return user, None
             elif _stored_hash(userid) == stored:
                 raise exceptions.AuthenticationFailed("Invalid username/password.")
@@ -52,19 +52,28 @@ class CachedBasicAuthentication(BasicAuthentication):
             caches["signin"].set(key, (False, None, _stored_hash(userid)), ttl)
             raise
         caches["signin"].set(key, (True, user.pk, user.password), ttl)
+        actor.set_user(user, "basic")
         return user, auth
 
 
-def token_expired(token) -> bool:
-    return token.created < timezone.now() - timedelta(days=settings.CHEMVIZ_TOKEN_DAYS)
+SIGN_IN_AGAIN = "sign in again to get a new one (auth/token/)"
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF's token, refused (and deleted) once older than CHEMVIZ_TOKEN_DAYS."""
+    """`Authorization: Token <key>` checked against the stored digests (server.users.tokens).
+    An expired token is refused and deleted. A key that is unknown (revoked, replaced by a newer
+    sign-in of the same client, or never issued) is refused with a message that says what to do."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if token_expired(token):
+        token = tokens.find(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(
+                f"Invalid token: it was revoked, replaced by a newer sign-in or never issued; {SIGN_IN_AGAIN}.")
+        if tokens.expired(token):
             token.delete()
-            raise exceptions.AuthenticationFailed("The token has expired; request a new one at auth/token/.")
-        return user, token
+            raise exceptions.AuthenticationFailed(f"The token has expired; {SIGN_IN_AGAIN}.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        tokens.touch(token)
+        actor.set_user(token.user, "token")
+        return token.user, token

@@ -1,7 +1,8 @@
 """Django's ModelBackend behind the sign-in lock (see guard.py): a locked account or address is
 refused before the password hash is computed, and at most CHEMVIZ_HASHES_AT_ONCE hashes run at
 once per process (default 2; the hash is slow on purpose). A sign-in that finds them all busy for
-a second is answered 429, so a flood of wrong passwords cannot occupy every server thread."""
+a second is answered 429, so a flood of wrong passwords cannot occupy every server thread.
+The user a password or a session is accepted for becomes the request's actor (audit log)."""
 from __future__ import annotations
 
 import threading
@@ -9,7 +10,7 @@ import threading
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-from . import guard
+from . import actor, guard
 
 _slots: threading.BoundedSemaphore | None = None
 _slots_lock = threading.Lock()
@@ -36,4 +37,13 @@ class GuardedModelBackend(ModelBackend):
             slots.release()
         if user is not None:
             guard.record_success(username)
+            actor.set_user(user, "password")
+        return user
+
+    def get_user(self, user_id):
+        """The session's user (Django's auth middleware and DRF's SessionAuthentication ask the
+        backend the session names). A Token or Basic user already accepted for this request wins."""
+        user = super().get_user(user_id)
+        if user is not None:
+            actor.set_user(user, "session", only_if_unset=True)
         return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from .models import role_of
+from .models import ClientType, role_of
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -34,14 +34,23 @@ class CredentialsSerializer(serializers.Serializer):
                                      style={"input_type": "password"})
 
 
+class TokenRequestSerializer(CredentialsSerializer):
+    client_type = serializers.ChoiceField(
+        choices=ClientType.choices, default=ClientType.DESKTOP, required=False,
+        help_text="Which client the token is for: a new sign-in replaces that client's token only "
+                  "(default desktop, what clients before per-client tokens were).")
+
+
 class LoginResponseSerializer(serializers.Serializer):
     user = UserSerializer()
     message = serializers.CharField()
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Shown once: the server keeps only its SHA-256.")
     user = UserSerializer()
+    client_type = serializers.ChoiceField(choices=ClientType.choices)
+    expires_at = serializers.DateTimeField()
 
 
 class MessageSerializer(serializers.Serializer):

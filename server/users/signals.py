@@ -1,5 +1,6 @@
 """Every new user gets a profile (role viewer unless one was set before saving); a new password
-revokes the user's API token (adduser, admin, changepassword alike); every failed sign-in (API,
+revokes all of the user's API tokens, every client (adduser, admin, changepassword, a password
+reset alike); every failed sign-in (API,
 Basic, admin) is counted for the lockout."""
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
@@ -23,10 +24,10 @@ def count_failure(sender, credentials, request=None, **kwargs):
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
-def revoke_token_on_new_password(sender, instance, raw=False, update_fields=None, **kwargs):
+def revoke_tokens_on_new_password(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or instance.pk is None or (update_fields is not None and "password" not in update_fields):
         return
     old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
     if old is not None and old != instance.password:
-        from rest_framework.authtoken.models import Token
-        Token.objects.filter(user_id=instance.pk).delete()
+        from .tokens import revoke_all
+        revoke_all(instance.pk)

@@ -1,4 +1,9 @@
-"""Seed §3.1 auth endpoints: session login/logout, token issue and the current user's profile."""
+"""Seed §3.1 auth endpoints: session login/logout, token issue and the current user's profile.
+
+Tokens are per client (server.users.tokens): `auth/token/` (and `auth/login/` when the body names a
+`client_type`) issues a new token for that client, replacing only that client's previous one.
+`auth/logout/` with a token revokes that token only; with Basic it revokes the named client's
+token, or all of the user's tokens when no `client_type` is sent (the password proves the owner)."""
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, get_user_model, login, logout
@@ -6,7 +11,6 @@ from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import BasicAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,17 +18,38 @@ from rest_framework.views import APIView
 from server.api.origin import foreign_origin
 from server.api.throttles import ScopedThrottle
 
-from .authentication import token_expired
+from . import tokens
+from .models import APIToken, ClientType
 from .serializers import (
     CredentialsSerializer,
     LoginResponseSerializer,
     MeSerializer,
     MessageSerializer,
+    TokenRequestSerializer,
     TokenResponseSerializer,
     UserSerializer,
 )
 
 INVALID = "Invalid username or password."
+
+
+CLIENT_TYPES = ", ".join(f"'{c}'" for c in ClientType.values)
+
+
+def _client_type(request) -> tuple[str | None, Response | None]:
+    """The body's optional client_type: (value or None, None) or (None, 400 Response)."""
+    raw = request.data.get("client_type") if hasattr(request.data, "get") else None
+    if raw in (None, ""):
+        return None, None
+    if raw not in ClientType.values:
+        return None, Response({"detail": f"client_type must be one of {CLIENT_TYPES}."},
+                              status=status.HTTP_400_BAD_REQUEST)
+    return raw, None
+
+
+def _token_body(user, client_type: str) -> dict:
+    key, row = tokens.issue(user, client_type)
+    return {"token": key, "client_type": row.client_type, "expires_at": row.expires_at}
 
 
 def _check_credentials(request):
@@ -53,45 +78,67 @@ class CredentialView(APIView):
 class LoginView(CredentialView):
     throttle_scope = "login"
 
-    @extend_schema(request=CredentialsSerializer, responses={200: LoginResponseSerializer})
+    @extend_schema(request=CredentialsSerializer, responses={200: LoginResponseSerializer},
+                   description="Starts a session. With a `client_type` in the body the answer also "
+                               "carries a token for that client (`token`, `client_type`, `expires_at`), "
+                               "as auth/token/ gives.")
     def post(self, request):
         foreign = foreign_origin(request)
         if foreign is not None:   # login CSRF: another site must not sign a browser in
             return Response({"detail": f"Sign-in from another origin ({foreign[:100]}) is refused; "
                                        "add it to CSRF_TRUSTED_ORIGINS if it is yours."},
                             status=status.HTTP_403_FORBIDDEN)
+        client_type, error = _client_type(request)
+        if error is not None:
+            return error
         user, error = _check_credentials(request)
         if error is not None:
             return error
         login(request._request, user)
         get_token(request._request)  # sets the csrftoken cookie for session clients
-        return Response({"user": UserSerializer(user).data, "message": "Login successful"})
+        body = {"user": UserSerializer(user).data, "message": "Login successful"}
+        if client_type is not None:
+            body.update(_token_body(user, client_type))
+        return Response(body)
 
 
 class TokenView(CredentialView):
     throttle_scope = "token"
 
-    @extend_schema(request=CredentialsSerializer, responses={200: TokenResponseSerializer})
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer},
+                   description="A new token for the client (`client_type`, default desktop); that "
+                               "client's previous token stops working, other clients keep theirs. "
+                               "The key is shown only here: the server stores its SHA-256.")
     def post(self, request):
+        client_type, error = _client_type(request)
+        if error is not None:
+            return error
         user, error = _check_credentials(request)
         if error is not None:
             return error
-        token, _ = Token.objects.get_or_create(user=user)
-        if token_expired(token):   # an expired token is replaced, never handed out again
-            token.delete()
-            token = Token.objects.create(user=user)
-        return Response({"token": token.key, "user": UserSerializer(user).data})
+        body = _token_body(user, client_type or ClientType.DESKTOP)
+        return Response({"token": body["token"], "user": UserSerializer(user).data,
+                         "client_type": body["client_type"], "expires_at": body["expires_at"]})
 
 
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: MessageSerializer})
+    @extend_schema(request=None, responses={200: MessageSerializer},
+                   description="With a token: revokes that token only. With Basic: revokes the "
+                               "token of the body's `client_type`, or all the user's tokens when "
+                               "none is named. With a session: ends the session.")
     def post(self, request):
-        if isinstance(request.auth, Token):
-            request.auth.delete()   # token-authenticated: the token used is revoked
+        if isinstance(request.auth, APIToken):
+            request.auth.delete()   # token-authenticated: only the token used is revoked
         elif isinstance(request.successful_authenticator, BasicAuthentication):
-            Token.objects.filter(user=request.user).delete()   # the password proves the token's owner
+            client_type, error = _client_type(request)
+            if error is not None:
+                return error
+            if client_type is None:
+                tokens.revoke_all(request.user)   # the password proves the tokens' owner
+            else:
+                APIToken.objects.filter(user=request.user, client_type=client_type).delete()
         logout(request._request)
         return Response({"message": "Logout successful"})
 

@@ -11,11 +11,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from srv_helpers import API, PASSWORD, basic
 
 from server.users import guard
+from server.users.models import APIToken
+from server.users.tokens import digest
 
 User = get_user_model()
 
@@ -168,7 +169,7 @@ def _token(anon, name="eve") -> str:
 def test_logout_with_basic_revokes_the_token(users, anon, client_for):
     key = _token(anon)
     assert client_for("engineer").post(API + "auth/logout/").status_code == 200
-    assert not Token.objects.filter(key=key).exists()
+    assert not APIToken.objects.filter(token=digest(key)).exists()
 
 
 def test_new_password_revokes_the_token(users, anon):
@@ -176,17 +177,19 @@ def test_new_password_revokes_the_token(users, anon):
     eve = User.objects.get(username="eve")
     eve.set_password("Another-pass-42")
     eve.save()
-    assert not Token.objects.filter(key=key).exists()
+    assert not APIToken.objects.filter(token=digest(key)).exists()
     eve.last_login = timezone.now()
     key = _token(anon, "vic")
     User.objects.get(username="vic").save(update_fields=["last_login"])   # other saves keep it
-    assert Token.objects.filter(key=key).exists()
+    assert APIToken.objects.filter(token=digest(key)).exists()
 
 
 def test_tokens_expire(users, anon, settings):
     settings.CHEMVIZ_TOKEN_DAYS = 7
     key = _token(anon)
-    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=8))
+    row = APIToken.objects.get(token=digest(key))
+    assert timedelta(days=7) - timedelta(minutes=1) < row.expires_at - row.created_at <= timedelta(days=7)
+    APIToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     c = APIClient()
     c.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     r = c.get(API + "auth/user/me/")
@@ -199,8 +202,9 @@ def test_tokens_expire(users, anon, settings):
 
 def test_expired_token_is_replaced_by_the_token_endpoint(users, anon, settings):
     key = _token(anon)
-    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(days=settings.CHEMVIZ_TOKEN_DAYS + 1))
+    APIToken.objects.filter(token=digest(key)).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert _token(anon) != key
+    assert not APIToken.objects.filter(token=digest(key)).exists()
 
 
 def test_adduser_password_reset_revokes_the_token(users, anon, monkeypatch):
@@ -212,7 +216,7 @@ def test_adduser_password_reset_revokes_the_token(users, anon, monkeypatch):
     key = _token(anon)
     monkeypatch.setattr("sys.stdin", io.StringIO("Brand-new-pass-8\n"))
     assert cli.main(["adduser", "eve", "--role", "engineer", "--password-stdin"]) == 0
-    assert not Token.objects.filter(key=key).exists()
+    assert not APIToken.objects.filter(token=digest(key)).exists()
 
 
 def test_a_flood_of_new_names_does_not_push_a_lock_out(users, settings):
