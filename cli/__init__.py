@@ -8,7 +8,8 @@ from typing import Callable, Sequence
 
 from engine.version import APP_NAME, __version__
 
-COMMAND_MODULES = ["cli.engine_commands", "cli.server_commands", "cli.sync_commands", "cli.equipment_commands"]
+COMMAND_MODULES = ["cli.engine_commands", "cli.server_commands", "cli.sync_commands", "cli.equipment_commands",
+                   "cli.limits_commands"]
 
 
 class CliError(Exception):
