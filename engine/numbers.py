@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cells import is_ascii, plain_number_mask, usable
+
 _S = r"^[+-]?"
 _EXP = r"([eE][+-]?\d+)?"
 _SPECIAL = _S + r"(?i:inf|infinity|nan)$"
@@ -50,6 +52,10 @@ def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Num
         values = _np_float(cells)
         none = np.zeros(len(values), dtype=bool)
         return Numbers(values, np.isnan(values), none, none)
+    if not decimal_comma and usable(cells):
+        fast = _parse_mostly_plain(cells)
+        if fast is not None:
+            return fast
     text = pc.ascii_trim_whitespace(cells) if _ascii(cells) else pc.utf8_trim_whitespace(cells)
     if not decimal_comma:
         try:  # clean point-decimal column: one cast, done
@@ -58,6 +64,63 @@ def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Num
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     return _parse_as(_one(text), "," if decimal_comma else ".", decide=True)
+
+
+def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array) -> Numbers | None:
+    """The point-decimal reading of `_parse_as` (and of the one-cast path before it) in one pass:
+    plain numbers (most cells) are cast straight from the column's buffers, the regular
+    expressions only see the other cells. Returns None when those cells need the whole column
+    (thousands separators, decimal-comma cells), which the full path then reads."""
+    n = len(cells)
+    plain = plain_number_mask(cells)
+    values = _cast_where(cells, plain)
+    rest_at = np.flatnonzero(~plain)
+    none = np.zeros(n, dtype=bool)
+    if not len(rest_at):
+        return Numbers(values, none, none, none)
+    sub = _one(cells.take(pa.array(rest_at, pa.int64())))
+    text = pc.ascii_trim_whitespace(sub) if _ascii(sub) else pc.utf8_trim_whitespace(sub)
+    try:  # every cell is a number to Arrow: the one-cast reading, as for a clean column
+        values[rest_at] = _np_float(pc.cast(text, pa.float64()))
+        return Numbers(values, none, none, none)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    valid = _np_bool(pc.match_substring_regex(text, _VALID["."]))
+    empty_sub = _np_bool(pc.equal(text, ""))
+    odd = ~valid & ~empty_sub
+    if odd.any():
+        other = text.filter(pa.array(odd))
+        if (_np_bool(pc.match_substring_regex(other, _GROUPED["."])).any()
+                or _proof(other, ",").any()):
+            return None
+    values[rest_at] = np.nan
+    if valid.any():
+        values[rest_at[valid]] = _np_float(pc.cast(text.filter(pa.array(valid)), pa.float64()))
+    empty = np.zeros(n, dtype=bool)
+    empty[rest_at[empty_sub]] = True
+    bad = np.zeros(n, dtype=bool)
+    bad[rest_at[odd]] = True
+    return Numbers(values, empty, bad, np.zeros(n, dtype=bool), ".", None)
+
+
+def _cast_where(cells: pa.ChunkedArray | pa.Array, ok: np.ndarray) -> np.ndarray:
+    """float64 of the cells where `ok` (the others are left as garbage for the caller), cast
+    from the column's own buffers with `ok` as their validity: no copy of the text."""
+    values = np.empty(len(cells), dtype=np.float64)
+    chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+    at = 0
+    for chunk in chunks:
+        k = len(chunk)
+        if k:
+            bits = np.packbits(np.concatenate([np.zeros(chunk.offset, dtype=bool), ok[at:at + k]]),
+                               bitorder="little")
+            _, off_buf, data_buf = chunk.buffers()
+            masked = pa.Array.from_buffers(pa.string(), k, [pa.py_buffer(bits), off_buf, data_buf],
+                                           offset=chunk.offset)
+            got = pc.cast(masked, pa.float64())
+            values[at:at + k] = np.frombuffer(got.buffers()[1], dtype=np.float64, count=k, offset=got.offset * 8)
+        at += k
+    return values
 
 
 _VALID = {".": _PLAIN + "|" + _SPECIAL, ",": _INTEGER + "|" + _COMMA_DECIMAL + "|" + _SPECIAL}
@@ -117,7 +180,7 @@ def _one(a: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _ascii(a: pa.Array | pa.ChunkedArray) -> bool:
-    return pc.all(pc.string_is_ascii(a)).as_py() is not False
+    return is_ascii(a)
 
 
 def _np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schema
+from . import cells, schema
 from .columns import ColumnMap
 from .header_rows import find_header_rows
 from .limits import name_key
@@ -31,6 +31,7 @@ _REASON_CODES = ["missing_value", "not_a_number", "number_format_conflict", "not
 KELVIN_SUSPECT_MIN = 250.0
 VACUUM_TOLERANCE_BAR = 1e-5   # unit constants round: 760 mmHg vac is 1.0132501 bar
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-dups")
+_NUMBERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-numbers")
 
 
 def _cell(table_col: pa.ChunkedArray, i: int) -> str:
@@ -83,20 +84,21 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
         return None
 
     checks = _RowChecks(report, rows)
+    # The numeric columns parse on the other workers (numpy and Arrow release the GIL) while the
+    # names, types and times are checked here; their issues are still added in column order.
+    parsing = {c: _NUMBERS.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
     name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
+    name_empty = _empty_text(name)
     time_series = cmap.time_series
     if schema.TYPE in cmap.canonical:
         types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
     else:
         types, type_empty, type_notes = None, np.ones(n, dtype=bool), []
-    name_empty = _np_bool(pc.equal(name, ""))
     times: ParsedTimes | None = None
     if time_series:
         times = _read_times(cols[schema.TIMESTAMP], raw, report, checks, timezone)
         dup_job = _POOL.submit(_find_duplicate_readings, name, name_empty, times, rows)
     else:
-        # Hashing a million names is the slowest step; Arrow releases the GIL, so it overlaps
-        # with the numeric parsing below on a second core.
         dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
@@ -118,7 +120,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     numeric: dict[str, np.ndarray] = {}
     not_numbers = np.ones(n, dtype=bool)
     for column in schema.NUMERIC_COLUMNS:
-        parsed = parse_numbers(cols[column], raw.decimal_comma)
+        parsed = parsing[column].result()
         values, empty, bad, conflict = parsed.values, parsed.empty, parsed.bad, parsed.conflict
         not_numbers &= bad
         unit = cmap.units.get(column)
@@ -232,7 +234,7 @@ def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarra
     t = raw.table
     n = t.num_rows
     first_col = _trim(t.column(0)) if n and pa.types.is_string(t.column(0).type) else None
-    first_empty = np.flatnonzero(_empty_mask(first_col if first_col is not None else t.column(0)))
+    first_empty = np.flatnonzero(_empty_text(first_col) if first_col is not None else _empty_mask(t.column(0)))
     blank = np.zeros(n, dtype=bool)
     if len(first_empty):
         cand = t.take(pa.array(first_empty))
@@ -277,22 +279,44 @@ def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name: pa.ChunkedAr
 
 def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray,
                      rows: np.ndarray) -> tuple[np.ndarray | None, Callable[[int], int] | None]:
-    """Rows whose (trimmed, case-folded) name appeared earlier, and a lookup of that earlier row."""
+    """Rows whose (trimmed, case-folded) name appeared earlier, and a lookup of that earlier row.
+    A 64-bit hash of each name, sorted, finds the names that may repeat (usually a few percent);
+    only those are compared as exact strings, so a hash collision can neither create nor hide a
+    duplicate."""
     n = len(name_empty)
-    key = pc.ascii_lower(name) if _is_ascii(name) else pc.utf8_lower(name)
-    n_named = n - int(name_empty.sum())
-    distinct = len(pc.unique(key)) - (1 if n_named < n else 0)
-    if distinct == n_named:
+    if not cells.usable(name):
+        return _duplicates_exact(name, name_empty, rows, np.arange(n))
+    ascii_only = _is_ascii(name)
+    key = name if ascii_only else pc.utf8_lower(name)
+    maybe = cells.colliding(cells.key_hashes(key, ascii_fold=ascii_only), ~name_empty)
+    if not maybe.any():
         return None, None
+    return _duplicates_exact(name, name_empty, rows, np.flatnonzero(maybe))
+
+
+def _duplicates_exact(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.ndarray, among: np.ndarray
+                      ) -> tuple[np.ndarray | None, Callable[[int], int] | None]:
+    """Duplicates among the rows `among` (in file order; they hold every row whose name repeats),
+    by the exact case-folded names."""
+    n = len(name_empty)
+    sub = name.take(pa.array(among, pa.int64()))
+    key = pc.ascii_lower(sub) if _is_ascii(sub) else pc.utf8_lower(sub)
     enc = pc.dictionary_encode(_one_chunk(key))  # dictionary order = first seen
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    codes[name_empty] = -1
+    empty = name_empty[among]
+    codes[empty] = -1
     running = np.maximum.accumulate(np.concatenate(([-1], codes)))[:-1]
     first = codes > running
-    dup = ~first & ~name_empty
+    dup_sub = ~first & ~empty
+    if not dup_sub.any():
+        return None, None
+    dup = np.zeros(n, dtype=bool)
+    dup[among[dup_sub]] = True
     first_pos = np.full(len(enc.dictionary), -1, dtype=np.int64)
-    first_pos[codes[first]] = np.flatnonzero(first)
-    return dup, lambda i: int(rows[first_pos[codes[i]]])
+    first_pos[codes[first]] = among[first]
+    code_of = np.full(n, -1, dtype=np.int64)
+    code_of[among] = codes
+    return dup, lambda i: int(rows[first_pos[code_of[i]]])
 
 
 def _read_times(src: pa.ChunkedArray, raw: RawTable, report: Report, checks: _RowChecks,
@@ -365,14 +389,30 @@ def _time_series_types(name: pa.ChunkedArray, types: pa.DictionaryArray | None, 
 def _find_duplicate_readings(name: pa.ChunkedArray, name_empty: np.ndarray, times: ParsedTimes, rows: np.ndarray
                              ) -> tuple[np.ndarray | None, Any]:
     """Rows whose equipment (trimmed, case-folded name) already has a reading at the same time,
-    and a lookup of the first such row. Rows without a usable time are left out (already errors)."""
+    and a lookup of the first such row. Rows without a usable time are left out (already errors).
+    A 64-bit hash of (name, time), sorted, finds the readings that may repeat; only those are
+    compared exactly."""
     n = len(name_empty)
-    key = pc.ascii_lower(name) if _is_ascii(name) else pc.utf8_lower(name)
-    codes = pc.dictionary_encode(_one_chunk(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
     stamp = times.utc.asi8
-    idx = np.flatnonzero(~name_empty & ~times.bad & ~times.ambiguous)
-    order = idx[np.lexsort((idx, stamp[idx], codes[idx]))]   # by equipment, time, then file order
-    c, st = codes[order], stamp[order]
+    usable = ~name_empty & ~times.bad & ~times.ambiguous
+    if cells.usable(name):
+        ascii_only = _is_ascii(name)
+        h = cells.key_hashes(name if ascii_only else pc.utf8_lower(name), ascii_fold=ascii_only)
+        with np.errstate(over="ignore"):
+            h ^= cells.mix(stamp.view(np.uint64).copy())
+        maybe = cells.colliding(h, usable)
+        del h
+        if not maybe.any():
+            return None, None
+        idx = np.flatnonzero(maybe)
+    else:
+        idx = np.flatnonzero(usable)
+    sub = name.take(pa.array(idx, pa.int64()))
+    key = pc.ascii_lower(sub) if _is_ascii(sub) else pc.utf8_lower(sub)
+    codes = pc.dictionary_encode(_one_chunk(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    local = np.lexsort((idx, stamp[idx], codes))   # by equipment, time, then file order
+    order = idx[local]
+    c, st = codes[local], stamp[order]
     new = np.ones(len(order), dtype=bool)
     new[1:] = (c[1:] != c[:-1]) | (st[1:] != st[:-1])
     if new.all():
@@ -431,13 +471,20 @@ def _empty_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return _np_bool(pc.equal(_trim(col), ""))
 
 
+def _empty_text(trimmed: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Cells of a trimmed text column that hold nothing (nulls do not count, as with `pc.equal`)."""
+    if cells.usable(trimmed):
+        return cells.lengths(trimmed) == 0
+    return _np_bool(pc.equal(trimmed, ""))
+
+
 def _one_chunk(a: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Dictionary codes must come from one dictionary, in first-seen order, across the file."""
     return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
 
 def _is_ascii(a: pa.Array | pa.ChunkedArray) -> bool:
-    return bool(pc.all(pc.string_is_ascii(a)).as_py() is not False)
+    return cells.is_ascii(a)
 
 
 def _trim(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

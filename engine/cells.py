@@ -1,0 +1,202 @@
+"""Vectorised work on the bytes of Arrow string columns: numpy over each chunk's offsets and data
+buffers, never a Python call per cell and never a full copy of a column.
+
+- `plain_number_mask`: the cells that are plain decimal numbers (`12`, `-3.5`, `.5`, `7.`): a
+  cheap, exact subset of what the number parser accepts, so only the other cells (usually a
+  few percent) go through the regular expressions.
+- `key_hashes`: a 64-bit hash per cell of its case-folded bytes. Equal keys always hash equal;
+  callers settle equal hashes on the exact strings, so a collision can neither create nor hide
+  a duplicate.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+
+SLICE_CELLS = 1 << 16          # cells per slice: temporaries stay small whatever the chunking
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+# plain_number_mask: per byte (minus, dot, other) in fields of one uint16 cumulative sum; a cell of
+# at most 15 bytes cannot overflow a field, so a cell's code is exact modulo 2**16.
+_CLASS = np.full(256, 1 << 8, dtype=np.uint16)
+_CLASS[ord("0"):ord("9") + 1] = 0
+_CLASS[ord(".")] = 1
+_CLASS[ord("-")] = 1 << 4
+_MAX_PLAIN = 15                # longer cells are left to the parser
+# per code: how many of the cell's bytes are not digits (-1: not a plain number)
+_NOT_DIGITS = np.full(1 << 16, -1, dtype=np.int8)
+_NOT_DIGITS[[0, 1, 16, 17]] = [0, 1, 1, 2]
+
+# key_hashes: ASCII upper case to lower case in 8 bytes at once (what pc.ascii_lower does).
+_HAS_A = np.uint64(0x3F3F3F3F3F3F3F3F)      # byte + 0x3F reaches 0x80 from "A" up
+_PAST_Z = np.uint64(0x2525252525252525)     # byte + 0x25 reaches 0x80 past "Z"
+_HIGH = np.uint64(0x8080808080808080)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_ODD = np.uint64(0xFF51AFD7ED558CCD)
+_KEEP = np.array([0] + [(1 << (8 * k)) - 1 for k in range(1, 8)] + [0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
+
+
+def usable(col: pa.Array | pa.ChunkedArray) -> bool:
+    """The helpers read plain `string` arrays without nulls (what the CSV reader gives)."""
+    return pa.types.is_string(col.type) and col.null_count == 0
+
+
+def is_ascii(col: pa.Array | pa.ChunkedArray) -> bool:
+    """Every cell is ASCII (as `pc.string_is_ascii` over all cells), from the bytes at once."""
+    if not usable(col):
+        import pyarrow.compute as pc
+        return bool(pc.all(pc.string_is_ascii(col)).as_py() is not False)
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    for chunk in chunks:
+        _, data = _buffers(chunk)
+        if len(data) and int(data.max()) >= 0x80:
+            return False
+    return True
+
+
+def lengths(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Bytes in each cell of a `usable` column."""
+    out = np.empty(len(col), dtype=np.int64)
+    at = 0
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        n = len(chunk)
+        if n:
+            out[at:at + n] = np.diff(np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=n + 1,
+                                                   offset=chunk.offset * 4))
+        at += n
+    return out
+
+
+def _slices(col: pa.Array | pa.ChunkedArray) -> Iterator[pa.Array]:
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    for chunk in chunks:
+        for a in range(0, len(chunk), SLICE_CELLS):
+            yield chunk.slice(a, SLICE_CELLS)
+
+
+def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets as int64 counted from the first cell's first byte, the cells' bytes) of a string
+    array, zero-copy."""
+    _validity, off_buf, data_buf = arr.buffers()
+    n = len(arr)
+    offsets = np.frombuffer(off_buf, dtype=np.int32, count=n + 1, offset=arr.offset * 4).astype(np.int64)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    data = (np.frombuffer(data_buf, dtype=np.uint8, count=hi - lo, offset=lo) if hi > lo
+            else np.zeros(0, dtype=np.uint8))
+    return offsets - lo, data
+
+
+def plain_number_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """True for cells matching `-?[0-9]*\\.?[0-9]*` with at least one digit and at most 15 bytes (no
+    spaces, no sign other than a leading minus, no exponent): numbers every parser reads alike."""
+    out = np.zeros(len(col), dtype=bool)
+    at = 0
+    for arr in _slices(col):
+        n = len(arr)
+        offsets, data = _buffers(arr)
+        if len(data):
+            counts = np.zeros(len(data) + 1, dtype=np.uint16)
+            np.cumsum(np.take(_CLASS, data), dtype=np.uint16, out=counts[1:])
+            code: np.ndarray = np.diff(np.take(counts, offsets)).astype(np.intp)
+            length = np.diff(offsets)
+            not_digits = np.take(_NOT_DIGITS, code)
+            ok = (not_digits >= 0) & (length > not_digits) & (length <= _MAX_PLAIN)
+            signed = np.flatnonzero(ok & (code >= 16))      # a minus: it must lead
+            if len(signed):
+                ok[signed] = data[offsets[signed]] == ord("-")
+            out[at:at + n] = ok
+        at += n
+    return out
+
+
+def mix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser (a bijection) of a uint64 array, in place."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB93FE53B5A3F)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def _words(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The 8 bytes from each position `at` of `data` as a little-endian uint64 (zeros past the
+    end), read unaligned straight from the buffer."""
+    m = len(data)
+    out = np.zeros(len(at), dtype=np.uint64)
+    inside = at <= m - 8
+    if m >= 8:
+        view = np.ndarray((m - 7,), dtype="<u8", buffer=data, strides=(1,))
+        out[inside] = np.take(view, at[inside]) if not inside.all() else np.take(view, at)
+    tail = np.flatnonzero(~inside)
+    if len(tail):
+        base = max(0, m - 8)
+        padded = np.zeros(16, dtype=np.uint8)
+        padded[:m - base] = data[base:]
+        view = np.ndarray((9,), dtype="<u8", buffer=padded, strides=(1,))
+        out[tail] = np.take(view, np.minimum(at[tail] - base, 8))
+    return out
+
+
+def _ascii_lower(w: np.ndarray) -> np.ndarray:
+    """`A`-`Z` to `a`-`z` in each byte of uint64 words of ASCII text, in place (no byte reaches
+    0x80 when adding, so bytes never carry into each other)."""
+    up = w + _HAS_A
+    past_z = w + _PAST_Z
+    np.invert(past_z, out=past_z)
+    up &= past_z
+    up &= _HIGH
+    up >>= np.uint64(2)
+    w |= up
+    return w
+
+
+def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool) -> np.ndarray:
+    """A uint64 per cell; cells whose bytes are equal (after ASCII lower-casing when `ascii_fold`,
+    for ASCII columns only) hash equal."""
+    out = np.empty(len(col), dtype=np.uint64)
+    at = 0
+    with np.errstate(over="ignore"):
+        for arr in _slices(col):
+            n = len(arr)
+            offsets, data = _buffers(arr)
+            start = offsets[:-1]
+            length = offsets[1:] - start
+            h = length.astype(np.uint64)
+            h *= _GOLDEN
+            w = _words(data, start)
+            w &= np.take(_KEEP, np.minimum(length, 8))
+            h ^= _ascii_lower(w) if ascii_fold else w
+            live = np.flatnonzero(length > 8)
+            k = 1
+            while len(live):
+                left = length[live] - 8 * k
+                w = _words(data, start[live] + 8 * k) & np.take(_KEEP, np.minimum(left, 8))
+                h[live] = (h[live] * _ODD) ^ (_ascii_lower(w) if ascii_fold else w)
+                live = live[left > 8]
+                k += 1
+            np.multiply(h, _ODD, out=out[at:at + n])   # a bijection that spreads every byte into the top bits
+            at += n
+    return out
+
+
+def colliding(h: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
+    """Mask of the cells whose hash another cell (of `among`, a mask, when given) shares: one sort,
+    then a bitmap of the shared hashes' top bits so that only a few cells are looked up."""
+    part = h if among is None else h[among]
+    s = np.sort(part)
+    same = s[1:] == s[:-1]
+    if not same.any():
+        return np.zeros(len(h), dtype=bool)
+    shared = s[1:][same]             # sorted (repeats are harmless)
+    del s, same, part
+    bits = np.uint64(44)
+    seen = np.zeros(1 << 20, dtype=bool)
+    seen[shared >> bits] = True
+    hit = np.take(seen, h >> bits)
+    maybe = np.flatnonzero(hit)
+    pos = np.minimum(np.searchsorted(shared, h[maybe]), len(shared) - 1)
+    hit[maybe] = shared[pos] == h[maybe]
+    return hit if among is None else hit & among
