@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",   # Swagger UI assets served from the package, never a CDN
     "server.users",
     "server.analytics",
+    "server.audit",
     "server.equipment",
 ]
 

@@ -8,6 +8,7 @@ from server.api import views_meta
 api_v1 = [
     path("", include("server.users.urls")),
     path("", include("server.analytics.urls")),
+    path("", include("server.audit.urls")),
     path("", include("server.equipment.urls")),
     path("health/", views_meta.HealthView.as_view(), name="health"),
     path("metadata/equipment-types/", views_meta.EquipmentTypesView.as_view(), name="equipment-types"),
