@@ -92,8 +92,16 @@ class LimitSet:
         own = self._by_key.get(("equipment", name_key(name), parameter))
         if own is not None:
             return own
+        return self.for_type(equipment_type, parameter)
+
+    def for_type(self, equipment_type: str, parameter: str) -> Limit | None:
+        """The type's limit of a parameter (spellings of a type match as in files)."""
         return self._by_key.get(("type", name_key(schema.display_type(equipment_type)), parameter)) \
             or self._by_key.get(("type", name_key(equipment_type), parameter))
+
+    def equipment_limits(self, parameter: str) -> dict[str, Limit]:
+        """The equipment's own limits of a parameter, by name key."""
+        return {k[1]: x for k, x in self._by_key.items() if k[0] == "equipment" and k[2] == parameter}
 
 
 def classify(values: np.ndarray, limit: Limit | None) -> np.ndarray:
@@ -115,24 +123,30 @@ def classify(values: np.ndarray, limit: Limit | None) -> np.ndarray:
 
 
 def thresholds(names: np.ndarray, types: np.ndarray, parameter: str, limits: LimitSet) -> np.ndarray:
-    """Per row, the (lolo, lo, hi, hihi) that applies (NaN = not set): shape (n, 4). Each distinct
-    (name, type) resolves its limit once; rows take theirs by index, so a million rows of a
-    million equipment cost one dictionary look-up each, not a scan per equipment."""
+    """Per row, the (lolo, lo, hi, hihi) that applies (NaN = not set): shape (n, 4). Type limits
+    resolve once per distinct type; equipment limits (usually few) by name only when there are
+    any for this parameter; so a million rows of a million equipment stay array work."""
     n = len(names)
     out = np.full((n, 4), np.nan)
     if not len(limits) or not n:
         return out
-    keys = np.char.add(np.asarray(names, dtype=str), np.char.add("\x1f", np.asarray(types, dtype=str)))
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    table = np.full((len(uniq) + 1, 4), np.nan)          # last row: no limit
-    pick = np.full(len(uniq), len(uniq), dtype=np.int64)
-    for i, key in enumerate(uniq.tolist()):
-        name, typ = str(key).split("\x1f", 1)
-        limit = limits.for_equipment(name, typ, parameter)
-        if limit is not None:
-            table[i] = [np.nan if getattr(limit, lv) is None else float(getattr(limit, lv)) for lv in LEVELS]
-            pick[i] = i
-    return table[pick[np.asarray(inverse).ravel()]]
+
+    def row(limit: Limit | None) -> list[float]:
+        return [np.nan if limit is None or getattr(limit, lv) is None else float(getattr(limit, lv))
+                for lv in LEVELS]
+    kinds, at = np.unique(np.asarray(types, dtype=str), return_inverse=True)
+    by_type = np.array([row(limits.for_type(str(t), parameter)) for t in kinds.tolist()]).reshape(-1, 4)
+    out[:] = by_type[np.asarray(at).ravel()]
+    own = limits.equipment_limits(parameter)
+    if own:
+        uniq, inverse = np.unique(np.asarray(names, dtype=str), return_inverse=True)
+        found = [own.get(name_key(name)) for name in uniq.tolist()]
+        hit = np.array([x is not None for x in found], dtype=bool)
+        if hit.any():
+            table = np.array([row(x) for x in found]).reshape(-1, 4)
+            rows = hit[np.asarray(inverse).ravel()]
+            out[rows] = table[np.asarray(inverse).ravel()[rows]]
+    return out
 
 
 def classify_thresholds(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:

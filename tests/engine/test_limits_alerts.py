@@ -17,7 +17,9 @@ from engine.limits import (
     LimitSet,
     classify,
     classify_frame,
+    classify_thresholds,
     read_limits_csv,
+    thresholds,
     write_limits_csv,
 )
 from engine.spc import imr, imr_report
@@ -141,3 +143,23 @@ def test_imr_report_shape():
     rep = imr_report(t, x, lo=8.0, hi=12.0)
     assert set(rep) == {"center", "sigma", "ucl", "lcl", "mr_bar", "n", "cpk", "violations"}
     assert rep["violations"] == [{"timestamp": "2026-03-01T00:17:00Z", "value": 10.1, "rule": 4}]
+
+
+def test_thresholds_per_row_agree_with_classify_per_equipment():
+    own = Limit("equipment", "P-2", "pressure", lo=1.0, hi=7.0)
+    limits = LimitSet([PUMP_P, own])
+    names = np.array(["P-1", " p-2 ", "P-3", "V-1", "P-1"])
+    types = np.array(["Pump", "Pump", "pump", "Valve", "Pump"])
+    values = np.array([5.6, 0.5, 5.9, 9.0, np.nan])
+    bounds = thresholds(names, types, "pressure", limits)
+    assert np.isnan(bounds[3]).all() and bounds[1].tolist()[1:3] == [1.0, 7.0]
+    want = [int(classify(np.array([v]), limits.for_equipment(n, t, "pressure"))[0])
+            for n, t, v in zip(names, types, values, strict=True)]
+    assert classify_thresholds(values, bounds).tolist() == want == [HI, LO, HIHI, OK, OK]
+
+
+def test_limits_csv_refuses_a_repeated_key_and_an_unknown_column():
+    with pytest.raises(LimitError, match="line 3: type 'PUMP' pressure is already given on line 2"):
+        read_limits_csv("scope,name,parameter,hi\ntype,Pump,pressure,5\ntype,PUMP,pressure,6\n")
+    with pytest.raises(LimitError, match="line 1: unknown column 'hihj'"):
+        read_limits_csv("scope,name,parameter,hihj\ntype,Pump,pressure,5\n")

@@ -272,3 +272,24 @@ def test_a_version_3_store_is_upgraded_with_the_kind_of_its_readings(tmp_path, m
                                 ("P-2", "pressure", "hihi", 5.8, 5.9, "08:00", "08:00")]
     finally:
         store.close()
+
+
+def test_alerts_are_written_in_the_imports_transaction(store, monkeypatch):
+    put(store, PUMP)
+
+    def broken(db, scope):
+        raise RuntimeError("evaluation failed")
+    monkeypatch.setattr(alerts, "_evaluate", broken)
+    with pytest.raises(RuntimeError):
+        store.add(load(SNAPSHOT), taken_at=T0)
+    assert store.list() == [] and store.db.execute("SELECT COUNT(*) FROM readings").fetchone()[0] == 0
+    assert store.db.execute("SELECT COUNT(*) FROM reading_sets").fetchone()[0] == 0
+
+
+def test_rows_downloaded_from_the_server_are_evaluated_too(store):
+    put(store, PUMP)
+    ds = store.add_server_only(uuid="u-1", file_name="plant.csv", imported_at="2026-03-01T08:00:00+00:00",
+                               rows_total=4, rows_accepted=4, server_id=3, server_owner="bob")
+    assert found(store) == []
+    store.attach_rows(ds, load(SNAPSHOT).frame)
+    assert [(a[0], a[2], a[5]) for a in found(store)] == [("P-1", "hi", "08:00"), ("P-2", "hihi", "08:00")]

@@ -355,7 +355,16 @@ def _registry(db: sqlite3.Connection, ids: set[int]) -> dict[int, tuple[str, str
 
 
 def _with_limits(registry: dict[int, tuple[str, str]], limits: LimitSet) -> set[int]:
-    return {i for i, (n, t) in registry.items() if any(limits.for_equipment(n, t, p) for p in PARAMETERS)}
+    """The equipment that some limit applies to (array work: one look-up per distinct type)."""
+    if not registry or not len(limits):
+        return set()
+    ids = np.fromiter(registry.keys(), dtype=np.int64, count=len(registry))
+    names = np.array([v[0] for v in registry.values()], dtype=object)
+    types = np.array([v[1] for v in registry.values()], dtype=object)
+    limited = np.zeros(len(ids), dtype=bool)
+    for p in PARAMETERS:
+        limited |= ~np.isnan(thresholds(names, types, p, limits)).all(axis=1)
+    return set(ids[limited].tolist())
 
 
 _Row = tuple[int, str, str, float, int, "int | None", int, float, int]   # eq, parameter, level, limit, start,
