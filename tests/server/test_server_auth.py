@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from srv_helpers import API, PASSWORD, basic, make_user
+
+from server.users.models import APIToken
+from server.users.tokens import digest
 
 USER_KEYS = {"id", "username", "email", "first_name", "last_name", "role", "department"}
 
@@ -64,12 +66,16 @@ def test_token_issue_use_and_revoke_on_logout(users, anon):
     token = r.json()["token"]
     assert r.json()["user"]["role"] == "viewer"
     again = anon.post(API + "auth/token/", {"username": "vic", "password": PASSWORD}, format="json")
-    assert again.json()["token"] == token                            # one token per user
+    assert again.json()["token"] != token               # one token per client: a new sign-in replaces it
+    old = APIClient()
+    old.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert old.get(API + "auth/user/me/").status_code == 401
+    token = again.json()["token"]
     c = APIClient()
     c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert c.get(API + "auth/user/me/").status_code == 200
     assert c.post(API + "auth/logout/").json() == {"message": "Logout successful"}
-    assert not Token.objects.filter(key=token).exists()
+    assert not APIToken.objects.filter(token=digest(token)).exists()
     r = c.get(API + "auth/user/me/")
     assert r.status_code == 401 and "WWW-Authenticate" in r
 
