@@ -1,7 +1,9 @@
 """The Data table: a QAbstractTableModel reading the engine frame's column arrays by position
 through an index array (filter + sort result). Nothing is done per row up front: a cell is
 formatted only when the view asks for it, so 1,000,000 rows cost no more than 100. Numbers read as
-the file wrote them; a huge text cell is elided before Qt ever measures or paints it."""
+the file wrote them; a huge text cell is elided before Qt ever measures or paints it. Flowrate,
+Pressure and Temperature cells are coloured by their limit state (#16) from level codes computed
+once per dataset or limits change (`set_levels`), never per paint."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +14,7 @@ from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
 from PyQt5.QtGui import QFont
 
 from chemviz_desktop.core.formatting import CELL_LIMIT, elide, fmt_value
-from chemviz_desktop.ui import theme
+from chemviz_desktop.ui import limit_colors, theme
 from engine import schema
 
 ROW_LABEL = "Row"
@@ -61,6 +63,9 @@ class FrameModel(QAbstractTableModel):
         self._short_text: dict[tuple[int, int], str] = {}
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._levels: list[np.ndarray | None] = []
 
     # -- data in ------------------------------------------------------------------------------
     def set_frame(self, frame: pd.DataFrame | None, excluded: np.ndarray | None, index: np.ndarray) -> None:
@@ -81,8 +86,26 @@ class FrameModel(QAbstractTableModel):
             self._excluded = excluded if excluded is not None else np.zeros(len(frame), dtype=bool)
         self._long = [_long_cells(a) if not num else None for a, num in zip(self._arrays, self._numeric, strict=True)]
         self._short_text: dict[tuple[int, int], str] = {}
+        self._levels = [None] * len(self._cols)
         self._index = index
         self.endResetModel()
+
+    def set_levels(self, levels: dict[str, np.ndarray] | None) -> None:
+        """Limit level codes per frame row for some columns (frame column name -> int8 array of
+        engine.limits.classify: 0 inside, ±1 Lo/Hi amber, ±2 LoLo/HiHi red); None clears them.
+        Arrays of another length than the frame (a stale result) are ignored."""
+        n = 0 if self._frame is None else len(self._frame)
+        by_col = levels or {}
+        self._levels = [by_col.get(c) if by_col.get(c) is not None and len(by_col[c]) == n
+                        and np.any(by_col[c]) else None for c in self._cols]
+        if self.rowCount() and self.columnCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1),
+                                  [Qt.BackgroundRole, Qt.FontRole, Qt.ToolTipRole])
+
+    def level(self, row: int, column: int) -> int:
+        """The limit level code of a displayed cell (0 when inside or not coloured)."""
+        codes = self._levels[column] if column < len(self._levels) else None
+        return 0 if codes is None else int(codes[self._index[row]])
 
     def set_index(self, index: np.ndarray) -> None:
         """New filter/sort result (computed elsewhere); only the mapping changes."""
@@ -128,13 +151,22 @@ class FrameModel(QAbstractTableModel):
             return text if role == COPY_ROLE else elide(text)
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignRight | Qt.AlignVCenter) if self._numeric[c] else int(Qt.AlignLeft | Qt.AlignVCenter)
-        if role == Qt.BackgroundRole and self._excluded[pos]:
-            return theme.excluded_row_color()
-        if role == Qt.FontRole and self._excluded[pos]:
-            return self._italic
+        if role == Qt.BackgroundRole:
+            if self._excluded[pos]:
+                return theme.excluded_row_color()
+            codes = self._levels[c]
+            return None if codes is None else limit_colors.background(int(codes[pos]))
+        if role == Qt.FontRole:
+            if self._excluded[pos]:
+                return self._italic
+            codes = self._levels[c]
+            return self._bold if codes is not None and abs(int(codes[pos])) == 2 else None
         if role == Qt.ToolTipRole:
             tip = "Excluded from statistics: " + str(self._arrays[-1][pos]).replace("_", " ") \
                 if self._excluded[pos] else ""
+            codes = self._levels[c]
+            if not tip and codes is not None and codes[pos]:
+                tip = f"{self._cols[c]} {limit_colors.WORDS[int(codes[pos])]}"
             if self._is_long(c, pos):
                 head = f"{self._elided(c, pos, 1000)}\n({self._length(c, pos):,} characters; shown shortened)"
                 tip = head + ("\n" + tip if tip else "")

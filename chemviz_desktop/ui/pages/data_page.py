@@ -1,12 +1,16 @@
 """Data: the dataset as a lazy table (FrameModel), sortable by any column, filtered by type and
 name text, excluded rows shown on demand and marked. Filtering and sorting of big frames run in
-a worker; the model only swaps its index array. Analytics follows the filter (filterChanged)."""
+a worker; the model only swaps its index array. Analytics follows the filter (filterChanged).
+With a store (`store_path`), Flowrate/Pressure/Temperature cells are coloured by limit state
+(#16): amber beyond Lo/Hi, red beyond LoLo/HiHi, with a legend; the codes are computed once per
+dataset or limits change (`refresh_limits`, in a worker for big frames), never per paint."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
-from PyQt5.QtCore import QItemSelectionModel, Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,6 +28,8 @@ from PyQt5.QtWidgets import (
 from chemviz_desktop.core import filters
 from chemviz_desktop.core.dataset import Dataset, ViewSpec, view_index
 from chemviz_desktop.core.errors import describe
+from chemviz_desktop.core.monitoring import LevelsResult, data_levels
+from chemviz_desktop.ui import limit_colors
 from chemviz_desktop.ui.models.frame_model import FrameModel
 from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
@@ -32,15 +38,24 @@ from engine import schema
 
 ALL_TYPES = "All types"
 SYNC_LIMIT = 200_000  # below this many rows, filter/sort on the GUI thread (a few ms)
+LEVELS_SYNC_LIMIT = 20_000  # below this many rows, limit colours are computed on the GUI thread
 
 
 class DataPage(QWidget):
     filterChanged = pyqtSignal(object)   # ViewSpec
     viewReady = pyqtSignal()             # the table shows the current spec
+    limitsApplied = pyqtSignal(int)      # limit colours are on screen: number of cells beyond a limit
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, store_path: str | None = None):
         super().__init__(parent)
+        self.store_path = str(store_path) if store_path else None
         self.dataset: Dataset | None = None
+        self.levels: LevelsResult | None = None
+        self.levels_runner = TaskRunner(self)
+        self.levels_runner.result.connect(self._apply_levels)
+        self.levels_runner.error.connect(
+            lambda exc: self.message.show_message(
+                f"Could not colour cells by limits: {describe(exc, doing='reading the limits')}", "warning"))
         self.spec = ViewSpec()
         self.runner = TaskRunner(self)
         self.runner.result.connect(self._apply_index)
@@ -68,6 +83,11 @@ class DataPage(QWidget):
         self.range_edit.textChanged.connect(lambda _t: self._text_timer.start())
         self.excluded_check = QCheckBox("Show excluded rows")
         self.count_label = styled_label("No dataset", "Muted")
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setToolTip("Flowrate, Pressure and Temperature cells are coloured by the operating limits "
+                               "(Settings ▸ Limits)")
+        self.legend.hide()
         self._text_timer = QTimer(self, singleShot=True, interval=250)
         self._text_timer.timeout.connect(self._spec_from_controls)
         self.name_edit.textChanged.connect(lambda _t: self._text_timer.start())
@@ -99,6 +119,52 @@ class DataPage(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.message)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.legend)
+
+    # -- limit colours (#16) ------------------------------------------------------------------
+    def set_store_path(self, store_path: str | None) -> None:
+        """The local store whose limits colour the cells (None: no colours)."""
+        self.store_path = str(store_path) if store_path else None
+        self.refresh_limits()
+
+    def refresh_limits(self) -> None:
+        """Recompute the limit colours of the shown dataset (after the limits changed)."""
+        self.levels_runner.cancel()
+        ds = self.dataset
+        if self.store_path is None or ds is None or ds.frame is None:
+            self._apply_levels(None)
+            return
+        if ds.row_count <= LEVELS_SYNC_LIMIT:
+            try:
+                result = data_levels(None, self.store_path, ds.frame)
+            except Exception as exc:  # noqa: BLE001 -- a busy or damaged store: said on the page, table stays
+                self.message.show_message(
+                    f"Could not colour cells by limits: {describe(exc, doing='reading the limits')}", "warning")
+                result = None
+            self._apply_levels(result)
+        else:
+            self.levels_runner.start(data_levels, self.store_path, ds.frame)
+
+    def _apply_levels(self, result: LevelsResult | None) -> None:
+        self.levels = result
+        self.model.set_levels(result.for_column() if result is not None else None)
+        self._update_legend()
+        self.limitsApplied.emit(result.beyond if result is not None else 0)
+
+    def _update_legend(self) -> None:
+        result = self.levels
+        if result is None or not result.limited:
+            self.legend.hide()
+            return
+        count = f" &nbsp;·&nbsp; {result.beyond:,} cells beyond a limit" if result.beyond else \
+            " &nbsp;·&nbsp; every reading within its limits"
+        self.legend.setText(limit_colors.legend_html() + count)
+        self.legend.show()
+
+    def changeEvent(self, event: Any) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.PaletteChange and self.legend.isVisible():
+            self._update_legend()     # the swatches follow the theme
 
     # -- dataset ------------------------------------------------------------------------------
     def set_dataset(self, ds: Dataset | None) -> None:
@@ -128,9 +194,11 @@ class DataPage(QWidget):
         if ds is None or ds.frame is None:
             self.model.set_frame(None, None, np.zeros(0, dtype=np.int64))
             self.count_label.setText("No dataset")
+            self.refresh_limits()
             return
         index = np.flatnonzero(~ds.excluded)
         self.model.set_frame(ds.frame, ds.excluded, index)
+        self.refresh_limits()
         self._size_columns()
         self._update_count()
         self.filterChanged.emit(self.spec)

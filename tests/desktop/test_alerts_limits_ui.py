@@ -1,0 +1,140 @@
+"""Limits, alerts, control chart and event search in the desktop (#16): the widgets built
+standalone on a store in the test's data dir, checked for what a user sees. Numbers by hand in
+the comments (the same cases as the CLI tests)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import pytest
+from PyQt5.QtCore import Qt
+
+import engine
+from chemviz_desktop.core.dataset import Dataset, _finish
+from chemviz_desktop.core.store import Store, alerts, limits
+from chemviz_desktop.ui import limit_colors
+from engine import schema
+from engine.limits import Limit
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+NOW = "2026-03-01T00:00:00Z"
+PUMP = Limit("type", "Pump", "pressure", hi=5.5, hihi=5.8)
+SNAPSHOT = ("Equipment Name,Type,Flowrate,Pressure,Temperature\n"
+            "P-1,Pump,10,5.6,80\nP-2,Pump,10,5.9,80\nP-3,Pump,10,5.4,80\nV-1,Valve,10,9.0,80\n")
+
+
+def load(text: str, name: str = "f.csv") -> engine.LoadResult:
+    res = engine.load(text.encode(), file_name=name)
+    assert res.accepted, res.report.summary()
+    return res
+
+
+def minutes(name: str, start: str, values: list[float], column: str = "Temperature") -> str:
+    """One reading a minute from `start` (UTC); the other parameters are 1."""
+    t0 = pd.Timestamp(start, tz="UTC")
+    rows = []
+    for i, v in enumerate(values):
+        cells = {"Flowrate": 1.0, "Pressure": 1.0, "Temperature": 1.0, column: v}
+        rows.append(f"{name},{(t0 + pd.Timedelta(minutes=i)).strftime('%Y-%m-%dT%H:%M:%SZ')},"
+                    f"{cells['Flowrate']},{cells['Pressure']},{cells['Temperature']}")
+    return "\n".join(["Tag,Timestamp,Flowrate,Pressure,Temperature", *rows]) + "\n"
+
+
+@pytest.fixture
+def store():
+    s = Store()
+    yield s
+    s.close()
+
+
+def put(store: Store, *items: Limit) -> None:
+    with store.transaction() as db:
+        limits.put(db, items, NOW)
+
+
+def test_data_cells_are_amber_at_5_6_red_at_5_9_and_plain_for_a_valve(qtbot, store):
+    from chemviz_desktop.ui.pages.data_page import DataPage
+    put(store, PUMP)
+    res = load(SNAPSHOT)
+    ds = _finish(Dataset("plant.csv", res.frame, res.report, res.statistics))
+    page = DataPage(store_path=str(store.path))
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.limitsApplied, timeout=10_000) as blocker:
+        page.set_dataset(ds)
+    assert blocker.args == [2]                         # 5.6 and 5.9 are beyond a limit, nothing else
+    model = page.model
+    col = {model.column_name(c): c for c in range(model.columnCount())}
+    names = [model.data(model.index(r, col[schema.NAME])) for r in range(model.rowCount())]
+
+    def cell(name: str, column: str = schema.PRESSURE):
+        return model.index(names.index(name), col[column])
+    amber, red = limit_colors.background(1), limit_colors.background(2)
+    # 5.6 > hi 5.5 (amber), 5.9 > hihi 5.8 (red, and bold), 5.4 inside, the Valve's 9.0 has no limit
+    assert model.data(cell("P-1"), Qt.BackgroundRole) == amber
+    assert model.data(cell("P-2"), Qt.BackgroundRole) == red
+    assert model.data(cell("P-2"), Qt.FontRole).bold()
+    assert model.data(cell("P-3"), Qt.BackgroundRole) is None
+    assert model.data(cell("V-1"), Qt.BackgroundRole) is None
+    assert model.data(cell("P-1", schema.FLOWRATE), Qt.BackgroundRole) is None
+    assert "above its HiHi limit" in model.data(cell("P-2"), Qt.ToolTipRole)
+    assert amber != red and page.legend.isVisible() and "LoLo/HiHi" in page.legend.text()
+    # dark theme: other colours, still amber and red
+    from chemviz_desktop.ui import theme
+    try:
+        theme._current = "dark"
+        assert model.data(cell("P-1"), Qt.BackgroundRole) not in (None, amber)
+    finally:
+        theme._current = "light"
+    # limits removed: the colours go when the page is told
+    with store.transaction() as db:
+        limits.delete(db, "type", "Pump", "pressure")
+    with qtbot.waitSignal(page.limitsApplied, timeout=10_000):
+        page.refresh_limits()
+    assert model.data(cell("P-2"), Qt.BackgroundRole) is None and not page.legend.isVisible()
+
+
+def test_acknowledging_two_alerts_with_a_comment(qtbot, store, tmp_path):
+    from chemviz_desktop.ui.pages.alerts_page import AlertsPage
+    put(store, PUMP)
+    store.add(load(SNAPSHOT), taken_at=T0)
+    page = AlertsPage(str(store.path))
+    qtbot.addWidget(page)
+    page.show()
+    counts: list[int] = []
+    page.unacknowledgedChanged.connect(counts.append)
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.refresh()
+    assert counts == [2] and page.model.rowCount() == 2
+    ids = sorted(page.model.alert_id(r) for r in range(2))
+    page.select_ids(ids)
+    assert page.ack_button.isEnabled() and page.ack_button.text() == "Acknowledge 2…"
+    dialog = page.acknowledge_selected()
+    assert dialog is not None and dialog.user_edit.text()          # the OS user by default
+    dialog.user_edit.setText("ana")
+    dialog.comment_edit.setPlainText("relief valve checked")
+    with qtbot.waitSignal(page.acknowledged, timeout=10_000) as done, \
+            qtbot.waitSignal(page.unacknowledgedChanged, timeout=10_000) as changed:
+        dialog.accept()
+    assert sorted(done.args[0]) == ids and changed.args == [0] and counts == [2, 0], page.message.text()
+    qtbot.waitUntil(lambda: not page.runner.busy, timeout=10_000)
+    states = {page.model.alert_id(r): page.model.data(page.model.index(r, 0)) for r in range(2)}
+    assert set(states.values()) == {"Cleared · acknowledged"}
+    stored = alerts.listing(store.db)
+    assert {(a.acknowledged_by, a.comment, a.state) for a in stored} == \
+        {("ana", "relief valve checked", "cleared-acknowledged")}
+    # the unacknowledged filter is now empty; export of all alerts writes both
+    with qtbot.waitSignal(page.loaded, timeout=10_000) as shown:
+        page.set_filters(state="unacked")
+    assert shown.args == [0]
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.set_filters(state="all", equipment="p-2")
+    assert page.model.rowCount() == 1
+    out = tmp_path / "alerts.csv"
+    with qtbot.waitSignal(page.exported, timeout=10_000) as saved:
+        page.export(str(out))
+    assert saved.args == [str(out)]
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    assert written[["equipment", "level", "peak", "comment"]].values.tolist() == \
+        [["P-2", "hihi", 5.9, "relief valve checked"]]
+    assert written["start"].tolist() == ["2026-03-01T08:00:00Z"]
