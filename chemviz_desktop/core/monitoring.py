@@ -104,14 +104,14 @@ def load_limits(store_path: str | Path) -> list[Limit]:
         store.close()
 
 
-def equipment_type(store_path: str | Path, name: str) -> str | None:
-    """An equipment's type in the registry (None when the store does not know it)."""
+def equipment_type(store_path: str | Path, name: str) -> tuple[str, str] | None:
+    """An equipment's (display name, type) in the registry (None when the store does not know it)."""
     store = Store(store_path)
     try:
-        row = store.db.execute("SELECT type FROM equipment WHERE name_key=?", (name_key(name),)).fetchone()
+        row = store.db.execute("SELECT name, type FROM equipment WHERE name_key=?", (name_key(name),)).fetchone()
     finally:
         store.close()
-    return None if row is None else str(row[0])
+    return None if row is None else (str(row[0]), str(row[1]))
 
 
 def save_limits(state: Progress | None, store_path: str | Path, limits: Sequence[Limit]) -> int:

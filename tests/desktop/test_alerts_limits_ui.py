@@ -138,3 +138,43 @@ def test_acknowledging_two_alerts_with_a_comment(qtbot, store, tmp_path):
     assert written[["equipment", "level", "peak", "comment"]].values.tolist() == \
         [["P-2", "hihi", 5.9, "relief valve checked"]]
     assert written["start"].tolist() == ["2026-03-01T08:00:00Z"]
+
+
+def test_limits_dialog_refuses_lo_above_hi_in_words_and_saves_valid_rows(qtbot, store, tmp_path):
+    from chemviz_desktop.ui.dialogs.limits_dialog import LimitsDialog
+    put(store, PUMP)
+    store.add(load(SNAPSHOT), taken_at=T0)
+    dialog = LimitsDialog(str(store.path))
+    qtbot.addWidget(dialog)
+    assert [(r["scope"], r["name"], r["parameter"], r["hi"], r["hihi"]) for r in dialog.rows()] == \
+        [("type", "Pump", "pressure", "5.5", "5.8")]
+    row = dialog.add_row("equipment", "V-1", "pressure", lo="6", hi="5")
+    with qtbot.assertNotEmitted(dialog.saved):
+        assert dialog.save() is False
+    assert "lo (6) is above hi (5)" in dialog.message.text() and dialog.message.isVisibleTo(dialog)
+    assert dialog.message.text().startswith("Row 2")
+    assert [x.name for x in limits.listing(store.db)] == ["Pump"]          # nothing stored
+    dialog.set_cell(row, "lo", "2")
+    dialog.set_cell(row, "hihi", "8.5")                                   # V-1 reads 9.0: HiHi
+    with qtbot.waitSignal(dialog.saved, timeout=10_000) as saved:
+        assert dialog.save() is True
+    assert saved.args == [1]
+    assert [(x.scope, x.name, x.lo, x.hi, x.hihi) for x in limits.listing(store.db)] == \
+        [("equipment", "V-1", 2.0, 5.0, 8.5), ("type", "Pump", None, 5.5, 5.8)]
+    # saving re-evaluated the alerts: the Valve's 9.0 is above its own HiHi 8.5 now
+    assert sorted((a.equipment, a.level) for a in alerts.listing(store.db)) == \
+        [("P-1", "hi"), ("P-2", "hihi"), ("V-1", "hihi")]
+    # from the Equipment page: only that equipment's rows and its type's; export, then import a bad file
+    one = LimitsDialog(str(store.path), equipment="p-1")
+    qtbot.addWidget(one)
+    assert [one.cell(r, "name") for r in one.visible_rows()] == ["Pump"]
+    new = one.add_row(parameter="temperature", hi="150")
+    assert one.cell(new, "scope") == "equipment" and one.cell(new, "name") == "P-1"
+    out = tmp_path / "limits.csv"
+    assert one.export_csv(str(out))
+    assert out.read_text().splitlines()[0] == "scope,name,parameter,lolo,lo,hi,hihi,deadband,delay_s"
+    assert len(out.read_text().splitlines()) == 4
+    bad = tmp_path / "bad.csv"
+    bad.write_text("scope,name,parameter,lo,hi\ntype,Pump,pressure,6,5\n")
+    assert one.import_csv(str(bad)) == -1 and "line 2: lo (6) is above hi (5)" in one.message.text()
+    assert len(one.rows()) == 3
