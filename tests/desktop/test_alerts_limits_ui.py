@@ -178,3 +178,79 @@ def test_limits_dialog_refuses_lo_above_hi_in_words_and_saves_valid_rows(qtbot, 
     bad.write_text("scope,name,parameter,lo,hi\ntype,Pump,pressure,6,5\n")
     assert one.import_csv(str(bad)) == -1 and "line 2: lo (6) is above hi (5)" in one.message.text()
     assert len(one.rows()) == 3
+
+
+def test_control_chart_lists_rule_4_at_point_18_only_with_cpk(qtbot, store):
+    from chemviz_desktop.ui.control_chart import ControlChart
+    # points 1-10 alternate 10, 9; 11-18 are 10.1; 19, 20 are 9, 10. Mean 9.74, MR-bar 12.2/19, sigma MR-bar/1.128
+    # = 0.569: 10.1 is within 1 sigma, so rules 1-3 stay silent; 11..18 are the first 8 on one side (rule 4 at 18)
+    x = [10.0, 9.0] * 5 + [10.1] * 8 + [9.0, 10.0]
+    store.add(load(minutes("F-1", "2026-03-01T00:00:00Z", x, column="Flowrate"), "s.csv"))
+    put(store, Limit("equipment", "F-1", "flowrate", lo=8.0, hi=12.0))
+    chart = ControlChart(str(store.path))
+    qtbot.addWidget(chart)
+    chart.resize(900, 500)
+    chart.show()
+    chart.parameter_combo.blockSignals(True)
+    chart.set_parameter("flowrate")
+    chart.parameter_combo.blockSignals(False)
+    with qtbot.waitSignal(chart.chartReady, timeout=10_000):
+        chart.set_equipment("f-1")
+    d = chart.data
+    sigma = 12.2 / 19 / 1.128
+    assert d is not None and d.n == 20 and d.center == pytest.approx(9.74) and d.ucl == pytest.approx(9.74 + 3 * sigma)
+    assert d.violations == [(17, 4)]                                     # point 18 (index 17)
+    texts = chart.violation_texts()
+    assert len(texts) == 1 and texts[0].startswith("Rule 4 · ") and texts[0].endswith(" · 10.1")
+    assert f"Cpk {min(12 - 9.74, 9.74 - 8) / (3 * sigma):.2f}" in chart.summary.text()
+    assert d.report()["violations"] == [{"timestamp": "2026-03-01T00:17:00Z", "value": 10.1, "rule": 4}]
+    with qtbot.waitSignal(chart.violationSelected, timeout=2_000) as picked:
+        chart.violations.setCurrentRow(0)
+    assert picked.args == [pd.Timestamp("2026-03-01T00:17:00Z").value]
+    chart.grab()                                                         # paints without error
+    # a window with the 8 equal points only: sigma 0, no violation, no crash
+    with qtbot.waitSignal(chart.chartReady, timeout=10_000):
+        chart.set_window(pd.Timestamp("2026-03-01T00:10:00Z").value, pd.Timestamp("2026-03-01T00:18:00Z").value)
+    assert chart.data.n == 8 and chart.data.violations == [] and chart.violation_texts() == []
+    chart.grab()
+
+
+def test_event_search_finds_one_25_minute_event_and_zooms_to_it(qtbot, store, tmp_path):
+    from chemviz_desktop.ui.event_search import EventSearchPanel
+    # 09:50 .. 11:09 one reading a minute at 140; 155 from 10:00 to 10:24 (peak 162 at 10:10), back at 10:25;
+    # a one-minute blip of 151 at 11:00 (shorter than 5 min)
+    values = [140.0] * 80
+    for i in range(10, 35):
+        values[i] = 155.0
+    values[20], values[70] = 162.0, 151.0
+    store.add(load(minutes("R-7", "2026-03-01T09:50:00Z", values), "reactor.csv"))
+    panel = EventSearchPanel(str(store.path))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_equipment("R-7")
+    panel.set_query("temperature", "above", 150, "soon")
+    with qtbot.waitSignal(panel.searched, timeout=2_000) as bad:
+        assert panel.search() is False
+    assert bad.args == [-1] and "Not a duration: 'soon'" in panel.message.text()
+    panel.set_query("temperature", "above", 150, "5m")
+    with qtbot.waitSignal(panel.searched, timeout=10_000) as found:
+        assert panel.search()
+    assert found.args == [1]
+    e = panel.result.events[0]
+    assert (e.start, e.end, e.duration_s, e.peak) == (pd.Timestamp("2026-03-01T10:00:00Z"),
+                                                      pd.Timestamp("2026-03-01T10:25:00Z"), 1500.0, 162.0)
+    assert panel.rows()[0][2:] == ("25 min", "162")
+    with qtbot.waitSignal(panel.zoomRequested, timeout=2_000) as zoom:
+        panel.table.cellClicked.emit(0, 0)
+    assert zoom.args == [pd.Timestamp("2026-03-01T10:00:00Z").value, pd.Timestamp("2026-03-01T10:25:00Z").value]
+    out = tmp_path / "events.csv"
+    with qtbot.waitSignal(panel.exported, timeout=10_000):
+        panel.export(str(out))
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    assert written[["start", "end", "duration_s", "peak"]].values.tolist() == \
+        [["2026-03-01T10:00:00Z", "2026-03-01T10:25:00Z", 1500.0, 162.0]]
+    # without a minimum duration the blip is an event too
+    panel.set_query("temperature", "above", 150, "0")
+    with qtbot.waitSignal(panel.searched, timeout=10_000) as every:
+        panel.search()
+    assert every.args == [2]
