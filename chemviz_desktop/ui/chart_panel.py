@@ -136,7 +136,8 @@ class ChartImage(QWidget):
 
 class ChartView(QWidget):
     """`request(key, draw)` shows the chart `key`, drawn by `draw(fig)` in a worker (or from the
-    cache). `drawn(key)` fires once it is on screen; `figure` is the last figure shown."""
+    cache). `drawn(key)` fires once it is on screen; `figure` is the figure of the chart shown
+    (drawn again on demand: the worker hands over pixels only)."""
     drawn = pyqtSignal(object)
     failed = pyqtSignal(str)
 
@@ -149,11 +150,15 @@ class ChartView(QWidget):
         self.view = ChartImage()
         self.pointClicked = self.view.pointClicked
         self.zoomRequested = self.view.zoomRequested
-        self.figure: Figure = Figure()
         self._request: tuple[Hashable, Callable[[Figure], Any]] | None = None
         self._pending = False
         self._resize_timer = QTimer(self, singleShot=True, interval=150)
         self._resize_timer.timeout.connect(self._refresh)
+        # the worker starts once the window has handled what is queued (the page's first paint):
+        # a render started at once competes with that paint for the GIL and stalls it
+        self._start_timer = QTimer(self, singleShot=True, interval=0)
+        self._start_timer.timeout.connect(self._start)
+        self._starting: tuple[Hashable, Callable[[Figure], Any], int, int, float] | None = None
         self.view.resized.connect(self._resize_timer.start)
 
         self.note = QLabel("")
@@ -180,6 +185,11 @@ class ChartView(QWidget):
         lay.setSpacing(2)
         lay.addWidget(self.toolbar)
         lay.addWidget(self.view, 1)
+
+    @property
+    def figure(self) -> Figure:
+        item = self.view.rendered
+        return item.figure_again() if item is not None else Figure()
 
     def _size(self) -> tuple[int, int, float]:
         w, h = self.view.width(), self.view.height()
@@ -208,24 +218,35 @@ class ChartView(QWidget):
         full = (key, w, h, scale)
         hit = self.cache.get(full)
         if hit is not None:
+            self._start_timer.stop()
             self.runner.cancel()
             self._show(hit)
             return
+        current = self.runner.current
+        if current is not None and current.args and current.args[0] == full:
+            self._start_timer.stop()   # already being drawn (a resize to the same size, a second show)
+            self._starting = None
+            return
         self.view.busy = True
         self.view.update()
-        self.runner.start(render, full, draw, w, h, scale)
+        self._starting = (full, draw, w, h, scale)
+        self._start_timer.start()
+
+    def _start(self) -> None:
+        if self._starting is not None:
+            full, draw, w, h, scale = self._starting
+            self._starting = None
+            self.runner.start(render, full, draw, w, h, scale)
 
     def _rendered(self, item: Rendered) -> None:
         for old in self.cache.items():
-            old.figure = None   # cached images keep their pixels, not their ~10k Matplotlib objects
+            old.figure = None   # a figure drawn again for a test: cached images keep only pixels
         self.cache.put(item)
         if self._request is not None and item.key[0] == self._request[0]:
             self._show(item)
 
     def _show(self, item: Rendered) -> None:
         self.view.busy = False
-        if item.figure is not None:
-            self.figure = item.figure
         self.view.show_rendered(item)
         self.note.setText(item.note)
         self.drawn.emit(item.key[0])
