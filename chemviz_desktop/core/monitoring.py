@@ -262,6 +262,8 @@ class ChartData:
     violations: list[tuple[int, int]] = field(default_factory=list)   # (index into t/x, rule)
     plot_t: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     plot_x: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    plot_mr_t: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))   # moving ranges, decimated
+    plot_mr: np.ndarray = field(default_factory=lambda: np.zeros(0))
     start_ns: int | None = None
     end_ns: int | None = None
 
@@ -289,8 +291,9 @@ def control_chart(state: Progress | None, store_path: str | Path, name: str, par
     lo, hi = (limit.lo, limit.hi) if limit is not None else (None, None)
     chart = imr(x, lo, hi)
     pt, px = decimate(t, x)
+    mt, mr = decimate(t[1:], np.abs(np.diff(x)))
     return ChartData(display, parameter, t, x, chart.center, chart.sigma, chart.ucl, chart.lcl, chart.mr_bar, chart.n,
-                     chart.cpk, lo, hi, list(chart.violations), pt, px, start_ns, end_ns)
+                     chart.cpk, lo, hi, list(chart.violations), pt, px, mt, mr, start_ns, end_ns)
 
 
 # -- event search ---------------------------------------------------------------------------------

@@ -126,9 +126,7 @@ class ChartCanvas(QWidget):
                 p.setPen(QPen(text, 2))
                 p.drawEllipse(QPointF(float(xs(d.t[i:i + 1], top)[0]), float(ys(d.x[i], top, lo, hi))), 8, 8)
         # moving ranges
-        mr = np.abs(np.diff(d.x))
-        mt = d.t[1:]
-        mt_p, mr_p = monitoring.decimate(mt, mr)
+        mt_p, mr_p = d.plot_mr_t, d.plot_mr          # decimated in the worker
         mr_hi = float(max(np.max(mr_p) if len(mr_p) else 0.0, d.mr_ucl or 0.0)) * 1.08 or 1.0
         self._axes(p, bottom, 0.0, mr_hi, c, n=3)
         for value, label, pen in ((d.mr_bar, "MR̄", QPen(QColor("#2ca02c"), 1.2)),
