@@ -21,7 +21,7 @@ PARAMETERS = ("flowrate", "pressure", "temperature")
 
 
 class Equipment(models.Model):
-    equipment_name = models.CharField(max_length=255, unique=True)
+    equipment_name = models.CharField(max_length=255)      # unique through name_key (stricter)
     name_key = models.CharField(max_length=600, unique=True, editable=False)
     equipment_type = models.CharField(max_length=50, default=UNASSIGNED_TYPE, db_index=True)
     flowrate = models.FloatField(null=True, blank=True)
