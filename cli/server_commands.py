@@ -1,4 +1,4 @@
-"""`serve` and `adduser`: the embedded ChemViz server. Django is imported only inside the commands,
+"""`serve`, `worker` and `adduser`: the embedded ChemViz server and its upload workers. Django is imported only inside the commands,
 so other subcommands never pay for it."""
 from __future__ import annotations
 
@@ -15,6 +15,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="run a Celery worker for queued uploads (needs CELERY_BROKER_URL, "
+                                      "e.g. redis://localhost:6379/0, and the server's DATABASE_URL)")
+    p.add_argument("--concurrency", type=int, default=None,
+                   help="worker processes (default: the number of CPUs)")
+    p.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork",
+                   help="prefork: a child process per task slot (default); solo: in this process")
+    p.add_argument("--hostname", default=None, help="worker name (default celery@<host>)")
+    p.add_argument("--loglevel", default="INFO")
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser("adduser", help="create a server user (or reset an existing user's password/role)")
     p.add_argument("name")
     p.add_argument("--role", choices=ROLES, required=True)
@@ -64,6 +73,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
         serve(serving.application(), host=args.host, port=args.port, **options)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", code=1) from exc
+    return 0
+
+
+def _check_migrated() -> None:
+    """Workers never migrate (several starting at once would race): the schema must be current."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from cli import CliError
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise CliError("the database has unapplied migrations: run `python server/manage.py migrate` "
+                       "(or start `python main.py serve` once) before the workers")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from cli import CliError
+    if not os.environ.get("CELERY_BROKER_URL"):
+        raise CliError("set CELERY_BROKER_URL (e.g. redis://localhost:6379/0) to run a worker; without "
+                       "one, `serve` processes every upload itself")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise CliError(f"--concurrency must be at least 1, not {args.concurrency}")
+    os.umask(0o077)
+    _setup_django()
+    _check_migrated()
+    from server.chemviz_server.celery_app import app
+    argv = ["worker", f"--loglevel={args.loglevel}", f"--pool={args.pool}"]
+    if args.concurrency is not None:
+        argv.append(f"--concurrency={args.concurrency}")
+    if args.hostname:
+        argv.append(f"--hostname={args.hostname}")
+    app.worker_main(argv)
     return 0
 
 

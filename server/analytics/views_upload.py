@@ -1,5 +1,7 @@
 """POST analytics/csv/upload/: validate with the engine, store the dataset, its equipment and
-readings, apply retention (seed §3.4: 200 OK, synchronous processing)."""
+readings, apply retention (seed §3.4: 200 OK, synchronous processing). With a task broker, an
+upload of at least CHEMVIZ_ASYNC_UPLOAD_BYTES is queued instead: 202 + Location of its import job
+(server.imports)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
@@ -18,6 +20,8 @@ import engine
 from server.api.permissions import CanUpload
 from server.api.slots import UPLOADS
 from server.api.throttles import ScopedThrottle
+from server.imports import jobs as imports
+from server.imports.serializers import accepted_body
 
 from . import services, upload_guard
 from .serializers import UploadErrorSerializer, UploadRequestSerializer, upload_response
@@ -91,6 +95,17 @@ def _repeat(existing, data: bytes) -> Response:
     return Response(upload_response(existing, created=False), status=status.HTTP_200_OK)
 
 
+def _queued(request, data: bytes, file_name: str, client_id, taken_at) -> Response:
+    """Large upload with a task queue: 202 with the import id and a Location to poll."""
+    try:
+        sub = imports.submit_upload(request.user, data, file_name, client_id, taken_at, queue=True)
+    except imports.ClientIdConflict as exc:
+        return Response({"detail": str(exc), "import_id": exc.job.pk}, status=status.HTTP_409_CONFLICT)
+    body = accepted_body(sub.job, created=sub.created)
+    return Response(body, status=status.HTTP_202_ACCEPTED,
+                    headers={"Location": request.build_absolute_uri(body["status_url"])})
+
+
 class UploadView(APIView):
     permission_classes = [IsAuthenticated, CanUpload]
     parser_classes = [MultiPartParser, FormParser]
@@ -103,6 +118,9 @@ class UploadView(APIView):
                                      description="repeat-safe upload key (alternative to client_id)")],
         responses={200: OpenApiResponse(description="processed (seed: 200 OK, synchronous); "
                                             "\"created\": false for a repeat of a client_id with the same bytes"),
+                   202: OpenApiResponse(description="queued (a task broker is set and the file is at least "
+                                                    "CHEMVIZ_ASYNC_UPLOAD_BYTES): import_id, Location "
+                                                    "analytics/csv/import/{id}/"),
                    409: UploadErrorSerializer,
                    400: UploadErrorSerializer, 411: UploadErrorSerializer, 413: UploadErrorSerializer})
     def post(self, request):
@@ -155,6 +173,8 @@ class UploadView(APIView):
         existing = services.find_existing(request.user, client_id)
         if existing is not None:
             return _repeat(existing, data)
+        if imports.defers(len(data)):
+            return _queued(request, data, file_name, client_id, taken_at)
         refusal = upload_guard.check(data)
         if refusal is not None:
             return _refused(refusal)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "server.analytics",
     "server.audit",
     "server.equipment",
+    "server.imports",   # upload import jobs, Celery queue (server/imports/conf.py for its settings)
 ]
 
 MIDDLEWARE = [
