@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterator
+from typing import Any, Callable, Hashable, Iterator, Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -60,7 +60,7 @@ class PointIndex:
     """Points a chart drew, in image pixels (origin top-left), with what hover should say."""
     xy: np.ndarray                       # (n, 2) float pixels
     rows: np.ndarray                     # spreadsheet row numbers
-    labels: list[str] = field(default_factory=list)
+    labels: Sequence[str] = field(default_factory=list)   # may be made on demand (figures.PointLabels)
 
     def nearest(self, x: float, y: float, radius: float = 6.0) -> int | None:
         """Index of the point closest to (x, y) within `radius` pixels, or None."""
@@ -132,7 +132,7 @@ def _render(state: Progress | None, key: Hashable, draw: Callable[[Figure], Any]
     if ax is not None and len(hover.x):
         disp = ax.transData.transform(np.column_stack([hover.x, hover.y]))
         disp[:, 1] = rgba.shape[0] - disp[:, 1]
-        points = PointIndex(disp / scale, np.asarray(hover.rows), list(hover.labels))
+        points = PointIndex(disp / scale, np.asarray(hover.rows), hover.labels)
     if ax is not None and getattr(hover, "zoomable", False):
         bb = ax.get_window_extent()
         h = rgba.shape[0]
