@@ -227,6 +227,8 @@ def main() -> int:
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--kinds", default="dirty,clean")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--works", default=",".join(WORK), help="which of arrow,engine,pandas,duckdb to time "
+                    "(arrow and engine always)")
     ap.add_argument("--baseline", type=Path, help="another checkout whose engine is timed too, interleaved "
                     "(column 'baseline'): before/after figures from the same run")
     ap.add_argument("--ts-sizes", default="1000000,10000000", help="readings in the time-series files (kind ts)")
@@ -239,8 +241,9 @@ def main() -> int:
     opts = ap.parse_args()
     sizes = [int(s) for s in opts.sizes.split(",")]
     kinds = opts.kinds.split(",")
-    works = [w for w in WORK if available(w)] + (["baseline"] if opts.baseline else [])
-    missing = [w for w in WORK if w not in works]
+    chosen = {"arrow", "engine", *opts.works.split(",")}
+    works = [w for w in WORK if w in chosen and available(w)] + (["baseline"] if opts.baseline else [])
+    missing = [w for w in WORK if w in chosen and w not in works]
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         ts_sizes = [int(s) for s in opts.ts_sizes.split(",") if s]

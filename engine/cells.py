@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-SLICE_CELLS = 1 << 16          # cells per slice: temporaries stay small whatever the chunking
+SLICE_CELLS = 1 << 17          # cells per piece: temporaries stay small whatever the chunking
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 # plain_number_mask: per byte (minus, dot, other) in fields of one uint16 cumulative sum; a cell of
@@ -70,10 +70,19 @@ def lengths(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _slices(col: pa.Array | pa.ChunkedArray) -> Iterator[pa.Array]:
-    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
-    for chunk in chunks:
-        for a in range(0, len(chunk), SLICE_CELLS):
-            yield chunk.slice(a, SLICE_CELLS)
+    """The column in contiguous pieces of about SLICE_CELLS cells. The CSV reader's chunks (a
+    few thousand rows each) are joined: each piece costs a handful of numpy calls whatever its
+    size, and few calls keep the GIL free for the other workers."""
+    for a in range(0, len(col), SLICE_CELLS):
+        piece = col.slice(a, SLICE_CELLS)
+        if isinstance(piece, pa.ChunkedArray):
+            piece = piece.chunk(0) if piece.num_chunks == 1 else piece.combine_chunks()
+        yield piece
+
+
+def slices(col: pa.Array | pa.ChunkedArray) -> Iterator[pa.Array]:
+    """`_slices` for callers that walk a column in the same pieces."""
+    return _slices(col)
 
 
 def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -185,13 +194,16 @@ def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool) -> np.ndarray:
 def colliding(h: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
     """Mask of the cells whose hash another cell (of `among`, a mask, when given) shares: one sort,
     then a bitmap of the shared hashes' top bits so that only a few cells are looked up."""
-    part = h if among is None else h[among]
-    s = np.sort(part)
+    if among is None:
+        s = np.sort(h)
+    else:
+        s = h[among]
+        s.sort()        # a copy already: sorted in place
     same = s[1:] == s[:-1]
     if not same.any():
         return np.zeros(len(h), dtype=bool)
     shared = s[1:][same]             # sorted (repeats are harmless)
-    del s, same, part
+    del s, same
     bits = np.uint64(44)
     seen = np.zeros(1 << 20, dtype=bool)
     seen[shared >> bits] = True

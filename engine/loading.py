@@ -15,7 +15,7 @@ from .columns import ColumnMap, map_columns
 from .frames import clean_rows
 from .options import ImportOptions
 from .progress import Progress, quiet
-from .read import _EOL, DELIMITER_NAMES, RawTable, ReadError, Sniffed, decode_text, parse, sniff
+from .read import _EOL, DELIMITER_NAMES, RawTable, ReadError, Sniffed, decode_text, parse, release_memory, sniff
 from .report import DEFAULT_MAX_ISSUES, Issue, Report
 from .stats import compute_statistics
 from .validate import validate
@@ -121,12 +121,16 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
     except ReadError as exc:
         return reject(exc.code, exc.message)
     del data
+    release_memory()   # the parser's scratch blocks: the allocator would keep them through validation
     if raw is None:
         return result   # the header's problems are in the report: no need to parse rows we cannot use
 
     checkpoint(0.5, "Validating rows")
-    frame = validate(raw, cmap, report, dict(opts.type_aliases), map_headers, timezone=opts.timezone,
+    handed = [raw]
+    del raw        # validate holds the only reference: it lets the text columns go once read
+    frame = validate(handed.pop(), cmap, report, dict(opts.type_aliases), map_headers, timezone=opts.timezone,
                      known_types=known_types)
+    release_memory()
     result.frame = frame
     if frame is None or not report.valid:
         return result

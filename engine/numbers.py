@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import is_ascii, plain_number_mask, usable
+from .cells import is_ascii, plain_number_mask, slices, usable
 
 _S = r"^[+-]?"
 _EXP = r"([eE][+-]?\d+)?"
@@ -107,16 +107,15 @@ def _cast_where(cells: pa.ChunkedArray | pa.Array, ok: np.ndarray) -> np.ndarray
     """float64 of the cells where `ok` (the others are left as garbage for the caller), cast
     from the column's own buffers with `ok` as their validity: no copy of the text."""
     values = np.empty(len(cells), dtype=np.float64)
-    chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
     at = 0
-    for chunk in chunks:
-        k = len(chunk)
+    for piece in slices(cells):
+        k = len(piece)
         if k:
-            bits = np.packbits(np.concatenate([np.zeros(chunk.offset, dtype=bool), ok[at:at + k]]),
+            bits = np.packbits(np.concatenate([np.zeros(piece.offset, dtype=bool), ok[at:at + k]]),
                                bitorder="little")
-            _, off_buf, data_buf = chunk.buffers()
+            _, off_buf, data_buf = piece.buffers()
             masked = pa.Array.from_buffers(pa.string(), k, [pa.py_buffer(bits), off_buf, data_buf],
-                                           offset=chunk.offset)
+                                           offset=piece.offset)
             got = pc.cast(masked, pa.float64())
             values[at:at + k] = np.frombuffer(got.buffers()[1], dtype=np.float64, count=k, offset=got.offset * 8)
         at += k

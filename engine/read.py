@@ -10,7 +10,9 @@ import codecs
 import csv
 import io
 import re
+import sys
 from dataclasses import dataclass, field
+from typing import Callable, cast
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +43,32 @@ class RawTable:
     delimiter: str = ","
     decimal_comma: bool = False
     workbook: bool = False             # read from an Excel workbook (numbers in a time column are day numbers)
+
+
+def release_memory() -> None:
+    """Return freed pages to the system (Arrow's allocator, and on Linux the C heap's arenas,
+    where numpy's temporaries of several worker threads land), so that one step's scratch memory
+    (parser blocks, text columns already read, hashes) does not add to the next step's peak."""
+    try:
+        pa.default_memory_pool().release_unused()
+    except AttributeError:   # an old pyarrow without release_unused
+        pass
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        import ctypes.util
+        return cast(Callable[[int], int], ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim)
+    except (OSError, AttributeError):   # not glibc (musl has no malloc_trim)
+        return None
+
+
+_TRIM = _malloc_trim()
 
 
 def decode_to_utf8(data: bytes) -> tuple[bytes, str]:

@@ -45,6 +45,26 @@ def normalise_status(values: object) -> tuple[np.ndarray, np.ndarray]:
     return known[codes], unknown_d[codes]
 
 
+def normalise_status_column(col: object) -> tuple[np.ndarray, np.ndarray]:
+    """`normalise_status` of an Arrow text column as the reader gives it: each distinct spelling
+    is found by Arrow's hashing and mapped once, with no Python string per reading."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if not isinstance(col, (pa.Array, pa.ChunkedArray)) or not pa.types.is_string(col.type):
+        return normalise_status(col.to_pandas() if hasattr(col, "to_pandas") else col)
+    flat = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    enc = pc.dictionary_encode(flat.fill_null(""))
+    distinct = enc.dictionary.to_pylist()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    if not len(codes):
+        return np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
+    known = np.array([STATUS_SPELLINGS.get(status_key(v)) for v in distinct], dtype=object)
+    empty_d = np.array([not str(v).strip() for v in distinct], dtype=bool)
+    unknown_d = np.array([v is None for v in known], dtype=bool) & ~empty_d
+    known[empty_d] = ACTIVE
+    return known[codes], unknown_d[codes]
+
+
 def running_mask(statuses: np.ndarray) -> np.ndarray:
     """Readings taken while the equipment ran: what statistics and trends use by default (an
     Offline row reading 0.0 is not a flow of zero)."""

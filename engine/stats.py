@@ -96,26 +96,26 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
     if keep is not None and keep.all():
         keep = None  # nothing excluded: skip copying every column through a mask
 
-    def col(c: str) -> np.ndarray:
-        a = frame[c].to_numpy()
-        return a if keep is None else a[keep]
-
-    rows = col(schema.ROW) if schema.ROW in frame.columns else np.arange(2, len(frame) + 2)
     codes, names = _type_codes(frame[schema.TYPE])
     codes = codes if keep is None else codes[keep]
     n = len(codes)
     small = codes.astype(np.int16 if len(names) < 32000 else np.int64)
     order = np.argsort(small, kind="stable")  # radix sort on small ints
     bounds = np.searchsorted(small[order], np.arange(len(names) + 1))
-    sorted_rows = rows[order]
+    del small, codes
+    pick = order if keep is None else np.flatnonzero(keep)[order]   # frame rows, grouped by type
+    sorted_rows = (frame[schema.ROW].to_numpy()[pick] if schema.ROW in frame.columns
+                   else np.arange(2, len(frame) + 2)[order])   # (as before: positions among the kept rows)
+    del order
     present = [(name, bounds[code], bounds[code + 1]) for code, name in enumerate(names)
                if bounds[code + 1] > bounds[code]]
 
     def one_column(column: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Per-type and overall figures of one parameter; numpy releases the GIL, so the three
-        parameters run side by side on a multi-core machine."""
+        parameters run side by side on a multi-core machine. One gathered copy of the column
+        per parameter, sorted in place for the overall median once nothing else needs its order."""
         key = schema.STAT_KEY[column]
-        v = col(column).astype(np.float64, copy=False)[order]
+        v = np.asarray(frame[column].to_numpy()[pick], dtype=np.float64)
         per_type = []
         for _name, lo, hi in present:
             part: dict[str, Any] = {}
@@ -124,8 +124,9 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
         overall = {f"avg_{key}": _r(v.mean()) if n else None}
         if n:
             overall.update({f"min_{key}": _r(v.min()), f"max_{key}": _r(v.max()),
-                            f"std_{key}": _r(v.std(ddof=1)) if n > 1 else None,
-                            f"median_{key}": _r(_quantiles(np.sort(v), (0.5,))[0])})
+                            f"std_{key}": _r(v.std(ddof=1)) if n > 1 else None})
+            v.sort()   # what np.sort(v) gives: the same values in the same order, without a copy
+            overall[f"median_{key}"] = _r(_quantiles(v, (0.5,))[0])
         return per_type, overall
 
     results = list(_POOL.map(one_column, schema.NUMERIC_COLUMNS))
@@ -165,14 +166,26 @@ def _time_series_counts(frame: pd.DataFrame, accepted: np.ndarray, out: dict[str
     per type, and the time span of those readings. Arrow hashes the names; no per-row Python."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    names = pa.array(frame[schema.NAME].to_numpy(dtype=object)[accepted], pa.string(), from_pandas=True)
+    column = frame[schema.NAME]
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        names = pa.array(column.array).filter(pa.array(accepted))   # the frame's own text, not Python strings
+        names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
+    else:
+        names = pa.array(column.to_numpy(dtype=object)[accepted], pa.string(), from_pandas=True)
     key = pc.utf8_lower(pc.utf8_trim_whitespace(names.fill_null("")))
-    name_code = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    out["total_equipment"] = int(len(np.unique(name_code)))
+    enc = pc.dictionary_encode(key)
+    name_code = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    out["total_equipment"] = len(enc.dictionary)    # every entry of the dictionary occurs
     type_code, type_names = _type_codes(frame[schema.TYPE])
     type_code = type_code[accepted].astype(np.int64)
-    pairs = np.unique(name_code * (len(type_names) + 1) + type_code)
-    per_type = np.bincount(pairs % (len(type_names) + 1), minlength=len(type_names) + 1)
+    width = len(type_names) + 1
+    if len(enc.dictionary) * width <= 1 << 26 and (not len(type_code) or type_code.min() >= 0):   # distinct (equipment, type) pairs by a bitmap, not a sort
+        seen = np.zeros(len(enc.dictionary) * width, dtype=bool)
+        seen[name_code * width + type_code] = True
+        pairs = np.flatnonzero(seen)
+    else:
+        pairs = np.unique(name_code * width + type_code)
+    per_type = np.bincount(pairs % width, minlength=width)
     position = {t: i for i, t in enumerate(type_names)}
     for t, entry in out["by_type"].items():
         entry["equipment"] = int(per_type[position[t]]) if t in position else 0

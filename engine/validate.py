@@ -18,8 +18,8 @@ from .columns import ColumnMap
 from .header_rows import find_header_rows
 from .limits import name_key
 from .numbers import parse_numbers
-from .read import RawTable
-from .readings import normalise_status
+from .read import RawTable, release_memory
+from .readings import normalise_status_column
 from .report import Issue, Report, Severity
 from .timestamps import ParsedTimes, local_zone, parse_cells
 from .units import ATMOSPHERE_BAR, Unit
@@ -97,9 +97,6 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     times: ParsedTimes | None = None
     if time_series:
         times = _read_times(cols[schema.TIMESTAMP], raw, report, checks, timezone)
-        dup_job = _POOL.submit(_find_duplicate_readings, name, name_empty, times, rows)
-    else:
-        dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
     if time_series:   # Type is optional in readings over time: the registry's, else Unassigned
@@ -111,16 +108,17 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     status: np.ndarray | None = None
     if schema.STATUS in cmap.canonical:
         src_status = cols[schema.STATUS]
-        status, unknown = normalise_status(src_status.to_pandas())
+        status, unknown = normalise_status_column(src_status)
         checks.flag(unknown, "unknown_status", schema.STATUS, "warning",
                     lambda i: f"Row {rows[i]}: status '{_cell(src_status, i)}' is not a known status (Active/Running/"
                               f"Online, Maintenance, Offline/Stopped/Inactive); the reading is kept but not counted "
                               f"as running.")
+        del src_status
 
     numeric: dict[str, np.ndarray] = {}
     not_numbers = np.ones(n, dtype=bool)
     for column in schema.NUMERIC_COLUMNS:
-        parsed = parsing[column].result()
+        parsed = parsing.pop(column).result()   # its masks go once its issues are flagged
         values, empty, bad, conflict = parsed.values, parsed.empty, parsed.bad, parsed.conflict
         not_numbers &= bad
         unit = cmap.units.get(column)
@@ -156,7 +154,6 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
         remapped, header_issues = find_header_rows(t, rows, np.flatnonzero(not_numbers), raw.headers, cmap,
                                                    map_headers)
         if header_issues:
-            dup_job.result()
             report.issues[:] = snapshot[0]
             report.issue_counts, report.excluded_reasons = snapshot[1], snapshot[2]
             for issue in header_issues:
@@ -167,6 +164,18 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                             raw.delimiter, raw.decimal_comma, workbook=raw.workbook)
             return validate(rest, cmap, report, type_aliases, unit_ranges=remapped.units, timezone=timezone,
                             known_types=known_types)
+    # Every text column is read: keep what the frame shows and let the table go (the loader hands
+    # it over), so its columns do not add to the peak of the steps that follow.
+    extras = {idx: t.column(idx) for idx in cmap.extras}
+    headers, ragged = raw.headers, len(raw.ragged)
+    del t, cols, src, first_col, raw, parsed, values, empty, bad, conflict, as_read
+    release_memory()
+    # Duplicates after the table is gone (their hashes and sort would otherwise add to its peak),
+    # beside the value checks below.
+    if times is not None:
+        dup_job = _POOL.submit(_find_duplicate_readings, name, name_empty, times, rows)
+    else:
+        dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
         fv = numeric[schema.FLOWRATE]
@@ -182,6 +191,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                     lambda i: f"Row {rows[i]}: Temperature {tv[i]:g} °C is below absolute zero (−273.15 °C).")
 
     dup, first_row_of = dup_job.result()
+    release_memory()
     if dup is not None and times is not None:
         utc = times.utc
         checks.flag(dup, "duplicate_reading", schema.NAME, "error",
@@ -197,8 +207,8 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     codes_used, per_code = np.unique(checks.reason[excluded], return_counts=True)
     for c, k in zip(codes_used, per_code, strict=True):
         report.excluded_reasons[_REASON_CODES[c]] += int(k)
-    if raw.ragged:
-        report.excluded_reasons["wrong_field_count"] += len(raw.ragged)
+    if ragged:
+        report.excluded_reasons["wrong_field_count"] += ragged
     with np.errstate(invalid="ignore"):
         for column in schema.NUMERIC_COLUMNS:
             v = numeric[column]
@@ -224,7 +234,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                              f"If these are kelvin, rename the header to 'Temperature (K)' and import again.",
                              "warning"))
 
-    return _build_frame(raw, cmap, t, name, types, numeric, rows, excluded, checks.reason, times, status)
+    return _build_frame(headers, cmap, extras, name, types, numeric, rows, excluded, checks.reason, times, status)
 
 
 def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarray, pa.ChunkedArray | None]:
@@ -248,13 +258,14 @@ def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarra
     return t.filter(pa.array(~blank)), raw.row_numbers[~blank], None
 
 
-def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name: pa.ChunkedArray, types: pa.DictionaryArray,
+def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.ChunkedArray], name: pa.ChunkedArray,
+                 types: pa.DictionaryArray,
                  numeric: dict[str, np.ndarray], rows: np.ndarray, excluded: np.ndarray,
                  reason: np.ndarray, times: ParsedTimes | None = None, status: np.ndarray | None = None
                  ) -> pd.DataFrame:
     """Every data row as a DataFrame: schema columns (Timestamp in UTC and Status for readings
     over time), extras, then the bookkeeping columns."""
-    data: dict[str, object] = {schema.NAME: _one_chunk(name), schema.TYPE: types}
+    data: dict[str, object] = {schema.NAME: name, schema.TYPE: types}   # the names' chunks as they are: no copy
     for column in schema.NUMERIC_COLUMNS:
         data[column] = pa.array(numeric[column])
     if times is not None:
@@ -262,14 +273,14 @@ def _build_frame(raw: RawTable, cmap: ColumnMap, t: pa.Table, name: pa.ChunkedAr
     if status is not None:
         data[schema.STATUS] = pa.array(status, pa.string())
     for idx in cmap.extras:
-        label = raw.headers[idx]
+        label = headers[idx]
         if label in data or label in schema.META_COLUMNS:
             label = f"{label} (extra)"
-        data[label] = _one_chunk(t.column(idx))
+        data[label] = _one_chunk(extras[idx])
     data[schema.ROW] = pa.array(rows)
     data[schema.EXCLUDED] = pa.array(excluded)
     data[schema.REASON] = pa.DictionaryArray.from_arrays(
-        pa.array(reason.astype(np.int32) + 1), pa.array([""] + _REASON_CODES))
+        pa.array(np.add(reason, 1, dtype=np.int32)), pa.array([""] + _REASON_CODES))
     # split_blocks: no copy into one 2-D float block (pandas would otherwise consolidate).
     frame = pa.table(data).to_pandas(split_blocks=True)
     if status is not None:   # the seed's values, None (not NaN) where the status was not recognised
