@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "server.audit",
     "server.equipment",
     "server.imports",   # upload import jobs, Celery queue (server/imports/conf.py for its settings)
+    "server.alerting",  # alert rules and alerts, evaluated by the engine on upload
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ from engine.frames import accepted_rows
 from engine.limits import name_key
 from engine.readings import ACTIVE, STATUS, TIMESTAMP, UNASSIGNED_TYPE
 from engine.units import ATMOSPHERE_BAR
+from server.alerting.services import after_forget, after_upload
 
 from .models import PARAMETERS, STATUSES, Equipment, ParameterHistory
 
@@ -149,6 +150,7 @@ def record_upload(dataset, frame: pd.DataFrame, taken_at: datetime, user) -> dic
     old = np.array([k not in fresh_keys for k in ukeys], dtype=bool)
     newest = newest_row[old]
     _take_newest(eq_id[old], us[newest], {p: v[newest] for p, v in values.items()})
+    after_upload(eq_id.tolist(), None if TIMESTAMP in ok else int(us[0]))   # alerts, same transaction
     return counts
 
 
@@ -241,3 +243,4 @@ def forget_dataset(dataset) -> None:
                .distinct())
     ParameterHistory.objects.filter(dataset=dataset).delete()
     refresh_current(ids)
+    after_forget(ids)
