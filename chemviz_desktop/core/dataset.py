@@ -4,6 +4,7 @@ statistics for a filter. No Qt widgets here; statistics always come from the eng
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,12 @@ class Dataset:
     excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     headers: list[str] = field(default_factory=list)   # header cells as read (for the column-mapping dialog)
+    taken_at: str = ""        # a snapshot's reading time (UTC ISO) as stored; "" when not stored
+
+    @property
+    def time_series(self) -> bool:
+        """Readings with their own times (a Timestamp column), not one snapshot."""
+        return self.frame is not None and schema.TIMESTAMP in self.frame.columns
 
     @property
     def accepted(self) -> bool:
@@ -69,10 +76,12 @@ def _original_bytes(p: Path) -> bytes | None:
 
 
 def import_file(state: Progress, path: str, keep: int | None = None,
-                options: engine.ImportOptions | None = None) -> Dataset:
+                options: engine.ImportOptions | None = None, taken_at: datetime | None = None) -> Dataset:
     """Worker: engine.load with progress/cancel; an accepted result goes into the store in one
     transaction. A rejected file is returned with its report and is not stored. Retention is
-    the store's own setting (`Store.keep`); `keep` is accepted for old callers and ignored."""
+    the store's own setting (`Store.keep`); `keep` is accepted for old callers and ignored.
+    A snapshot (no Timestamp column) records its readings at `taken_at`, by default the file's
+    modified time (as the CLI does); a time series keeps the times in the file."""
     p = Path(path)
     from chemviz_desktop.core import import_prefs  # saved pressure mode, type spellings, mappings
     result = import_prefs.load(p, file_name=p.name, state=Scaled(state, 0.0, 0.9), base=options)
@@ -85,9 +94,13 @@ def import_file(state: Progress, path: str, keep: int | None = None,
     store = Store()
     try:
         original = _original_bytes(p) if import_prefs.server_reads_alike(result) else None
-        ds.store_id = store.add(result, file_name=p.name, csv_bytes=original)
+        if taken_at is None:
+            from chemviz_desktop.core.equipment_service import file_time
+            taken_at = file_time(p)
+        ds.store_id = store.add(result, file_name=p.name, csv_bytes=original, taken_at=taken_at)
         info = store.info(ds.store_id)
         ds.imported_at = info.imported_at if info else ""
+        ds.taken_at = info.taken_at if info else ""
     finally:
         store.close()
     state.progress(0.97, "Preparing table")
@@ -107,7 +120,7 @@ def open_stored(state: Progress, dataset_id: int) -> Dataset:
     if stats is None and stored.frame is not None:
         stats = engine.compute_statistics(stored.frame, rows_total=info.rows_total)
     ds = Dataset(info.display_name, stored.frame, stored.report, stats, store_id=info.id,
-                 imported_at=info.imported_at)
+                 imported_at=info.imported_at, taken_at=info.taken_at)
     state.progress(0.8, "Preparing table")
     return _finish(ds)
 

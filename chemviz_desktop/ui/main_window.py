@@ -1,4 +1,4 @@
-"""The main window: five pages in tabs, menus, status bar, drag-and-drop, export and the saved
+"""The main window: seven pages in tabs, menus, status bar, drag-and-drop, export and the saved
 layout. It wires pages together; the work itself lives in the pages, workers and the engine.
 The sync layer hooks in through `sync_status_label`, `account_menu` and `history_page.refresh()`."""
 from __future__ import annotations
@@ -24,6 +24,7 @@ from PyQt5.QtWidgets import (
 )
 
 from chemviz_desktop.core.dataset import Dataset, open_stored
+from chemviz_desktop.core.equipment_service import readings_mark
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.export import (
     FILTERED_KINDS,
@@ -40,8 +41,10 @@ from chemviz_desktop.ui.models.report_model import ISSUE_ROLE
 from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage, filter_words
 from chemviz_desktop.ui.pages.compare_page import ComparePage
 from chemviz_desktop.ui.pages.data_page import DataPage
+from chemviz_desktop.ui.pages.equipment_page import EquipmentPage
 from chemviz_desktop.ui.pages.history_page import HistoryPage
 from chemviz_desktop.ui.pages.import_page import ImportPage
+from chemviz_desktop.ui.pages.trends_page import TrendsPage
 from chemviz_desktop.ui.settings import PAGES, AppSettings
 from chemviz_desktop.ui.table_actions import install as install_table_actions
 from chemviz_desktop.ui.workers import TaskRunner, wait_all
@@ -80,18 +83,22 @@ class MainWindow(QMainWindow):
             raise
         self.dataset: Dataset | None = None
         self.last_export_error = ""
+        self._readings_mark: tuple | None = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QIcon(str(RESOURCES / "chemviz.svg")))
         self.setMinimumSize(960, 600)
         self.setAcceptDrops(True)
 
-        self.import_page = ImportPage()
+        self.import_page = ImportPage(str(self.store.path))
         self.data_page = DataPage()
         self.analytics_page = AnalyticsPage()
         self.history_page = HistoryPage(self.store, self.store.keep)
         self.compare_page = ComparePage(self.store)
+        self.equipment_page = EquipmentPage(str(self.store.path))
+        self.trends_page = TrendsPage(str(self.store.path))
         self.pages = dict(zip(PAGES, (self.import_page, self.data_page, self.analytics_page,
-                                      self.history_page, self.compare_page), strict=True))
+                                      self.history_page, self.compare_page, self.equipment_page,
+                                      self.trends_page), strict=True))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for name, page in self.pages.items():
@@ -197,6 +204,10 @@ class MainWindow(QMainWindow):
         self.history_page.deleted.connect(self._history_deleted)
         self.history_page.keepChanged.connect(self._keep_changed)
         self.history_page.changed.connect(self.compare_page.refresh)
+        self.history_page.changed.connect(self._history_changed)   # import, delete, reading time, download
+        self.equipment_page.trendRequested.connect(self.open_trend)
+        self.equipment_page.edited.connect(lambda _name: self.compare_page.equipment_changed())
+        self.import_page.readingsMoved.connect(lambda _id: self.history_page.refresh())
         self.open_runner.result.connect(self._opened)
         self.open_runner.error.connect(self._open_failed)
         self.open_runner.progress.connect(self._busy_progress)
@@ -207,6 +218,27 @@ class MainWindow(QMainWindow):
         self.export_runner.finished.connect(self.busy_bar.hide)
         self.tabs.currentChanged.connect(lambda i: setattr(self.settings, "last_page", PAGES[i]))
 
+    def open_trend(self, names: list[str]) -> None:
+        """From the Equipment page: the Trends page with that equipment selected."""
+        self.trends_page.show_equipment(names)
+        self.show_page("trends")
+
+    def _history_changed(self) -> None:
+        """History reloads often (sync passes); the readings changed only if the datasets did."""
+        try:
+            mark = readings_mark(self.store.db)
+        except Exception:  # noqa: BLE001 -- a busy/damaged store: History says so; read again to be safe
+            mark = None
+        if mark is None or mark != self._readings_mark:
+            self._readings_mark = mark
+            self._readings_changed()
+
+    def _readings_changed(self) -> None:
+        """Readings or the registry changed: the Equipment, Trends and Compare pages read again."""
+        self.equipment_page.invalidate()
+        self.trends_page.invalidate()
+        self.compare_page.equipment_changed()
+
     def _report_menu(self, menu: QMenu, index: Any) -> None:
         issue = self.import_page.model.data(index, ISSUE_ROLE) if index.isValid() else None
         if issue is not None and issue.row is not None:
@@ -214,7 +246,8 @@ class MainWindow(QMainWindow):
 
     # -- layout persistence -------------------------------------------------------------------
     def _splitters(self) -> dict[str, Any]:
-        return {"analytics": self.analytics_page.splitter, "compare": self.compare_page.splitter}
+        return {"analytics": self.analytics_page.splitter, "compare": self.compare_page.splitter,
+                "trends": self.trends_page.splitter}
 
     def _restore_layout(self) -> None:
         geometry = self.settings.geometry()
@@ -236,6 +269,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:
         self.save_layout()
         QApplication.instance().removeEventFilter(self)
+        for page in (self.equipment_page, self.trends_page, self.compare_page):
+            page.shutdown()          # their timers must not start work after this
         for runner in {self.import_page.runner, self.data_page.runner, self.analytics_page.runner,
                        self.open_runner, self.export_runner, *self.findChildren(TaskRunner)}:
             runner.cancel()   # every page's runner, chart renderers included
@@ -448,6 +483,7 @@ class MainWindow(QMainWindow):
         self.theme_actions[name].setChecked(True)
         self.analytics_page.redraw()
         self.compare_page.redraw_chart()
+        self.trends_page.redraw()
         self.data_page.table.viewport().update()
 
     def reset_settings(self) -> None:

@@ -1,8 +1,10 @@
-"""History: the datasets kept in the local store, newest first, with their sync state. Open,
-rename, delete (confirmed), pin, upload again, and how many to keep (a setting stored in the
+"""History: the datasets kept in the local store, newest first, with their sync state and when a
+snapshot's readings were taken. Open, rename, correct the reading time, delete (confirmed), pin,
+upload again, and how many to keep (a setting stored in the
 store, so the CLI obeys it too). `refresh()` is the hook the sync layer calls."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from PyQt5.QtCore import Qt, pyqtSignal
@@ -21,10 +23,13 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from chemviz_desktop.core import equipment_service
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.store import ELSEWHERE, FAILED, KEEP_ALL, MAX_KEEP, REMOVED, DatasetInfo, Store, StoreError
 from chemviz_desktop.ui.models.history_model import INFO_ROLE, HistoryModel
+from chemviz_desktop.ui.reading_time import ReadingTimeDialog, chosen_time
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
+from chemviz_desktop.ui.workers import TaskRunner
 
 
 class Remote(Protocol):
@@ -55,9 +60,11 @@ class HistoryPage(QWidget):
         self.table.setModel(self.model)
         setup_table(self.table)
         fm = self.table.fontMetrics()
-        samples = ("M" * 16, "M" * 14, "2026-12-31 23:59", "1,000,000", "1,000,000", "server only")
+        samples = ("M" * 16, "M" * 14, "2026-12-31 23:59", "times in the file", "1,000,000", "1,000,000",
+                   "server only")
         for c, sample in enumerate(samples):
-            self.table.setColumnWidth(c, fm.horizontalAdvance(sample) + 24)
+            header = str(self.model.headerData(c, Qt.Horizontal))
+            self.table.setColumnWidth(c, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(header)) + 24)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
@@ -73,6 +80,12 @@ class HistoryPage(QWidget):
         self.delete_button = QPushButton("Delete…")
         self.pin_button = QPushButton("Pin")
         self.pin_button.setToolTip("A pinned dataset is never removed by the history limit.")
+        self.time_button = QPushButton("Reading time…")
+        self.time_button.setToolTip("Correct when a snapshot's readings were taken (its equipment history moves)")
+        self.time_button.clicked.connect(self.change_reading_time)
+        self.time_runner = TaskRunner(self)
+        self.time_runner.result.connect(self._time_changed)
+        self.time_runner.error.connect(self._time_failed)
         self.upload_button = QPushButton("Upload again")
         self.upload_button.setToolTip("Send a dataset the server no longer has (or refused) again.")
         self.pin_button.clicked.connect(self.toggle_pin)
@@ -90,7 +103,8 @@ class HistoryPage(QWidget):
         self.message = MessageBar()
 
         buttons = QHBoxLayout()
-        for b in (self.open_button, self.rename_button, self.delete_button, self.pin_button, self.upload_button):
+        for b in (self.open_button, self.rename_button, self.time_button, self.delete_button, self.pin_button,
+                  self.upload_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(QLabel("Keep the last"))
@@ -111,6 +125,10 @@ class HistoryPage(QWidget):
     def refresh(self) -> None:
         """Reload the list from the store, keeping the selection when possible."""
         selected = self.selected()
+        try:
+            self.model.series = equipment_service.time_series_ids(self.store.db)
+        except Exception:  # noqa: BLE001 -- only the "Readings taken at" wording depends on it
+            self.model.series = set()
         self.model.set_items(self.store.list())
         if selected is not None:
             self.select_id(selected.id)
@@ -126,6 +144,11 @@ class HistoryPage(QWidget):
         """Ask for a line of text (tests replace this)."""
         value, ok = QInputDialog.getText(self, title, label, text=text)
         return value if ok else None
+
+    def ask_time(self, name: str, current: str) -> datetime | None:
+        """Ask when a snapshot's readings were taken (tests replace this)."""
+        dialog = ReadingTimeDialog(name, current, self)
+        return chosen_time(dialog.edit) if dialog.exec_() == ReadingTimeDialog.Accepted else None
 
     # -- selection ----------------------------------------------------------------------------
     def selected(self) -> DatasetInfo | None:
@@ -143,6 +166,7 @@ class HistoryPage(QWidget):
         info = self.selected()
         self.open_button.setEnabled(info is not None and (info.has_rows or self._fetchable(info)))
         self.rename_button.setEnabled(info is not None)
+        self.time_button.setEnabled(info is not None and info.has_rows and not self.time_runner.busy)
         self.delete_button.setEnabled(info is not None)
         self.pin_button.setEnabled(info is not None)
         self.pin_button.setText("Unpin" if info is not None and info.pinned else "Pin")
@@ -192,6 +216,33 @@ class HistoryPage(QWidget):
         if name and name.strip():
             self.store.rename(info.id, name.strip())
             self.refresh()
+
+    def change_reading_time(self) -> None:
+        """Correct a snapshot's reading time (in a worker: its readings are recorded again). A
+        time series keeps its own times: the store's words say so."""
+        info = self._current()
+        if info is None:
+            return
+        if info.id in self.model.series:
+            self.message.show_message(f"'{info.display_name}' is a time series: each reading keeps the time "
+                                      "the file gives it.", "warning")
+            return
+        when = self.ask_time(info.display_name, info.taken_at)
+        if when is None:
+            return
+        self.message.show_message(f"Moving the readings of '{info.display_name}'…", "info")
+        self.time_runner.start(equipment_service.set_reading_time, str(self.store.path), info.id, when)
+        self._update_buttons()
+
+    def _time_changed(self, when: datetime) -> None:
+        self.refresh()
+        self.message.show_message(f"Readings now recorded at {when.astimezone().strftime('%Y-%m-%d %H:%M:%S')}.",
+                                  "info")
+
+    def _time_failed(self, exc: BaseException) -> None:
+        self._update_buttons()
+        text = str(exc) if isinstance(exc, ValueError) else describe(exc, doing="changing the reading time")
+        self.message.show_message(f"Reading time not changed: {text}", "error")
 
     def delete_selected(self) -> None:
         info = self.selected()

@@ -1,10 +1,12 @@
 """Import: pick or drop a CSV or Excel workbook; the engine reads and validates it in a worker
 (progress + Cancel) and the report appears as a sortable list. Double-clicking a row issue asks to
 show that row. A workbook with several sheets or title rows asks which sheet and header row; a
-file whose columns were not recognised offers the column-mapping dialog."""
+file whose columns were not recognised offers the column-mapping dialog. A snapshot (no Timestamp
+column) is recorded at the file's modified time; "Readings taken at" below the summary changes it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -12,12 +14,13 @@ from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget
 
 import engine
-from chemviz_desktop.core import import_prefs
+from chemviz_desktop.core import equipment_service, import_prefs
 from chemviz_desktop.core.dataset import Dataset, import_file
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.ui.dialogs.mapping_dialog import MappingDialog
 from chemviz_desktop.ui.dialogs.sheet_dialog import SheetDialog
 from chemviz_desktop.ui.models.report_model import ISSUE_ROLE, ReportModel
+from chemviz_desktop.ui.reading_time import chosen_time, make_edit, set_time
 from chemviz_desktop.ui.widgets import MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 
@@ -46,10 +49,14 @@ class ImportPage(QWidget):
     rejected = pyqtSignal(object)      # Dataset (rejected, not stored)
     finished = pyqtSignal()            # after any outcome, including cancel and error
     rowActivated = pyqtSignal(int)     # spreadsheet row
+    readingsMoved = pyqtSignal(int)    # dataset id whose reading time was changed
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, store_path: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
+        self.store_path = store_path
+        self.taken_at: datetime | None = None   # the next snapshot's reading time (None: the file's modified time)
         self.runner = TaskRunner(self)
+        self.time_runner = TaskRunner(self)     # moving a snapshot's readings re-records them: a worker
         self.preview_runner = TaskRunner(self)   # a workbook's sheets are read off the GUI thread too
         self._pending: tuple[str, int, engine.ImportOptions] | None = None
         self.last: Dataset | None = None
@@ -87,6 +94,25 @@ class ImportPage(QWidget):
         self.progress_box.hide()
 
         self.summary = MessageBar()
+        self.taken_edit = make_edit()
+        self.taken_button = QPushButton("Change")
+        self.taken_button.setToolTip("Record this file's readings at the time above instead")
+        self.taken_button.clicked.connect(self.change_reading_time)
+        self.taken_label = QLabel("Readings taken at:")
+        taken_row = QHBoxLayout()
+        taken_row.setContentsMargins(0, 0, 0, 0)
+        taken_row.addWidget(self.taken_label)
+        taken_row.addWidget(self.taken_edit)
+        taken_row.addWidget(self.taken_button)
+        taken_hint = styled_label("This file has no time column: all its readings are one snapshot at this time "
+                                  "(by default the file's modified time), so snapshots line up as history.",
+                                  "Muted", wrap=True)
+        taken_row.addWidget(taken_hint, 1)
+        self.taken_box = QWidget()
+        self.taken_box.setLayout(taken_row)
+        self.taken_box.hide()
+        self.time_runner.result.connect(self._time_changed)
+        self.time_runner.error.connect(self._time_failed)
         self.notes = styled_label("", "Muted", wrap=True)
         self.notes.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.notes.hide()
@@ -115,6 +141,7 @@ class ImportPage(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.progress_box)
         lay.addWidget(self.summary)
+        lay.addWidget(self.taken_box)
         lay.addWidget(self.notes)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.truncated)
@@ -171,13 +198,14 @@ class ImportPage(QWidget):
         self.model.set_issues([])          # the previous file's report must not look like this one's
         self.notes.hide()
         self.truncated.hide()
+        self.taken_box.hide()
         self.summary.show_message(f"Reading {Path(path).name}…", "info")
         self.progress.setValue(0)
         self.progress_label.setText("Starting")
         self.progress_box.show()
         self.open_button.setEnabled(False)
         self.sample_button.setEnabled(False)
-        self.runner.start(import_file, path, keep, options)
+        self.runner.start(import_file, path, keep, options, self.taken_at)
 
     def _choose_sheet(self, previews: list | None, path: str) -> tuple[str, int] | bool | None:
         """(sheet, header row) chosen; None when there is nothing to ask; False when cancelled."""
@@ -228,6 +256,7 @@ class ImportPage(QWidget):
     def show_report(self, ds: Dataset) -> None:
         """Summary line, unit/format notes and the issue list of a report (new or reopened)."""
         report = ds.report
+        self.taken_box.hide()     # shown again by an import of a snapshot
         if ds.accepted:
             level = "warning" if report.rows_excluded else "info"
             self.summary.show_message(f"{ds.name}: {report.summary()}", level)
@@ -249,9 +278,39 @@ class ImportPage(QWidget):
                                    "problems; every excluded row is marked in the Data page.")
         self.truncated.setVisible(report.truncated)
 
+    def _show_taken_at(self, ds: Dataset) -> None:
+        snapshot = ds.accepted and not ds.time_series and ds.store_id is not None and bool(ds.taken_at)
+        if snapshot:
+            set_time(self.taken_edit, ds.taken_at)
+        self.taken_box.setVisible(snapshot)
+
+    def change_reading_time(self, when: datetime | None = None) -> None:
+        """Move the last imported snapshot's readings to `when` (default: the time in the editor)."""
+        ds = self.last
+        if ds is None or ds.store_id is None:
+            return
+        when = when or chosen_time(self.taken_edit)
+        self.taken_button.setEnabled(False)
+        self.time_runner.start(equipment_service.set_reading_time, self.store_path, ds.store_id, when)
+
+    def _time_changed(self, when: datetime) -> None:
+        self.taken_button.setEnabled(True)
+        ds = self.last
+        if ds is not None:
+            ds.taken_at = when.astimezone().isoformat(timespec="seconds")
+            self.summary.show_message(f"{ds.name}: readings now recorded at "
+                                      f"{when.astimezone().strftime('%Y-%m-%d %H:%M:%S')}.", "info")
+            self.readingsMoved.emit(int(ds.store_id or 0))
+
+    def _time_failed(self, exc: BaseException) -> None:
+        self.taken_button.setEnabled(True)
+        text = str(exc) if isinstance(exc, ValueError) else describe(exc, doing="changing the reading time")
+        self.summary.show_message(f"Reading time not changed: {text}", "error")
+
     def _on_result(self, ds: Dataset) -> None:
         self.last = ds
         self.show_report(ds)
+        self._show_taken_at(ds)
         self.map_button.setVisible(not ds.accepted and bool(ds.headers) and any(
             i.code in import_prefs.MAPPING_CODES for i in ds.report.file_errors))
         (self.imported if ds.accepted else self.rejected).emit(ds)
