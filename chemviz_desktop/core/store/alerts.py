@@ -377,7 +377,7 @@ def _series_rows(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limi
         name, typ = registry[int(eid)]
         ts = g["ts"].to_numpy()
         dataset_at = dict(zip(ts.tolist(), g["dataset_id"].tolist(), strict=True))
-        times = pd.to_datetime(ts, utc=True)
+        times = pd.DatetimeIndex(np.asarray(ts, dtype=np.int64).view("datetime64[ns]")).tz_localize("UTC")
         for p in PARAMETERS:
             limit = limits.for_equipment(name, typ, p)
             if limit is None:

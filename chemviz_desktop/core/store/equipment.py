@@ -438,7 +438,9 @@ def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_
         last = np.concatenate((ts_sorted[1:] != ts_sorted[:-1], [True]))
         pick = order[last]
         cols = {c: v[pick] for c, v in cols.items()}
-    out = pd.DataFrame({"timestamp": pd.to_datetime(cols["ts"].astype(np.int64), utc=True)})
+    # a view, not pd.to_datetime: that parses int64 on pandas' object path (~400 ms for a year of minutes)
+    stamps = pd.DatetimeIndex(cols["ts"].astype(np.int64).view("datetime64[ns]")).tz_localize("UTC")
+    out = pd.DataFrame({"timestamp": stamps})
     for p in PARAMETERS:
         out[p] = cols[p].astype(float)
     out["status"] = cols["status"].astype(object)
