@@ -38,6 +38,7 @@ from chemviz_desktop.core.export.charts import chart_list
 from chemviz_desktop.core.store import DatasetGone, Store, StoreError
 from chemviz_desktop.ui import theme
 from chemviz_desktop.ui.models.report_model import ISSUE_ROLE
+from chemviz_desktop.ui.pages.alerts_page import AlertsPage
 from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage, filter_words
 from chemviz_desktop.ui.pages.compare_page import ComparePage
 from chemviz_desktop.ui.pages.data_page import DataPage
@@ -96,9 +97,10 @@ class MainWindow(QMainWindow):
         self.compare_page = ComparePage(self.store)
         self.equipment_page = EquipmentPage(str(self.store.path))
         self.trends_page = TrendsPage(str(self.store.path))
+        self.alerts_page = AlertsPage(str(self.store.path))
         self.pages = dict(zip(PAGES, (self.import_page, self.data_page, self.analytics_page,
                                       self.history_page, self.compare_page, self.equipment_page,
-                                      self.trends_page), strict=True))
+                                      self.trends_page, self.alerts_page), strict=True))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for name, page in self.pages.items():
@@ -114,6 +116,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)
         from chemviz_desktop.ui.sync_menu import attach_sync  # status label, Account menu, History <-> server
         self.sync_controller = attach_sync(self)
+        from chemviz_desktop.ui.monitoring_wiring import attach_monitoring  # Alerts tab + count, limits, colours
+        attach_monitoring(self)
         self._restoring = False
         self.restore_last_dataset()
 

@@ -9,7 +9,7 @@ from chemviz_desktop.core.store import DEFAULT_KEEP, Store
 
 MAX_RECENT = 8
 THEMES = ("light", "dark")
-PAGES = ("import", "data", "analytics", "history", "compare", "equipment", "trends")
+PAGES = ("import", "data", "analytics", "history", "compare", "equipment", "trends", "alerts")
 
 
 class AppSettings:

@@ -30,6 +30,7 @@ class EquipmentPage(QWidget):
     edited = pyqtSignal(str)              # equipment name, after a saved edit
     editFailed = pyqtSignal(str)          # the words shown
     trendRequested = pyqtSignal(list)     # names
+    limitsRequested = pyqtSignal(str)     # equipment name: open the limits editor on it
 
     def __init__(self, store_path: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -62,6 +63,9 @@ class EquipmentPage(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.edit_button.clicked.connect(self.edit_selected)
         self.trend_button.clicked.connect(self.open_trend)
+        self.limits_button = QPushButton("Limits…")
+        self.limits_button.setToolTip("Operating limits (Lo/Hi, LoLo/HiHi) of the selected equipment and its type")
+        self.limits_button.clicked.connect(self.open_limits)
         self.refresh_button.clicked.connect(self.refresh)
         self.count_label = QLabel("")
         self.count_label.setObjectName("Muted")
@@ -86,7 +90,7 @@ class EquipmentPage(QWidget):
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
-        for b in (self.edit_button, self.trend_button, self.refresh_button):
+        for b in (self.edit_button, self.trend_button, self.limits_button, self.refresh_button):
             bar.addWidget(b)
         lay = QVBoxLayout(self)
         lay.addWidget(styled_label("Equipment", "PageTitle"))
@@ -175,12 +179,18 @@ class EquipmentPage(QWidget):
         rows = self.selected_rows()
         self.edit_button.setEnabled(len(rows) == 1)
         self.trend_button.setEnabled(bool(rows))
+        self.limits_button.setEnabled(len(rows) == 1)
 
     # -- actions --------------------------------------------------------------------------------
     def open_trend(self) -> None:
         names = self.selected_names()
         if names:
             self.trendRequested.emit(names)
+
+    def open_limits(self) -> None:
+        names = self.selected_names()
+        if len(names) == 1:
+            self.limitsRequested.emit(names[0])
 
     def edit_selected(self) -> EquipmentDialog | None:
         """Open the edit dialog for the selected equipment (window-modal, not blocking)."""
