@@ -288,8 +288,8 @@ def main() -> int:
             print(line)
         for kind in kinds:
             ks = ts_sizes if kind == "ts" else sizes
-            if len(ks) > 1:
-                lo, hi = ks[0], ks[-1]
+            if len(ks) > 1:   # the two largest sizes (the time(5M) / time(1M))
+                lo, hi = ks[-2], ks[-1]
                 for work in ("engine", "baseline") if opts.baseline else ("engine",):
                     t_lo = statistics.median(t for t, _ in results[(kind, lo, work)])
                     t_hi = statistics.median(t for t, _ in results[(kind, hi, work)])

@@ -85,8 +85,11 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
 
     checks = _RowChecks(report, rows)
     # The numeric columns parse on the other workers (numpy and Arrow release the GIL) while the
-    # names, types and times are checked here; their issues are still added in column order.
-    parsing = {c: _NUMBERS.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
+    # names and types are checked here; their issues are still added in column order. In a time
+    # series they start after the times are read: pandas' time parsing is the memory peak there.
+    parsing: dict[str, Any] = {}
+    if not cmap.time_series:
+        parsing = {c: _NUMBERS.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
     name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
     name_empty = _empty_text(name)
     time_series = cmap.time_series
@@ -97,6 +100,8 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     times: ParsedTimes | None = None
     if time_series:
         times = _read_times(cols[schema.TIMESTAMP], raw, report, checks, timezone)
+        release_memory()
+        parsing = {c: _NUMBERS.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
     if time_series:   # Type is optional in readings over time: the registry's, else Unassigned
