@@ -73,6 +73,24 @@ def name_key(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
 
+def names_and_keys(names: object) -> tuple[np.ndarray, np.ndarray]:
+    """A whole column at once: each name as shown (trimmed, inner spaces collapsed) and its
+    `name_key`. Vectorised with Arrow for plain ASCII names; `name_key`'s own rule for the rest
+    (Unicode spaces and case folding), so both agree exactly with the one-name functions."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    raw = np.asarray(names, dtype=object)
+    arr = pa.array(raw.astype(str), pa.string())
+    shown = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"[\t\n\f\r ]+", " ")
+    display = shown.to_numpy(zero_copy_only=False).astype(object)
+    keys = pc.ascii_lower(shown).to_numpy(zero_copy_only=False).astype(object)
+    odd = ~np.asarray(pc.string_is_ascii(arr)) | np.asarray(pc.match_substring_regex(arr, "[\x0b\x1c-\x1f]"))
+    for i in np.flatnonzero(odd):
+        display[i] = " ".join(str(raw[i]).split())
+        keys[i] = name_key(str(raw[i]))
+    return display, keys
+
+
 class LimitSet:
     """All limits, with the override rule: equipment limit, else its type's limit, else none."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from engine import schema
 from engine.frames import accepted_rows
-from engine.limits import name_key
+from engine.limits import names_and_keys
 from engine.readings import ACTIVE, STATUS, TIMESTAMP, UNASSIGNED_TYPE
 from engine.units import ATMOSPHERE_BAR
 from server.alerting.services import after_forget, after_upload
@@ -80,7 +81,7 @@ def record_upload(dataset, frame: pd.DataFrame, taken_at: datetime, user) -> dic
     types = (ok[schema.TYPE].astype(str).to_numpy(dtype=object) if schema.TYPE in ok
              else np.full(len(ok), UNASSIGNED_TYPE, dtype=object))
     codes, distinct = pd.factorize(names, sort=False)          # name_key once per distinct spelling
-    dkeys = np.array([name_key(n) for n in distinct], dtype=object)
+    shown, dkeys = names_and_keys(np.asarray(distinct, dtype=object))
     kcodes, ukeys = pd.factorize(dkeys[codes], sort=False)      # row -> distinct key
     ukeys = [str(k) for k in ukeys]
     first = np.full(len(ukeys), -1, dtype=np.int64)
@@ -115,14 +116,15 @@ def record_upload(dataset, frame: pd.DataFrame, taken_at: datetime, user) -> dic
     has_status = STATUS in ok
     fresh_keys: set[str] = set()
     if new:
-        fresh = []
-        times_new = _times(us[newest_row[new]])
-        for n, j in enumerate(new):
-            r = int(newest_row[j])
-            st = status[r] if has_status else ACTIVE      # new equipment: its newest reading's status
-            kind = (str(types[first[j]]).strip() or UNASSIGNED_TYPE)[:50]   # the engine's display form
-            fresh.append((tidy_name(names[first[j]]), ukeys[j], kind, st if st in STATUSES else ACTIVE,
-                          *(_opt(values[p][r]) for p in PARAMETERS), times_new[n]))
+        new_rows = newest_row[new]
+        first_rows = first[new]
+        shown_row = shown[codes[first_rows]]                      # the file's first spelling, tidied
+        kinds = [(str(t).strip() or UNASSIGNED_TYPE)[:50] for t in types[first_rows]]   # the engine's form
+        sts = [st if st in STATUSES else ACTIVE for st in
+               (status[new_rows] if has_status else np.full(len(new), ACTIVE, dtype=object))]
+        fresh = list(zip(shown_row.tolist(), [ukeys[j] for j in new], kinds, sts,
+                         *(_nullable(values[p][new_rows]) for p in PARAMETERS), _times(us[new_rows]),
+                         strict=True))
         _insert_equipment(fresh, user, now)
         added = _known([ukeys[j] for j in new])
         counts["equipment_created"] = len(added)
@@ -169,8 +171,17 @@ def _times(us: np.ndarray) -> list:
     with the ORM's; other databases get aware datetimes."""
     if connection.vendor != "sqlite":
         return [datetime.fromtimestamp(0, UTC) + timedelta(microseconds=int(u)) for u in us.tolist()]
-    text = np.datetime_as_string(np.asarray(us, dtype=np.int64).astype("datetime64[us]"), unit="us")
-    return [t.replace("T", " ").removesuffix(".000000") for t in text.tolist()]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    text = pa.array(np.datetime_as_string(np.asarray(us, dtype=np.int64).astype("datetime64[us]"), unit="us"))
+    return pc.replace_substring_regex(pc.replace_substring(text, "T", " "), r"\.000000$", "").to_pylist()
+
+
+def _nullable(v: np.ndarray) -> list:
+    """Floats with NaN as None (NULL), for a whole column at once."""
+    out = np.asarray(v, dtype=float).astype(object)
+    out[np.isnan(np.asarray(v, dtype=float))] = None
+    return out.tolist()
 
 
 def _opt(v: float) -> float | None:
@@ -202,13 +213,12 @@ def _insert_readings(eq: np.ndarray, us: np.ndarray, status: np.ndarray, values:
            f" ON CONFLICT ({_q('equipment_id')}, {_q('timestamp')}) DO UPDATE SET "
            + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in updated))
     uid, did = getattr(user, "pk", None), getattr(dataset, "pk", None)
-    eqs, tss = eq.tolist(), _times(us)
-    vals = [values[p].tolist() for p in PARAMETERS]
     sts = [None if x is None else str(x) for x in status.tolist()]
+    rows = list(zip(eq.tolist(), _times(us), *(_nullable(values[p]) for p in PARAMETERS), sts,
+                    repeat(uid), repeat(did)))
     with connection.cursor() as cur:
-        for i in range(0, len(eqs), BATCH):
-            cur.executemany(sql, [(eqs[j], tss[j], _opt(vals[0][j]), _opt(vals[1][j]), _opt(vals[2][j]),
-                                   sts[j], uid, did) for j in range(i, min(i + BATCH, len(eqs)))])
+        for i in range(0, len(rows), BATCH):
+            cur.executemany(sql, rows[i:i + BATCH])
 
 
 def _take_newest(eq: np.ndarray, us: np.ndarray, values: dict[str, np.ndarray]) -> None:
@@ -216,12 +226,11 @@ def _take_newest(eq: np.ndarray, us: np.ndarray, values: dict[str, np.ndarray]) 
     last = _q("last_reading_at")
     sql = (f"UPDATE {table} SET {', '.join(f'{_q(p)} = %s' for p in PARAMETERS)}, {last} = %s"
            f" WHERE {_q('id')} = %s AND ({last} IS NULL OR {last} <= %s)")
-    eqs, tss = eq.tolist(), _times(us)
-    vals = [values[p].tolist() for p in PARAMETERS]
+    tss = _times(us)
+    rows = list(zip(*(_nullable(values[p]) for p in PARAMETERS), tss, eq.tolist(), tss, strict=True))
     with connection.cursor() as cur:
-        for i in range(0, len(eqs), BATCH):
-            cur.executemany(sql, [(_opt(vals[0][j]), _opt(vals[1][j]), _opt(vals[2][j]), tss[j], eqs[j],
-                                   tss[j]) for j in range(i, min(i + BATCH, len(eqs)))])
+        for i in range(0, len(rows), BATCH):
+            cur.executemany(sql, rows[i:i + BATCH])
 
 
 def refresh_current(ids: list[int]) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from engine import schema as engine_schema
-from engine.limits import name_key
+from engine.limits import name_key, names_and_keys
 
 __all__ = ["EDITABLE", "EquipmentError", "EquipmentInfo", "equipment_id", "forget", "history", "iso_to_ns", "listing",
            "listing_frame", "name_key", "record",
@@ -184,25 +184,9 @@ def forget(db: sqlite3.Connection, dataset_id: int) -> None:
         db.execute(f"DELETE FROM {table} WHERE dataset_id=?", (dataset_id,))
 
 
-def _display_and_keys(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each name as shown (trimmed, inner spaces collapsed) and its `name_key` (that, case-folded):
-    vectorised for plain ASCII names, `name_key`'s own rule for the rest, so both agree exactly."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    arr = pa.array(np.asarray(names, dtype=object).astype(str), pa.string())
-    shown = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"[\t\n\f\r ]+", " ")
-    display = shown.to_numpy(zero_copy_only=False).astype(object)
-    keys = pc.ascii_lower(shown).to_numpy(zero_copy_only=False).astype(object)
-    odd = ~np.asarray(pc.string_is_ascii(arr)) | np.asarray(pc.match_substring_regex(arr, "[\x0b\x1c-\x1f]"))
-    for i in np.flatnonzero(odd):
-        display[i] = " ".join(str(names[i]).split())
-        keys[i] = name_key(str(names[i]))
-    return display, keys
-
-
 def name_keys(names: np.ndarray) -> np.ndarray:
     """`name_key` for a whole column at once."""
-    return _display_and_keys(names)[1]
+    return names_and_keys(names)[1]
 
 
 def _upsert_equipment(db: sqlite3.Connection, names: np.ndarray, types: np.ndarray,
@@ -211,7 +195,7 @@ def _upsert_equipment(db: sqlite3.Connection, names: np.ndarray, types: np.ndarr
     type when the file names a type (never overwritten by Unassigned). Also returns the ids
     created. Set-based: the distinct names travel to SQLite as one JSON array each way (no
     Python loop per equipment), so a 1M-equipment snapshot registers in seconds."""
-    display, keys = _display_and_keys(names)
+    display, keys = names_and_keys(names)
     inverse, uniq = pd.factorize(keys)                 # hash-based: faster than sorting 1M strings
     first = np.full(len(uniq), len(keys), dtype=np.int64)
     np.minimum.at(first, inverse, np.arange(len(keys), dtype=np.int64))   # first row of each name
