@@ -10,6 +10,7 @@ buffers, never a Python call per cell and never a full copy of a column.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Iterator
 
 import numpy as np
@@ -162,6 +163,9 @@ def _ascii_lower(w: np.ndarray) -> np.ndarray:
     return w
 
 
+LONG_CELL = 256   # bytes: longer cells are hashed by blake2b (a 2 MB name took minutes word by word)
+
+
 def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool) -> np.ndarray:
     """A uint64 per cell; cells whose bytes are equal (after ASCII lower-casing when `ascii_fold`,
     for ASCII columns only) hash equal."""
@@ -178,7 +182,8 @@ def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool) -> np.ndarray:
             w = _words(data, start)
             w &= np.take(_KEEP, np.minimum(length, 8))
             h ^= _ascii_lower(w) if ascii_fold else w
-            live = np.flatnonzero(length > 8)
+            long = np.flatnonzero(length > LONG_CELL)
+            live = np.flatnonzero((length > 8) & (length <= LONG_CELL))
             k = 1
             while len(live):
                 left = length[live] - 8 * k
@@ -186,6 +191,10 @@ def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool) -> np.ndarray:
                 h[live] = (h[live] * _ODD) ^ (_ascii_lower(w) if ascii_fold else w)
                 live = live[left > 8]
                 k += 1
+            for i in long:        # a few long cells: one digest each, not a numpy step per 8 bytes
+                cell = data[int(start[i]):int(start[i] + length[i])].tobytes()
+                digest = hashlib.blake2b(cell.lower() if ascii_fold else cell, digest_size=8).digest()
+                h[i] = np.uint64(int.from_bytes(digest, "little"))
             np.multiply(h, _ODD, out=out[at:at + n])   # a bijection that spreads every byte into the top bits
             at += n
     return out
