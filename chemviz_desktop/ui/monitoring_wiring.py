@@ -71,9 +71,13 @@ class TrendAnalysis:
         self.tabs.addTab(self.chart, "Control chart (I-MR)")
         self.tabs.addTab(self.events, "Event search")
         chart_side = trends.splitter.widget(1)
+        outer = trends.splitter.sizes()
         self.split = QSplitter(Qt.Vertical)
         trends.splitter.replaceWidget(1, self.split)
         self.split.addWidget(chart_side)
+        chart_side.show()                 # replaceWidget hid it when it took it out
+        self.split.show()
+        trends.splitter.setSizes(outer if outer[1] > 0 else [220, 900])
         self.split.addWidget(self.tabs)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 1)
@@ -88,7 +92,15 @@ class TrendAnalysis:
     def _chart_visible(self) -> bool:
         return self.tabs.currentWidget() is self.chart and self.split.sizes()[1] > 0 and self.trends.isVisible()
 
+    def _size_once(self) -> None:
+        """Give the trend three quarters of the height the first time there is a height."""
+        total = sum(self.split.sizes())
+        if not getattr(self, "_sized", False) and total > 0:
+            self._sized = True
+            self.split.setSizes([total * 3 // 4, total - total * 3 // 4])
+
     def follow(self) -> None:
+        self._size_once()
         data = getattr(self.trends, "data", None)
         if data is None or not data.request.names:
             return
