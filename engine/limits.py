@@ -8,9 +8,12 @@ import csv
 import io
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Iterable, Iterator, Literal
+from typing import TYPE_CHECKING, Iterable, Iterator, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from . import schema
 
@@ -73,22 +76,35 @@ def name_key(name: str) -> str:
     return " ".join(str(name).split()).casefold()
 
 
+def names_and_keys_arrow(names: "pa.Array") -> tuple["pa.Array", "pa.Array"]:  # noqa: F821
+    """`names_and_keys` over an Arrow string array, returning Arrow arrays: the Arrow kernels run
+    without the GIL and no Python string is made per name (a worker registering a million names
+    never holds the interpreter for long)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = names.cast(pa.string()) if names.type != pa.string() else names
+    shown = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"[\t\n\f\r ]+", " ")
+    keys = pc.ascii_lower(shown)
+    odd = np.flatnonzero(~np.asarray(pc.string_is_ascii(arr), dtype=bool)
+                         | np.asarray(pc.match_substring_regex(arr, "[\x0b\x1c-\x1f]"), dtype=bool))
+    if len(odd):
+        raw = arr.take(pa.array(odd)).to_pylist()
+        mask = np.zeros(len(arr), dtype=bool)
+        mask[odd] = True
+        shown = pc.replace_with_mask(shown, pa.array(mask), pa.array([" ".join(str(r).split()) for r in raw],
+                                                                     pa.string()))
+        keys = pc.replace_with_mask(keys, pa.array(mask), pa.array([name_key(str(r)) for r in raw], pa.string()))
+    return shown, keys
+
+
 def names_and_keys(names: object) -> tuple[np.ndarray, np.ndarray]:
     """A whole column at once: each name as shown (trimmed, inner spaces collapsed) and its
     `name_key`. Vectorised with Arrow for plain ASCII names; `name_key`'s own rule for the rest
     (Unicode spaces and case folding), so both agree exactly with the one-name functions."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     raw = np.asarray(names, dtype=object)
-    arr = pa.array(raw.astype(str), pa.string())
-    shown = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"[\t\n\f\r ]+", " ")
-    display = shown.to_numpy(zero_copy_only=False).astype(object)
-    keys = pc.ascii_lower(shown).to_numpy(zero_copy_only=False).astype(object)
-    odd = ~np.asarray(pc.string_is_ascii(arr)) | np.asarray(pc.match_substring_regex(arr, "[\x0b\x1c-\x1f]"))
-    for i in np.flatnonzero(odd):
-        display[i] = " ".join(str(raw[i]).split())
-        keys[i] = name_key(str(raw[i]))
-    return display, keys
+    shown, keys = names_and_keys_arrow(pa.array(raw.astype(str), pa.string()))
+    return (shown.to_numpy(zero_copy_only=False).astype(object), keys.to_numpy(zero_copy_only=False).astype(object))
 
 
 class LimitSet:

@@ -21,12 +21,16 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 from engine import schema as engine_schema
-from engine.limits import name_key, names_and_keys
+from engine.limits import name_key, names_and_keys, names_and_keys_arrow
 
 __all__ = ["EDITABLE", "EquipmentError", "EquipmentInfo", "equipment_id", "forget", "history", "iso_to_ns", "listing",
            "listing_frame", "name_key", "record",
@@ -131,9 +135,8 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     ok = accepted_rows(frame)
     if not len(ok):
         return 0
-    names = ok[engine_schema.NAME].astype(str).to_numpy(dtype=object)
-    types = (ok[engine_schema.TYPE].astype(str).to_numpy(dtype=object) if engine_schema.TYPE in ok
-             else np.full(len(ok), UNASSIGNED_TYPE, dtype=object))
+    names = ok[engine_schema.NAME]
+    types = ok[engine_schema.TYPE] if engine_schema.TYPE in ok else None
     eq, fresh = _upsert_equipment(db, names, types, now)
     if TIMESTAMP in ok:
         ts = pd.DatetimeIndex(pd.to_datetime(ok[TIMESTAMP], utc=True)).as_unit("ns").asi8
@@ -189,44 +192,76 @@ def name_keys(names: np.ndarray) -> np.ndarray:
     return names_and_keys(names)[1]
 
 
-def _upsert_equipment(db: sqlite3.Connection, names: np.ndarray, types: np.ndarray,
+PIECE = 50_000   # names per Python conversion/JSON step: each holds the GIL briefly (< ~50 ms)
+
+
+def _pylist(arr: "pa.Array", idx: np.ndarray | None = None) -> list:  # noqa: F821
+    """Arrow values (at `idx`) as a Python list, in pieces so no single call holds the GIL long."""
+    import pyarrow as pa
+    out: list = []
+    n = len(arr) if idx is None else len(idx)
+    for i in range(0, n, PIECE):
+        part = arr.slice(i, PIECE) if idx is None else arr.take(pa.array(idx[i:i + PIECE]))
+        out.extend(part.to_pylist())
+    return out
+
+
+def _arrow_text(values: pd.Series) -> "pa.Array":  # noqa: F821
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode() if hasattr(arr, "dictionary_decode") else pc.cast(arr, pa.string())
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
+
+
+def _upsert_equipment(db: sqlite3.Connection, names: pd.Series, types: pd.Series | None,
                       now: str) -> tuple[np.ndarray, set[int]]:
     """The registry id of each row's equipment, creating the new ones and updating a known one's
     type when the file names a type (never overwritten by Unassigned). Also returns the ids
-    created. Set-based: the distinct names travel to SQLite as one JSON array each way (no
-    Python loop per equipment), so a 1M-equipment snapshot registers in seconds."""
-    display, keys = names_and_keys(names)
-    inverse, uniq = pd.factorize(keys)                 # hash-based: faster than sorting 1M strings
-    first = np.full(len(uniq), len(keys), dtype=np.int64)
+    created. Set-based and GIL-friendly: names stay Arrow (kernels run without the GIL), distinct
+    names travel to SQLite as JSON arrays of at most PIECE names, so a 1M-equipment snapshot
+    registers in seconds without freezing the window that imports it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    display, keys = names_and_keys_arrow(_arrow_text(names))
+    enc = pc.dictionary_encode(keys)
+    inverse = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    ukeys = enc.dictionary
+    first = np.full(len(ukeys), len(keys), dtype=np.int64)
     np.minimum.at(first, inverse, np.arange(len(keys), dtype=np.int64))   # first row of each name
-    ukeys = np.asarray(uniq, dtype=object)
-    utypes = np.asarray(types, dtype=object)[first].astype(str)
+    tarr = _arrow_text(types) if types is not None else pa.nulls(len(keys), pa.string())
     ids = np.zeros(len(ukeys), dtype=np.int64)
-    known_type = np.full(len(ukeys), None, dtype=object)
-    rows = [] if db.execute("SELECT 1 FROM equipment LIMIT 1").fetchone() is None else db.execute(
-        "SELECT j.key, e.id, e.type FROM json_each(?) j JOIN equipment e ON e.name_key = j.value",
-        (json.dumps(ukeys.tolist()),)).fetchall()
-    if rows:
-        at = np.array([r[0] for r in rows], dtype=np.int64)
-        ids[at] = [r[1] for r in rows]
-        known_type[at] = [r[2] for r in rows]
+    known_type: dict[int, str] = {}
+    if db.execute("SELECT 1 FROM equipment LIMIT 1").fetchone() is not None:
+        for i in range(0, len(ukeys), PIECE):
+            part = ukeys.slice(i, PIECE).to_pylist()
+            for j, eid, kind in db.execute("SELECT j.key, e.id, e.type FROM json_each(?) j"
+                                           " JOIN equipment e ON e.name_key = j.value", (json.dumps(part),)):
+                ids[i + j] = eid
+                known_type[i + j] = kind
     new = np.flatnonzero(ids == 0)
-    new = new[np.argsort(ukeys[new].astype(str), kind="stable")]   # key order: the unique index appends
     if len(new):
         top = int(db.execute("SELECT max(COALESCE((SELECT MAX(id) FROM equipment), 0),"
                              " COALESCE((SELECT seq FROM sqlite_sequence WHERE name='equipment'), 0))").fetchone()[0])
         ids[new] = top + 1 + np.arange(len(new))
-        kinds = np.where(utypes[new] == "", UNASSIGNED_TYPE, utypes[new])
-        payload = json.dumps(list(zip(display[first[new]].tolist(), ukeys[new].tolist(), kinds.tolist(),
-                                      strict=True)))
-        db.execute("INSERT INTO equipment (id, name, name_key, type, created_at, updated_at)"
-                   " SELECT ? + j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, ? FROM json_each(?) j",
-                   (top + 1, now, now, payload))
-    old = np.flatnonzero(known_type != None)  # noqa: E711 -- elementwise on an object array
-    retype = [(utypes[j], now, int(ids[j])) for j in old
-              if utypes[j] not in ("", UNASSIGNED_TYPE) and utypes[j] != known_type[j]]
-    if retype:
-        db.executemany("UPDATE equipment SET type=?, updated_at=? WHERE id=?", retype)
+        for i in range(0, len(new), PIECE):
+            part = new[i:i + PIECE]
+            rows = first[part]
+            kinds = [t or UNASSIGNED_TYPE for t in _pylist(tarr, rows)]
+            payload = json.dumps(list(zip(_pylist(display, rows), _pylist(ukeys, part), kinds, strict=True)))
+            db.execute("INSERT INTO equipment (id, name, name_key, type, created_at, updated_at)"
+                       " SELECT ? + j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, ? FROM json_each(?) j",
+                       (top + 1 + i, now, now, payload))
+    if known_type and types is not None:
+        old = np.fromiter(known_type, dtype=np.int64, count=len(known_type))
+        utypes = _pylist(tarr, first[old])
+        retype = [(t, now, int(ids[j])) for j, t in zip(old.tolist(), utypes, strict=True)
+                  if t not in (None, "", UNASSIGNED_TYPE) and t != known_type[j]]
+        if retype:
+            db.executemany("UPDATE equipment SET type=?, updated_at=? WHERE id=?", retype)
     return ids[inverse], set(ids[new].tolist())
 
 
@@ -234,19 +269,26 @@ def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
+def _text_in_pieces(values: np.ndarray) -> "pa.Array":  # noqa: F821
+    """Python strings to Arrow PIECE at a time (one call over a million holds the GIL ~100 ms)."""
+    import pyarrow as pa
+    pieces = [pa.array(values[i:i + PIECE], pa.string(), from_pandas=True) for i in range(0, len(values), PIECE)]
+    return pa.chunked_array(pieces, pa.string()).combine_chunks() if pieces else pa.array([], pa.string())
+
+
 def _encode(part: dict[str, np.ndarray]) -> bytes:
     import pyarrow as pa
     cols = {"eq": pa.array(part["eq"], pa.int64())} if "eq" in part else {}
     table = pa.table({**cols, "ts": pa.array(part["ts"], pa.int64()),
                       **{p: pa.array(part[p], pa.float64(), from_pandas=True) for p in PARAMETERS},
-                      "status": pa.array(part["status"], pa.string(), from_pandas=True)})
+                      "status": _text_in_pieces(part["status"])})
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
         w.write_table(table)
     return sink.getvalue().to_pybytes()
 
 
-def _decode(blob: bytes) -> "pa.Table":  # type: ignore[name-defined]  # noqa: F821
+def _decode(blob: bytes) -> "pa.Table":
     import pyarrow as pa
     return pa.ipc.open_stream(blob).read_all()
 
@@ -357,7 +399,7 @@ def equipment_id(db: sqlite3.Connection, name: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def _empty() -> "pa.Table":  # type: ignore[name-defined]  # noqa: F821
+def _empty() -> "pa.Table":
     import pyarrow as pa
     return pa.table({"ts": pa.array([], pa.int64()), **{p: pa.array([], pa.float64()) for p in PARAMETERS},
                      "status": pa.array([], pa.string())})
