@@ -190,12 +190,14 @@ def view_index(state: Progress | None, ds: Dataset, spec: ViewSpec) -> np.ndarra
     return idx.astype(np.int64, copy=False)
 
 
-def filtered_statistics(state: Progress | None, ds: Dataset, spec: ViewSpec) -> tuple[dict, np.ndarray]:
-    """Engine statistics of the rows the filter keeps, and that mask (for the charts)."""
+def filtered_statistics(state: Progress | None, ds: Dataset, spec: ViewSpec,
+                        running_only: bool = True) -> tuple[dict, np.ndarray]:
+    """Engine statistics of the rows the filter keeps, and that mask (for the charts). With a
+    Status column, `running_only` leaves out readings taken while not running (the default)."""
     mask = filter_mask(ds, spec)
     if state is not None:
         state.check()
     if ds.frame is None:
         return engine.compute_statistics(engine.frames.clean_rows(None), rows_total=0), mask
     sub = ds.frame[mask]
-    return engine.compute_statistics(sub, rows_total=int(mask.sum())), mask
+    return engine.compute_statistics(sub, rows_total=int(mask.sum()), running_only=running_only), mask

@@ -59,13 +59,32 @@ def test_control_chart_and_event_search_follow_the_trend(qtbot, window, tmp_path
     trends = window.trends_page
     analysis = window.trend_analysis
     window.show_page("trends")
-    with qtbot.waitSignal(analysis.chart.chartReady, timeout=60_000):
-        with qtbot.waitSignal(trends.trendReady, timeout=60_000):
-            trends.show_equipment(["R-1"])
+    with qtbot.waitSignal(trends.trendReady, timeout=60_000):
+        trends.show_equipment(["R-1"])
+    with qtbot.waitSignal(trends.trendReady, timeout=60_000):
         trends.set_parameters(["temperature"])
-    assert analysis.chart.equipment == "R-1" and analysis.chart.parameter == "temperature"
-    assert analysis.chart.data is not None
+    chart = analysis.chart
+    qtbot.waitUntil(lambda: chart.data is not None and chart.data.parameter == "temperature", timeout=60_000)
+    assert chart.data.equipment == "R-1" and len(chart.data.x) == 60
     events = analysis.events
     events.set_query("temperature", "above", 150, "5m")
     with qtbot.waitSignal(events.searched, timeout=30_000, check_params_cb=lambda n: n == 1):
         assert events.search()
+
+
+def test_analytics_statistics_of_a_time_series_are_running_only_unless_unticked(qtbot, window, tmp_path):
+    text = ("Tag,Timestamp,Flowrate,Pressure,Temperature,Status\n"
+            "P-1,2026-03-01T10:00:00Z,100,5,80,Running\n"
+            "P-1,2026-03-01T10:10:00Z,0,0,20,Offline\n"
+            "P-1,2026-03-01T10:20:00Z,110,5,80,Running\n")
+    import_file(qtbot, window, write(tmp_path, "ts.csv", text))
+    page = window.analytics_page
+    window.show_page("analytics")
+    assert page.running_box.isVisibleTo(page) and page.running_box.isChecked()
+    assert page.statistics["overall"]["avg_flowrate"] == 105.0            # the Offline 0.0 left out
+    with qtbot.waitSignal(page.statisticsReady, timeout=20_000):
+        page.running_box.setChecked(False)
+    assert page.statistics["overall"]["avg_flowrate"] == 70.0              # (100 + 0 + 110) / 3
+    snapshot = import_file(qtbot, window, write(tmp_path, "snap.csv", "Equipment Name,Type,Flowrate,Pressure,"
+                                                                       "Temperature\nP-2,Pump,1,2,3\n"))
+    assert snapshot is not None and not page.running_box.isVisibleTo(page)   # no Status column: no choice

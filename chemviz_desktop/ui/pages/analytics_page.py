@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
-from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from chemviz_desktop.core.dataset import Dataset, ViewSpec, filtered_statistics
 from chemviz_desktop.core.errors import describe
@@ -24,6 +24,7 @@ from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import KpiCard, MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 from engine import schema
+from engine.readings import STATUS
 
 SYNC_LIMIT = 50_000   # below this many rows filtered statistics are computed on the GUI thread
 _versions = count(1)
@@ -87,6 +88,13 @@ class AnalyticsPage(QWidget):
         for w in (self.x_label, self.x_combo, self.y_label, self.y_combo):
             chooser.addWidget(w)
         chooser.addStretch(1)
+        self.running_box = QCheckBox("Running only")
+        self.running_box.setChecked(True)
+        self.running_box.setToolTip("Statistics leave out readings taken while the equipment was not running "
+                                    "(an Offline row reading 0.0 is not a flow of zero)")
+        self.running_box.toggled.connect(lambda _on: self._recompute())
+        self.running_box.hide()                 # shown for files with a Status column
+        chooser.addWidget(self.running_box)
         chooser.addWidget(self.filter_label)
         self.chart = ChartView()
         self.chart.note.hide()                  # the chart title says what is shown
@@ -141,6 +149,11 @@ class AnalyticsPage(QWidget):
         self.statistics = ds.statistics if ds else None
         self.mask = None
         self.message.clear_message()
+        has_status = bool(ds is not None and ds.frame is not None and STATUS in ds.frame)
+        self.running_box.blockSignals(True)
+        self.running_box.setChecked(True)       # each dataset opens with the default (stored statistics)
+        self.running_box.blockSignals(False)
+        self.running_box.setVisible(has_status)
         self._show_statistics()
 
     def set_filter(self, spec: ViewSpec) -> None:
@@ -150,14 +163,21 @@ class AnalyticsPage(QWidget):
         ds = self.dataset
         if ds is None or ds.frame is None or (same and self.statistics is not None):
             return
-        if not spec.filtered:
+        self._recompute()
+
+    def _recompute(self) -> None:
+        ds, spec = self.dataset, self.spec
+        if ds is None or ds.frame is None:
+            return
+        running = self.running_box.isChecked()
+        if not spec.filtered and running:
             self.statistics, self.mask = ds.statistics, None
             self._show_statistics()
         elif ds.row_count <= SYNC_LIMIT:
-            self._stats_ready(filtered_statistics(None, ds, spec))
+            self._stats_ready(filtered_statistics(None, ds, spec, running))
         else:
             self.filter_label.setText("Updating statistics…")
-            self.runner.start(filtered_statistics, ds, spec)
+            self.runner.start(filtered_statistics, ds, spec, running)
 
     def _stats_ready(self, value: tuple[dict, np.ndarray]) -> None:
         self.statistics, self.mask = value
