@@ -277,3 +277,17 @@ def with_values(limit: Limit, **changes: float | None) -> Limit:
     if problems:
         raise LimitError("; ".join(problems))
     return new
+
+
+def limited_equipment(registry: dict[int, tuple[str, str]], limits: LimitSet) -> set[int]:
+    """Ids of the equipment (id -> (name, type)) that some limit applies to: array work, one
+    look-up per distinct type. Shared by the desktop store and the server's alert evaluation."""
+    if not registry or not len(limits):
+        return set()
+    ids = np.fromiter(registry.keys(), dtype=np.int64, count=len(registry))
+    names = np.array([v[0] for v in registry.values()], dtype=object)
+    types = np.array([v[1] for v in registry.values()], dtype=object)
+    limited = np.zeros(len(ids), dtype=bool)
+    for p in PARAMETERS:
+        limited |= ~np.isnan(thresholds(names, types, p, limits)).all(axis=1)
+    return set(ids[limited].tolist())

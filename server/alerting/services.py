@@ -26,7 +26,16 @@ import pandas as pd
 from django.db.models import F
 
 from engine.alerts import series_alerts
-from engine.limits import LEVEL_OF_CODE, LEVELS, PARAMETERS, LimitSet, classify_thresholds, name_key, thresholds
+from engine.limits import (
+    LEVEL_OF_CODE,
+    LEVELS,
+    PARAMETERS,
+    LimitSet,
+    classify_thresholds,
+    limited_equipment,
+    name_key,
+    thresholds,
+)
 from engine.readings import ACTIVE
 from engine.schema import display_type
 from server.equipment.models import Equipment, ParameterHistory
@@ -72,17 +81,6 @@ def _registry(ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     return out
 
 
-def _with_limits(registry: dict[int, tuple[str, str]], limits: LimitSet) -> set[int]:
-    """The equipment some rule applies to (one look-up per distinct type, array work)."""
-    if not registry or not len(limits):
-        return set()
-    ids = np.fromiter(registry.keys(), dtype=np.int64, count=len(registry))
-    names = np.array([v[0] for v in registry.values()], dtype=object)
-    types = np.array([v[1] for v in registry.values()], dtype=object)
-    limited = np.zeros(len(ids), dtype=bool)
-    for p in PARAMETERS:
-        limited |= ~np.isnan(thresholds(names, types, p, limits)).all(axis=1)
-    return set(ids[limited].tolist())
 
 
 def _readings(ids: set[int], point: bool, times: set[int] | None = None) -> pd.DataFrame:
@@ -180,7 +178,7 @@ def evaluate(equipment_ids: Iterable[int], *, series: bool, point_times: set[int
         return
     limits = limit_set()
     registry = _registry(ids)
-    relevant = _with_limits(registry, limits)
+    relevant = limited_equipment(registry, limits)
     if series:
         _reconcile("series", _series_rows(_readings(relevant, False), registry, limits), ids, None)
     if all_points or point_times:

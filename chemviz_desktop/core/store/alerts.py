@@ -39,7 +39,7 @@ import pandas as pd
 
 from engine.alerts import series_alerts, state
 from engine.excursions import iso_z
-from engine.limits import LEVEL_OF_CODE, LEVELS, LimitSet, classify_thresholds, thresholds
+from engine.limits import LEVEL_OF_CODE, LEVELS, LimitSet, classify_thresholds, limited_equipment, thresholds
 from engine.readings import ACTIVE
 
 __all__ = ["AlertError", "Scope", "SQL_V4", "STATE_FILTERS", "StoredAlert", "acknowledge", "count_unacknowledged",
@@ -354,17 +354,6 @@ def _registry(db: sqlite3.Connection, ids: set[int]) -> dict[int, tuple[str, str
     return {int(i): (str(n), str(t)) for i, n, t in rows}
 
 
-def _with_limits(registry: dict[int, tuple[str, str]], limits: LimitSet) -> set[int]:
-    """The equipment that some limit applies to (array work: one look-up per distinct type)."""
-    if not registry or not len(limits):
-        return set()
-    ids = np.fromiter(registry.keys(), dtype=np.int64, count=len(registry))
-    names = np.array([v[0] for v in registry.values()], dtype=object)
-    types = np.array([v[1] for v in registry.values()], dtype=object)
-    limited = np.zeros(len(ids), dtype=bool)
-    for p in PARAMETERS:
-        limited |= ~np.isnan(thresholds(names, types, p, limits)).all(axis=1)
-    return set(ids[limited].tolist())
 
 
 _Row = tuple[int, str, str, float, int, "int | None", int, float, int]   # eq, parameter, level, limit, start,
@@ -419,7 +408,7 @@ def _evaluate(db: sqlite3.Connection, scope: Scope) -> None:
         return
     limits = load(db)
     registry = _registry(db, scope.equipment_ids)
-    relevant = _with_limits(registry, limits)
+    relevant = limited_equipment(registry, limits)
     if scope.series:
         series_ids = [int(r[0]) for r in db.execute("SELECT dataset_id FROM reading_sets WHERE time_series=1")]
         frame = _readings(db, series_ids, relevant)
