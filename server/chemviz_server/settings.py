@@ -163,6 +163,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",          # from drf-spectacular-sidecar: pinned, offline, same origin
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["server.api.openapi.load_extensions"],
+    # two choice sets share the field name "status": named here rather than by a hash
+    "ENUM_NAME_OVERRIDES": {
+        "EquipmentStatusEnum": "server.equipment.models.STATUSES",
+        "DatasetStatusEnum": "server.analytics.models.Status",
+        "ImportJobStatusEnum": "server.imports.models.JobStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "server.api.openapi.document_error_responses",
