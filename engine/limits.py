@@ -8,7 +8,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Iterable, Iterator, Literal
+from typing import TYPE_CHECKING, Iterable, Iterator, Literal, Mapping
 
 import numpy as np
 
@@ -203,17 +203,40 @@ def classify_frame(names: np.ndarray, types: np.ndarray, values: np.ndarray, par
     return classify_thresholds(values, thresholds(names, types, parameter, limits))
 
 
-def _number(text: str, line: int, column: str) -> float | None:
-    text = text.strip()
+def _number(text: str, where: str, column: str, decimal_comma: bool = False) -> float | None:
+    text = str(text).strip()
     if not text:
         return None
+    if decimal_comma and text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
     try:
         value = float(text)
     except ValueError:
-        raise LimitError(f"line {line}: {column} is not a number: {text!r}") from None
+        raise LimitError(f"{where}: {column} is not a number: {text!r}") from None
     if not math.isfinite(value):
-        raise LimitError(f"line {line}: {column} must be a finite number, not {text!r}")
+        raise LimitError(f"{where}: {column} must be a finite number, not {text!r}")
     return value
+
+
+def limit_from_cells(cells: Mapping[str, str], where: str, *, decimal_comma: bool = False,
+                     name_in_problems: bool = False) -> Limit:
+    """One row of text cells (keys: the CSV columns; missing = empty) as a checked Limit: the
+    per-row rule of the limits CSV and of the desktop's limits editor, written once. A bad cell or
+    an inconsistent row raises LimitError starting with `where` ("line 2: lo is not a number").
+    `decimal_comma` reads a typed "5,5" as 5.5; `name_in_problems` names the limit in the message."""
+    def cell(c: str) -> str:
+        value = cells.get(c)
+        return "" if value is None else str(value)
+    lolo, lo, hi, hihi = (_number(cell(lv), where, lv, decimal_comma) for lv in LEVELS)
+    limit = Limit(cell("scope").strip().lower(), " ".join(cell("name").split()), cell("parameter").strip().lower(),
+                  lolo, lo, hi, hihi,
+                  deadband=_number(cell("deadband"), where, "deadband", decimal_comma) or 0.0,
+                  delay_s=_number(cell("delay_s"), where, "delay_s", decimal_comma) or 0.0)
+    problems = limit.problems()
+    if problems:
+        label = f" ({limit.scope} {limit.name or '?'} {limit.parameter})" if name_in_problems else ""
+        raise LimitError(f"{where}{label}: " + "; ".join(problems))
+    return limit
 
 
 def read_limits_csv(text: str) -> list[Limit]:
@@ -235,18 +258,8 @@ def read_limits_csv(text: str) -> list[Limit]:
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-
-        def cell(c: str, row: list[str] = row) -> str:
-            i = at.get(c)
-            return row[i] if i is not None and i < len(row) else ""
-        lolo, lo, hi, hihi = (_number(cell(lv), line, lv) for lv in LEVELS)
-        limit = Limit(cell("scope").strip().lower(), cell("name").strip(), cell("parameter").strip().lower(),
-                      lolo, lo, hi, hihi,
-                      deadband=_number(cell("deadband"), line, "deadband") or 0.0,
-                      delay_s=_number(cell("delay_s"), line, "delay_s") or 0.0)
-        problems = limit.problems()
-        if problems:
-            raise LimitError(f"line {line}: " + "; ".join(problems))
+        cells = {c: row[i] for c, i in at.items() if i < len(row)}
+        limit = limit_from_cells(cells, f"line {line}")
         if limit.key() in seen:
             raise LimitError(f"line {line}: {limit.scope} {limit.name!r} {limit.parameter} is already "
                              f"given on line {seen[limit.key()]}")

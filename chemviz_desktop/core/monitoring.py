@@ -18,7 +18,7 @@ from chemviz_desktop.core.store import equipment as store_equipment
 from chemviz_desktop.core.store import limits as store_limits
 from engine import schema
 from engine.excursions import Excursion, as_utc, excursions, iso_z
-from engine.limits import LEVELS, PARAMETER_COLUMN, PARAMETERS, Limit, LimitError, name_key
+from engine.limits import PARAMETER_COLUMN, PARAMETERS, Limit, LimitError, limit_from_cells, name_key
 from engine.progress import Progress
 from engine.spc import imr
 
@@ -125,19 +125,6 @@ def save_limits(state: Progress | None, store_path: str | Path, limits: Sequence
         store.close()
 
 
-def _number(text: str, where: str, column: str) -> float | None:
-    text = str(text).strip()
-    if not text:
-        return None
-    try:
-        value = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
-    except ValueError:
-        raise LimitError(f"{where}: {column} is not a number: {text!r}") from None
-    if not np.isfinite(value):
-        raise LimitError(f"{where}: {column} must be a finite number, not {text!r}")
-    return value
-
-
 def limits_from_rows(rows: Sequence[dict[str, str]]) -> list[Limit]:
     """Limits from table rows of text (keys: the CSV columns); the first problem raises
     LimitError in words naming the row ("row 2: lo (6) is above hi (5)")."""
@@ -145,14 +132,7 @@ def limits_from_rows(rows: Sequence[dict[str, str]]) -> list[Limit]:
     seen: dict[tuple[str, str, str], int] = {}
     for i, row in enumerate(rows, start=1):
         where = f"row {i}"
-        levels = {lv: _number(row.get(lv, ""), where, lv) for lv in LEVELS}
-        limit = Limit(str(row.get("scope", "")).strip().lower(), " ".join(str(row.get("name", "")).split()),
-                      str(row.get("parameter", "")).strip().lower(), levels["lolo"], levels["lo"], levels["hi"],
-                      levels["hihi"], deadband=_number(row.get("deadband", ""), where, "deadband") or 0.0,
-                      delay_s=_number(row.get("delay_s", ""), where, "delay_s") or 0.0)
-        problems = limit.problems()
-        if problems:
-            raise LimitError(f"{where} ({limit.scope} {limit.name or '?'} {limit.parameter}): " + "; ".join(problems))
+        limit = limit_from_cells(row, where, decimal_comma=True, name_in_problems=True)
         if limit.key() in seen:
             raise LimitError(f"{where}: {limit.scope} {limit.name!r} {limit.parameter} is already on row "
                              f"{seen[limit.key()]}")

@@ -7,10 +7,10 @@ transaction of the change that causes them:
   the old and new rule apply to).
 - Only readings taken while running count (status active).
 - Snapshot readings (an upload without timestamps: every row at the upload's time, noted in
-  PointTime) give point alerts starting and ending at that time (engine.limits thresholds and
-  classification). All other readings of an equipment are its time series: its alerts are
-  `engine.alerts.series_alerts` (deadband, on-delay, worst level) over ALL of them in time order,
-  whatever upload they came from.
+  PointTime) give point alerts starting and ending at that time. All other readings of an
+  equipment are its time series: its alerts are the excursions (deadband, on-delay, worst level)
+  over ALL of them in time order, whatever upload they came from. Both are computed by
+  `engine.alerts.point_rows` / `series_rows`, the core the desktop store calls too.
 - Identity is (equipment, parameter, level, start): re-evaluating finds the same alerts and keeps
   their id and acknowledgement, updating end, last, peak and limit.
 - An alert no longer found is deleted when unacknowledged; an acknowledged one stays, closed at
@@ -25,17 +25,8 @@ import numpy as np
 import pandas as pd
 from django.db.models import F
 
-from engine.alerts import series_alerts
-from engine.limits import (
-    LEVEL_OF_CODE,
-    LEVELS,
-    PARAMETERS,
-    LimitSet,
-    classify_thresholds,
-    limited_equipment,
-    name_key,
-    thresholds,
-)
+from engine.alerts import point_rows, series_rows
+from engine.limits import PARAMETERS, LimitSet, limited_equipment, name_key
 from engine.readings import ACTIVE
 from engine.schema import display_type
 from server.equipment.models import Equipment, ParameterHistory
@@ -105,39 +96,13 @@ def _readings(ids: set[int], point: bool, times: set[int] | None = None) -> pd.D
     return frame[cols].sort_values(["eq", "us"], kind="stable").reset_index(drop=True)
 
 
-def _series_rows(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet) -> list[Row]:
-    out: list[Row] = []
-    for eid, g in frame.groupby("eq", sort=False):
-        name, typ = registry[int(eid)]
-        times = pd.to_datetime(g["us"].to_numpy(dtype=np.int64), unit="us", utc=True)
-        for p in PARAMETERS:
-            limit = limits.for_equipment(name, typ, p)
-            if limit is None:
-                continue
-            for a in series_alerts(name, p, limit, times, g[p].to_numpy(dtype=float)):
-                last = a.last if a.last is not None else a.start
-                out.append((int(eid), p, a.level, float(a.limit), a.start.value // 1000,
-                            None if a.end is None else a.end.value // 1000, last.value // 1000, float(a.peak)))
-    return out
-
-
-def _point_rows(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet) -> list[Row]:
-    out: list[Row] = []
-    if not len(frame):
-        return out
-    eq = frame["eq"].to_numpy()
-    names = np.array([registry[int(i)][0] for i in eq], dtype=object)
-    types = np.array([registry[int(i)][1] for i in eq], dtype=object)
-    us = frame["us"].to_numpy()
-    for p in PARAMETERS:
-        values = frame[p].to_numpy(dtype=float)
-        bounds = thresholds(names, types, p, limits)
-        codes = classify_thresholds(values, bounds)
-        for i in np.flatnonzero(codes):
-            level = LEVEL_OF_CODE[int(codes[i])]
-            t = int(us[i])
-            out.append((int(eq[i]), p, level, float(bounds[i, LEVELS.index(level)]), t, t, t, float(values[i])))
-    return out
+def _desired(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet, point: bool) -> list[Row]:
+    """The alert rows the readings should have: engine.alerts, the desktop store's core too."""
+    eq, us = frame["eq"].to_numpy(dtype=np.int64), frame["us"].to_numpy(dtype=np.int64)
+    values = {p: frame[p].to_numpy(dtype=float) for p in PARAMETERS}
+    rows = (point_rows(eq, us, values, registry, limits) if point
+            else series_rows(eq, us, values, registry, limits, unit_ns=1000))
+    return [r[:8] for r in rows]
 
 
 def _reconcile(kind: str, desired: list[Row], equipment_ids: set[int], times: set[int] | None) -> None:
@@ -180,10 +145,10 @@ def evaluate(equipment_ids: Iterable[int], *, series: bool, point_times: set[int
     registry = _registry(ids)
     relevant = limited_equipment(registry, limits)
     if series:
-        _reconcile("series", _series_rows(_readings(relevant, False), registry, limits), ids, None)
+        _reconcile("series", _desired(_readings(relevant, False), registry, limits, False), ids, None)
     if all_points or point_times:
         times = None if all_points else point_times
-        _reconcile("point", _point_rows(_readings(relevant, True, times), registry, limits), ids, times)
+        _reconcile("point", _desired(_readings(relevant, True, times), registry, limits, True), ids, times)
 
 
 def after_upload(equipment_ids: Iterable[int], snapshot_us: int | None) -> None:

@@ -37,9 +37,9 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from engine.alerts import series_alerts, state
+from engine.alerts import point_rows, series_rows, state
 from engine.excursions import iso_z
-from engine.limits import LEVEL_OF_CODE, LEVELS, LimitSet, classify_thresholds, limited_equipment, thresholds
+from engine.limits import LimitSet, limited_equipment
 from engine.readings import ACTIVE
 
 __all__ = ["AlertError", "Scope", "SQL_V4", "STATE_FILTERS", "StoredAlert", "acknowledge", "count_unacknowledged",
@@ -360,43 +360,15 @@ _Row = tuple[int, str, str, float, int, "int | None", int, float, int]   # eq, p
 #                                                                           end, last, peak, dataset
 
 
-def _series_rows(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet) -> list[_Row]:
-    out: list[_Row] = []
-    for eid, g in frame.groupby("eq", sort=False):
-        name, typ = registry[int(eid)]
-        ts = g["ts"].to_numpy()
-        dataset_at = dict(zip(ts.tolist(), g["dataset_id"].tolist(), strict=True))
-        times = pd.DatetimeIndex(np.asarray(ts, dtype=np.int64).view("datetime64[ns]")).tz_localize("UTC")
-        for p in PARAMETERS:
-            limit = limits.for_equipment(name, typ, p)
-            if limit is None:
-                continue
-            for a in series_alerts(name, p, limit, times, g[p].to_numpy()):
-                start = int(a.start.value)
-                out.append((int(eid), p, a.level, float(a.limit), start, None if a.end is None else int(a.end.value),
-                            int((a.last if a.last is not None else a.start).value), float(a.peak),
-                            int(dataset_at[start])))
-    return out
-
-
-def _point_rows(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet) -> list[_Row]:
-    out: list[_Row] = []
-    if not len(frame):
-        return out
-    eq = frame["eq"].to_numpy()
-    names = np.array([registry[int(i)][0] for i in eq], dtype=object)
-    types = np.array([registry[int(i)][1] for i in eq], dtype=object)
-    ts, ds = frame["ts"].to_numpy(), frame["dataset_id"].to_numpy()
-    for p in PARAMETERS:
-        values = frame[p].to_numpy(dtype=float)
-        bounds = thresholds(names, types, p, limits)
-        codes = classify_thresholds(values, bounds)
-        for i in np.flatnonzero(codes):
-            level = LEVEL_OF_CODE[int(codes[i])]
-            t = int(ts[i])
-            out.append((int(eq[i]), p, level, float(bounds[i, LEVELS.index(level)]), t, t, t, float(values[i]),
-                        int(ds[i])))
-    return out
+def _desired(frame: pd.DataFrame, registry: dict[int, tuple[str, str]], limits: LimitSet, kind: str) -> list[_Row]:
+    """The alert rows the readings should have (engine.alerts, shared with the server), each with
+    the dataset holding the reading that started it."""
+    eq, ts = frame["eq"].to_numpy(dtype=np.int64), frame["ts"].to_numpy(dtype=np.int64)
+    values = {p: frame[p].to_numpy(dtype=float) for p in PARAMETERS}
+    rows = (series_rows(eq, ts, values, registry, limits) if kind == SERIES
+            else point_rows(eq, ts, values, registry, limits))
+    ds = frame["dataset_id"].to_numpy(dtype=np.int64)
+    return [(*r[:8], int(ds[r[8]])) for r in rows]
 
 
 def _evaluate(db: sqlite3.Connection, scope: Scope) -> None:
@@ -412,13 +384,13 @@ def _evaluate(db: sqlite3.Connection, scope: Scope) -> None:
     if scope.series:
         series_ids = [int(r[0]) for r in db.execute("SELECT dataset_id FROM reading_sets WHERE time_series=1")]
         frame = _readings(db, series_ids, relevant)
-        _reconcile(db, SERIES, _series_rows(frame, registry, limits), scope.equipment_ids, None)
+        _reconcile(db, SERIES, _desired(frame, registry, limits, SERIES), scope.equipment_ids, None)
     if scope.point_times:
         point_ids = [int(r[0]) for r in db.execute(
             "SELECT dataset_id FROM reading_sets WHERE time_series=0 AND taken_ns IN (SELECT value FROM json_each(?))",
             (_in(scope.point_times),))]
         frame = _readings(db, point_ids, relevant)
-        _reconcile(db, POINT, _point_rows(frame, registry, limits), scope.equipment_ids, scope.point_times)
+        _reconcile(db, POINT, _desired(frame, registry, limits, POINT), scope.equipment_ids, scope.point_times)
 
 
 def _reconcile(db: sqlite3.Connection, kind: str, desired: list[_Row], equipment_ids: set[int],
