@@ -8,11 +8,18 @@ from rest_framework import serializers
 from engine import schema
 from engine.limits import name_key
 from engine.readings import ACTIVE
+from server.alerting import services as alerting
 
 from .models import PARAMETERS, STATUSES, Equipment, ParameterHistory
 from .services import tidy_name, value_problem
 
 NAME_MAX, TYPE_MAX = 255, 50
+
+
+def reevaluate_alerts(equipment_id: int) -> None:
+    """A reading of this equipment was added or changed, or its name or type (which rules apply)
+    changed: its alerts are derived again, in the caller's transaction, as after an upload."""
+    alerting.reevaluate([equipment_id])
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -90,6 +97,7 @@ class EquipmentSerializer(_Values, serializers.ModelSerializer):
         def make():
             eq = Equipment.objects.create(**validated)
             self._reading(eq, validated)
+            reevaluate_alerts(eq.pk)
             return eq
         return self._save(make)
 
@@ -97,11 +105,15 @@ class EquipmentSerializer(_Values, serializers.ModelSerializer):
         if "equipment_name" in validated:
             validated["name_key"] = name_key(validated["equipment_name"])
         changed = any(p in validated and validated[p] != getattr(instance, p) for p in PARAMETERS)
+        renamed = any(f in validated and validated[f] != getattr(instance, f)
+                      for f in ("equipment_name", "equipment_type"))
 
         def change():
             eq = super(EquipmentSerializer, self).update(instance, validated)
             if changed:
                 self._reading(eq, validated)
+            if changed or renamed:
+                reevaluate_alerts(eq.pk)
             return eq
         return self._save(change)
 

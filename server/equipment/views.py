@@ -15,7 +15,7 @@ from server.api.permissions import EquipmentAccess, ReadingAccess
 
 from . import params
 from .models import Equipment, ParameterHistory
-from .serializers import EquipmentListSerializer, EquipmentSerializer, ReadingSerializer
+from .serializers import EquipmentListSerializer, EquipmentSerializer, ReadingSerializer, reevaluate_alerts
 from .services import refresh_current
 
 _PAGE = [OpenApiParameter("page", int, description="page number (default 1)"),
@@ -64,7 +64,9 @@ class EquipmentDetailView(generics.RetrieveUpdateDestroyAPIView):
 
 class HistoryView(generics.ListCreateAPIView):
     """GET: the readings in time order (`start_date` <= t < `end_date`, paginated). POST: one
-    reading (201); a reading at a time the equipment already has is 409."""
+    reading (201); a reading at a time the equipment already has is 409. The equipment's alerts
+    are derived again in the reading's transaction (a value beyond a rule's limit is an alert in
+    alerts/ as soon as the POST answers)."""
     permission_classes = [IsAuthenticated, ReadingAccess]
     serializer_class = ReadingSerializer
     pagination_class = params.SeedPagination
@@ -99,6 +101,7 @@ class HistoryView(generics.ListCreateAPIView):
             with transaction.atomic():
                 reading = ParameterHistory.objects.create(equipment=eq, recorded_by=request.user, **data)
                 refresh_current([eq.pk])
+                reevaluate_alerts(eq.pk)
         except IntegrityError:
             return Response({"detail": f"{eq.equipment_name} already has a reading at "
                                        f"{serializer.fields['timestamp'].to_representation(data['timestamp'])};"
