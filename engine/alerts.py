@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .excursions import Excursion, excursions, iso_z
+from .excursions import as_utc, iso_z, spans
 from .limits import LEVEL_OF_CODE, LEVELS, OK, Limit, LimitSet, classify, classify_thresholds, thresholds
 
 STATES: tuple[str, ...] = ("active-unacknowledged", "active-acknowledged",
@@ -45,8 +45,14 @@ def state(active: bool, acknowledged: bool) -> str:
     return f"{'active' if active else 'cleared'}-{'acknowledged' if acknowledged else 'unacknowledged'}"
 
 
-def _side_alerts(equipment: str, parameter: str, limit: Limit, times: object, values: np.ndarray,
-                 side: str) -> list[Alert]:
+# (level, limit value, index of the first reading beyond, index of the first back inside, peak)
+_Side = tuple[str, float, int, int, float]
+
+
+def _side(limit: Limit, ns: np.ndarray, values: np.ndarray, side: str) -> list[_Side]:
+    """One side of the band (above hi/hihi or below lo/lolo) of a time-ordered series: the
+    excursions beyond the soft limit (or the hard one when only it is set), each at the worst
+    level its peak reached."""
     if side == "above":
         soft, hard, names = limit.hi, limit.hihi, ("hi", "hihi")
     else:
@@ -54,16 +60,24 @@ def _side_alerts(equipment: str, parameter: str, limit: Limit, times: object, va
     entry = soft if soft is not None else hard
     if entry is None:
         return []
-    found: list[Excursion] = excursions(times, values, entry, "above" if side == "above" else "below",
-                                        deadband=limit.deadband, min_duration_s=limit.delay_s)
-    out = []
-    for e in found:
-        worse = hard is not None and (e.peak > hard if side == "above" else e.peak < hard)
-        level = names[1] if worse or soft is None else names[0]
-        value = hard if level == names[1] else soft
-        out.append(Alert(equipment, parameter, level, float(value), e.start, e.end, e.peak,  # type: ignore[arg-type]
-                         e.last))
-    return out
+    found = spans(ns, values, entry, "above" if side == "above" else "below",
+                  deadband=limit.deadband, min_duration_s=limit.delay_s)
+    if not len(found):
+        return []
+    if hard is None:
+        worse = np.zeros(len(found), dtype=bool)
+    else:
+        worse = found.peak > hard if side == "above" else found.peak < hard
+    if soft is None:
+        worse[:] = True
+    return [(names[1] if w else names[0], float(hard if w else soft), a, b, p)  # type: ignore[arg-type]
+            for w, a, b, p in zip(worse.tolist(), found.start.tolist(), found.stop.tolist(), found.peak.tolist(),
+                                  strict=True)]
+
+
+def _both_sides(limit: Limit, ns: np.ndarray, values: np.ndarray) -> list[_Side]:
+    """Both sides, by start then level."""
+    return sorted(_side(limit, ns, values, "above") + _side(limit, ns, values, "below"), key=lambda r: (r[2], r[0]))
 
 
 def series_alerts(equipment: str, parameter: str, limit: Limit | None, times: object,
@@ -71,9 +85,19 @@ def series_alerts(equipment: str, parameter: str, limit: Limit | None, times: ob
     """Alerts of one equipment's parameter over time (both sides of the band), by start time."""
     if limit is None:
         return []
-    alerts = (_side_alerts(equipment, parameter, limit, times, values, "above")
-              + _side_alerts(equipment, parameter, limit, times, values, "below"))
-    return sorted(alerts, key=lambda a: (a.start, a.level))
+    t = as_utc(times)
+    ns, v = t.asi8, np.asarray(values, dtype=float)
+    if len(ns) != len(v):
+        raise ValueError("times and values differ in length")
+    if len(ns) and not t.is_monotonic_increasing:
+        order = np.argsort(ns, kind="stable")
+        ns, v = ns[order], v[order]
+    n = len(v)
+
+    def ts(i: int) -> pd.Timestamp:
+        return pd.Timestamp(int(ns[i]), tz="UTC")
+    return [Alert(equipment, parameter, level, value, ts(a), ts(b) if b < n else None, peak, ts(b - 1))
+            for level, value, a, b, peak in _both_sides(limit, ns, v)]
 
 
 def snapshot_alerts(names: np.ndarray, types: np.ndarray, values: dict[str, np.ndarray],
@@ -130,15 +154,12 @@ def series_rows(eq: np.ndarray, t: np.ndarray, values: dict[str, np.ndarray],
         if not found:
             continue
         ts = t[a:b]
-        times = pd.DatetimeIndex((ts * unit_ns).view("datetime64[ns]")).tz_localize("UTC")
+        ns = ts * unit_ns
+        n = b - a
         for p, limit in found:
-            for alert in series_alerts(name, p, limit, times, np.asarray(values[p][a:b], dtype=float)):
-                start = int(alert.start.value) // unit_ns
-                last = alert.last if alert.last is not None else alert.start
-                out.append((eid, p, alert.level, float(alert.limit), start,
-                            None if alert.end is None else int(alert.end.value) // unit_ns,
-                            int(last.value) // unit_ns, float(alert.peak),
-                            a + int(np.searchsorted(ts, start))))
+            for level, value, i, j, peak in _both_sides(limit, ns, np.asarray(values[p][a:b], dtype=float)):
+                out.append((eid, p, level, value, int(ts[i]), int(ts[j]) if j < n else None, int(ts[j - 1]),
+                            peak, a + i))
     return out
 
 

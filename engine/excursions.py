@@ -41,18 +41,27 @@ def as_utc(times: object) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns")
 
 
-def excursions(times: object, values: np.ndarray, threshold: float, side: Side = "above",
-               deadband: float = 0.0, min_duration_s: float = 0.0) -> list[Excursion]:
-    """The excursions of a series sorted by time (sorted here if it is not)."""
-    t = as_utc(times)
+@dataclass(frozen=True)
+class Spans:
+    """Excursions as index arrays into a time-ordered series (no objects per excursion): the
+    array form `excursions` and the alert evaluation share."""
+    start: np.ndarray        # index of the first reading beyond
+    stop: np.ndarray         # index of the first reading back inside (== len: still beyond)
+    peak: np.ndarray         # max (above) / min (below) over the excursion
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+def spans(ns: np.ndarray, values: np.ndarray, threshold: float, side: Side = "above", deadband: float = 0.0,
+          min_duration_s: float = 0.0) -> Spans:
+    """The excursions of a series already in time order (`ns`: epoch ns, int64), vectorised."""
+    t = np.asarray(ns, dtype=np.int64)
     v = np.asarray(values, dtype=float)
-    if len(t) != len(v):
-        raise ValueError("times and values differ in length")
-    if not len(v):
-        return []
-    if not t.is_monotonic_increasing:
-        order = np.argsort(t.asi8, kind="stable")
-        t, v = t[order], v[order]
+    n = len(v)
+    if not n:
+        empty = np.zeros(0, dtype=np.int64)
+        return Spans(empty, empty, np.zeros(0))
     with np.errstate(invalid="ignore"):
         if side == "above":
             enter, leave = v > threshold, v < threshold - deadband
@@ -62,15 +71,33 @@ def excursions(times: object, values: np.ndarray, threshold: float, side: Side =
     state = pd.Series(marks).ffill().fillna(0.0).to_numpy() == 1.0
     edges = np.diff(np.concatenate(([False], state, [False])).astype(np.int8))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)   # stop: first index after
-    found = []
-    for a, b in zip(starts, stops, strict=True):
-        run = v[a:b]
-        peak = float(np.nanmax(run) if side == "above" else np.nanmin(run))
-        end = t[b] if b < len(v) else None
-        exc = Excursion(t[a], end, peak, t[b - 1])
-        if exc.duration_s >= min_duration_s:
-            found.append(exc)
-    return found
+    if not len(starts):
+        return Spans(starts, stops, np.zeros(0))
+    # The peak over [start, next start): readings between an excursion's stop and the next start
+    # are not beyond the threshold (else they would have entered), so they never beat its peak.
+    filled = np.where(np.isnan(v), -np.inf if side == "above" else np.inf, v)
+    peak = (np.maximum if side == "above" else np.minimum).reduceat(filled, starts)
+    ends = np.where(stops < n, t[np.minimum(stops, n - 1)], t[stops - 1])
+    keep = (ends - t[starts]) >= min_duration_s * 1e9
+    return Spans(starts[keep], stops[keep], peak[keep])
+
+
+def excursions(times: object, values: np.ndarray, threshold: float, side: Side = "above",
+               deadband: float = 0.0, min_duration_s: float = 0.0) -> list[Excursion]:
+    """The excursions of a series sorted by time (sorted here if it is not)."""
+    t = as_utc(times)
+    v = np.asarray(values, dtype=float)
+    if len(t) != len(v):
+        raise ValueError("times and values differ in length")
+    ns = t.asi8
+    if len(ns) and not t.is_monotonic_increasing:
+        order = np.argsort(ns, kind="stable")
+        ns, v = ns[order], v[order]
+    found = spans(ns, v, threshold, side, deadband, min_duration_s)
+    n = len(v)
+    return [Excursion(pd.Timestamp(int(ns[a]), tz="UTC"), pd.Timestamp(int(ns[b]), tz="UTC") if b < n else None,
+                      float(p), pd.Timestamp(int(ns[b - 1]), tz="UTC"))
+            for a, b, p in zip(found.start.tolist(), found.stop.tolist(), found.peak.tolist(), strict=True)]
 
 
 def parse_duration(text: str) -> float:

@@ -312,41 +312,53 @@ def fill_reading_sets(db: sqlite3.Connection) -> None:
 # -- evaluation -----------------------------------------------------------------------------------
 def _readings(db: sqlite3.Connection, dataset_ids: list[int], equipment_ids: set[int]) -> pd.DataFrame:
     """The running readings of these datasets and equipment (eq, ts, dataset_id, parameters), one
-    per (equipment, time): the newest dataset's."""
+    per (equipment, time): the newest dataset's. Chunks stay Arrow until one concatenation (a
+    frame per chunk cost more than the evaluation itself: bench/alerts_bench.py)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from chemviz_desktop.core.store.equipment import _decode
-    cols = ["eq", "ts", "dataset_id", *PARAMETERS, "status"]
-    parts: list[pd.DataFrame] = []
+    cols = ["eq", "ts", "dataset_id", *PARAMETERS]
+    schema = pa.schema([("eq", pa.int64()), ("ts", pa.int64()), ("dataset_id", pa.int64()),
+                        *((p, pa.float64()) for p in PARAMETERS)])
     if not dataset_ids or not equipment_ids:
-        return pd.DataFrame(columns=cols)
+        return schema.empty_table().to_pandas()
+    parts: list[pa.Table] = []
+    wanted = pa.array(sorted(equipment_ids), pa.int64())
+
+    def keep(t: pa.Table, eq: pa.Array | None, did: int) -> None:
+        eq_col = eq if eq is not None else t.column("eq").cast(pa.int64())
+        mask = pc.and_(pc.equal(t.column("status"), ACTIVE), pc.is_in(eq_col, value_set=wanted))
+        part = pa.table({"eq": eq_col, "ts": t.column("ts").cast(pa.int64()),
+                         "dataset_id": pa.array(np.full(len(t), did, dtype=np.int64)),
+                         **{p: t.column(p).cast(pa.float64()) for p in PARAMETERS}}, schema=schema)
+        parts.append(part.filter(pc.fill_null(mask, False)))
     ds, few = json.dumps(dataset_ids), len(equipment_ids) <= 5000
     eq_sql, eq_args = (" AND equipment_id IN (SELECT value FROM json_each(?))", [_in(equipment_ids)]) if few \
         else ("", [])
     for eid, did, blob in db.execute("SELECT equipment_id, dataset_id, chunk FROM reading_chunks"
                                      " WHERE dataset_id IN (SELECT value FROM json_each(?))" + eq_sql, [ds, *eq_args]):
-        t: pa.Table = _decode(blob)
-        frame = t.to_pandas()
-        frame.insert(0, "eq", int(eid))
-        frame.insert(2, "dataset_id", int(did))
-        parts.append(frame[cols])
-    rows = db.execute("SELECT equipment_id, ts, dataset_id, flowrate, pressure, temperature, status FROM readings"
-                      " WHERE dataset_id IN (SELECT value FROM json_each(?))" + eq_sql, [ds, *eq_args]).fetchall()
+        t = _decode(blob)
+        keep(t, pa.array(np.full(len(t), int(eid), dtype=np.int64)), int(did))
+    rows = db.execute("SELECT equipment_id, ts, dataset_id, flowrate, pressure, temperature FROM readings"
+                      " WHERE dataset_id IN (SELECT value FROM json_each(?)) AND status = ?" + eq_sql,
+                      [ds, ACTIVE, *eq_args]).fetchall()
     if rows:
-        parts.append(pd.DataFrame([tuple(r) for r in rows], columns=cols))
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=cols)
+        frame = frame[frame["eq"].isin(list(equipment_ids))]
+        parts.append(pa.Table.from_pandas(frame.astype({"eq": np.int64, "ts": np.int64, "dataset_id": np.int64,
+                                                        **{p: float for p in PARAMETERS}}),
+                                          schema=schema, preserve_index=False))
     for did, blob in db.execute("SELECT dataset_id, chunk FROM dataset_chunks"
                                 " WHERE dataset_id IN (SELECT value FROM json_each(?))", [ds]):
-        frame = _decode(blob).to_pandas()
-        frame.insert(2, "dataset_id", int(did))
-        parts.append(frame[cols])
+        keep(_decode(blob), None, int(did))
     if not parts:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)
-    out = out[out["eq"].isin(list(equipment_ids)) & (out["status"] == ACTIVE)]
-    out = out.astype({"eq": np.int64, "ts": np.int64, "dataset_id": np.int64,
-                      **{p: float for p in PARAMETERS}})
-    out = out.sort_values(["eq", "ts", "dataset_id"], kind="stable")
-    return out.drop_duplicates(["eq", "ts"], keep="last").reset_index(drop=True)
+        return schema.empty_table().to_pandas()
+    table = pa.concat_tables(parts).sort_by([("eq", "ascending"), ("ts", "ascending"), ("dataset_id", "ascending")])
+    eq, ts = table.column("eq").to_numpy(), table.column("ts").to_numpy()
+    last = np.ones(len(eq), dtype=bool)          # sorted: the last of each (eq, ts) is the newest dataset's
+    last[:-1] = (eq[1:] != eq[:-1]) | (ts[1:] != ts[:-1])
+    return table.filter(pa.array(last)).to_pandas()
 
 
 def _registry(db: sqlite3.Connection, ids: set[int]) -> dict[int, tuple[str, str]]:
