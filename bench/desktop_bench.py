@@ -43,6 +43,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep-file", help="write/reuse the CSV here instead of a temp file")
+    parser.add_argument("--explain", type=float, default=0, metavar="MS",
+                        help="print where the time went in every event-loop gap longer than MS")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     tmp = tempfile.TemporaryDirectory(prefix="chemviz-bench-")
@@ -85,9 +87,19 @@ def main() -> int:
     gaps: list[float] = []
     last = [time.perf_counter()]
 
+    probe = None
+    if args.explain:
+        from stall_probe import StallProbe
+        probe = StallProbe()
+        probe.start()
+
     def tick() -> None:
         now = time.perf_counter()
         gaps.append(now - last[0])
+        if probe is not None and now - last[0] > args.explain / 1000:
+            t0 = last[0]
+            QTimer.singleShot(100, lambda: print(f"  gap {(now - t0) * 1000:.0f} ms:\n"
+                                                 + probe.explain(t0, now), flush=True))
         last[0] = now
 
     ticker = QTimer()

@@ -1,4 +1,4 @@
-"""The main window: seven pages in tabs, menus, status bar, drag-and-drop, export and the saved
+"""The main window: eight pages in tabs, menus, status bar, drag-and-drop, export and the saved
 layout. It wires pages together; the work itself lives in the pages, workers and the engine.
 The sync layer hooks in through `sync_status_label`, `account_menu` and `history_page.refresh()`."""
 from __future__ import annotations
@@ -27,19 +27,13 @@ from chemviz_desktop.core.dataset import Dataset, open_stored
 from chemviz_desktop.core.equipment_service import readings_mark
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.core.export import (
-    FILTERED_KINDS,
     KINDS,
-    default_folder,
-    default_name,
-    export_error_words,
-    run_export,
 )
-from chemviz_desktop.core.export.charts import chart_list
 from chemviz_desktop.core.store import DatasetGone, Store, StoreError
 from chemviz_desktop.ui import theme
 from chemviz_desktop.ui.models.report_model import ISSUE_ROLE
 from chemviz_desktop.ui.pages.alerts_page import AlertsPage
-from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage, filter_words
+from chemviz_desktop.ui.pages.analytics_page import AnalyticsPage
 from chemviz_desktop.ui.pages.compare_page import ComparePage
 from chemviz_desktop.ui.pages.data_page import DataPage
 from chemviz_desktop.ui.pages.equipment_page import EquipmentPage
@@ -48,8 +42,10 @@ from chemviz_desktop.ui.pages.import_page import ImportPage
 from chemviz_desktop.ui.pages.trends_page import TrendsPage
 from chemviz_desktop.ui.settings import PAGES, AppSettings
 from chemviz_desktop.ui.table_actions import install as install_table_actions
+from chemviz_desktop.ui.window_exports import ExportMixin
+from chemviz_desktop.ui.window_help import HelpMixin
 from chemviz_desktop.ui.workers import TaskRunner, wait_all
-from engine.version import APP_NAME, __version__
+from engine.version import APP_NAME
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SAMPLE = RESOURCES / "sample_equipment.csv"
@@ -70,7 +66,7 @@ def show_store_error(parent: QWidget | None, exc: StoreError) -> None:
     QMessageBox.critical(parent, APP_NAME, str(exc))
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ExportMixin, HelpMixin, QMainWindow):
     datasetChanged = pyqtSignal(object)   # Dataset or None
     exportFinished = pyqtSignal(str)      # path written, or "" on failure
 
@@ -421,65 +417,6 @@ class MainWindow(QMainWindow):
                 return True
         return super().eventFilter(obj, event)
 
-    # -- export ---------------------------------------------------------------------------------
-    def _update_actions(self) -> None:
-        has = self.dataset is not None and self.dataset.accepted
-        self.export_menu.setEnabled(has)
-        for a in self.export_actions.values():
-            a.setEnabled(has)
-
-    def choose_export(self, kind: str) -> None:
-        """Save dialog named after the dataset, in a writable folder; says whether the export
-        follows a filter; asks before overwriting."""
-        if self.dataset is None:
-            return
-        label, filt, ext = KINDS[kind]
-        folder = default_folder(self.settings.export_dir, self.dataset.source_path)
-        start = str(folder / default_name(self.dataset.name, kind))
-        words = filter_words(self.analytics_page.spec)
-        title = label + (f" — filtered: {words}" if words and kind in FILTERED_KINDS else
-                         " — all rows" if kind in FILTERED_KINDS else "")
-        if kind == "charts_dir":
-            path = QFileDialog.getExistingDirectory(self, title, str(folder))
-            clash = [f"{stem}{e}" for _n, _c, stem in chart_list() for e in (".png", ".svg")
-                     if path and (Path(path) / f"{stem}{e}").exists()]
-            if clash and not self.confirm(f"{len(clash)} chart files already exist in {path} "
-                                          f"(e.g. {clash[0]}). Replace them?"):
-                return
-        else:
-            path, _ = QFileDialog.getSaveFileName(self, title, start, filt)
-            if path and not path.lower().endswith(ext):
-                path += ext
-                if Path(path).exists() and not self.confirm(f"{Path(path).name} already exists. Replace it?"):
-                    return
-        if path:
-            self.settings.export_dir = str(Path(path) if kind == "charts_dir" else Path(path).parent)
-            self.export(kind, path)
-
-    def confirm(self, question: str) -> bool:
-        """Yes/no question (tests replace it)."""
-        return QMessageBox.question(self, APP_NAME, question) == QMessageBox.Yes
-
-    def export(self, kind: str, path: str) -> None:
-        """Write one export in a worker; the statistics and charts follow the current filter."""
-        ap = self.analytics_page
-        filter_text = filter_words(ap.spec)
-        self.last_export_error = ""
-        self.busy_bar.setValue(0)
-        self.busy_bar.show()
-        self.export_runner.start(run_export, kind, path, self.dataset, ap.statistics, ap.current_chart(),
-                                 ap.param_combo.currentData(), filter_text, ap.mask)
-
-    def _exported(self, where: str) -> None:
-        self.statusBar().showMessage(f"Exported {where}", 8000)
-        self.exportFinished.emit(where)
-
-    def _export_failed(self, exc: BaseException) -> None:
-        message = export_error_words(exc) or describe(exc, doing="exporting")
-        self.last_export_error = message
-        self.statusBar().showMessage(f"Export failed: {message}", 10000)
-        self.exportFinished.emit("")
-
     # -- settings -------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
         self.settings.theme = name
@@ -496,48 +433,3 @@ class MainWindow(QMainWindow):
             self.settings.reset()
             self.set_theme("light")
             self.history_page.keep_spin.setValue(self.settings.keep)
-
-    def shortcuts_text(self) -> str:
-        """Every menu shortcut plus the table keys, as one list (Help ▸ Keyboard shortcuts)."""
-        lines: list[str] = []
-
-        def walk(menu: QMenu, path: str) -> None:
-            for a in menu.actions():
-                if a.menu() is not None:
-                    walk(a.menu(), f"{path}{a.menu().title().replace('&', '')} ▸ ")
-                elif not a.shortcut().isEmpty():
-                    key = a.shortcut().toString(QKeySequence.NativeText)
-                    lines.append(f"{key:<16} {path}{a.text().replace('&', '')}")
-        for top in self.menuBar().actions():
-            if top.menu() is not None:
-                walk(top.menu(), f"{top.menu().title().replace('&', '')} ▸ ")
-        lines += ["Ctrl+C           Tables: copy the selection with headers (pastes into Excel)",
-                  "Ctrl+A           Tables: select all", "Right-click      Tables: copy, export selection, filter",
-                  "Double-click     Import report: show the row in Data"]
-        return "\n".join(lines)
-
-    def show_shortcuts(self) -> None:
-        box = QMessageBox(QMessageBox.Information, f"{APP_NAME} keyboard shortcuts", self.shortcuts_text(),
-                          QMessageBox.Ok, self)
-        box.setStyleSheet("QLabel { font-family: monospace; }")
-        box.open()
-
-    def data_location_text(self) -> str:
-        from chemviz_desktop.core import paths
-        return (f"Your imported datasets (local history), settings and logs are stored in:\n{paths.data_dir()}\n\n"
-                "Nothing leaves this computer unless you sign in to a server and sync.")
-
-    def show_data_location(self) -> None:
-        QMessageBox.information(self, f"Where {APP_NAME} keeps your data", self.data_location_text())
-
-    def open_data_folder(self) -> None:
-        from PyQt5.QtCore import QUrl
-        from PyQt5.QtGui import QDesktopServices
-
-        from chemviz_desktop.core import paths
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.data_dir()))):
-            self.statusBar().showMessage(f"Could not open a file browser; the data folder is {paths.data_dir()}", 10000)
-
-    def about(self) -> None:
-        QMessageBox.about(self, APP_NAME, f"<b>{APP_NAME} {__version__}</b><br>Chemical equipment CSV validation, "
-                          "statistics, charts and reports. Works offline; data stays on this computer.")

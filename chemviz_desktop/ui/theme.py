@@ -2,7 +2,8 @@
 so charts follow the window (exports always use the light colours)."""
 from __future__ import annotations
 
-from PyQt5.QtCore import QEvent, QObject
+from PyQt5 import sip
+from PyQt5.QtCore import QEvent, QObject, QTimer
 from PyQt5.QtGui import QColor, QFont, QPalette
 from PyQt5.QtWidgets import QApplication, QWidget
 
@@ -122,8 +123,11 @@ def apply(app: QApplication, name: str) -> None:
     named widgets' colours; the style and the style sheet are set only once."""
     global _current, _painter
     _current = "dark" if name == "dark" else "light"
-    if app.style().objectName().lower() != "fusion":
+    if app.property("chemvizStyle") != "fusion":
+        # app.style() is a style-sheet proxy once a sheet is set, so its name cannot tell us:
+        # setting the style again re-polishes every widget (~100-200 ms at 600 widgets)
         app.setStyle("Fusion")
+        app.setProperty("chemvizStyle", "fusion")
     app.setPalette(_palette(_current == "dark"))
     if app.styleSheet() != STATIC_STYLESHEET:
         app.setStyleSheet(STATIC_STYLESHEET)
@@ -133,7 +137,53 @@ def apply(app: QApplication, name: str) -> None:
     for widget in app.allWidgets():
         if widget.objectName() in NAMED:
             paint(widget)
+    _repolish(app)
     font = QFont(app.font())
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         app.setFont(font)
+
+
+_generation = 0
+_pending = False
+BATCH = 80   # widgets re-polished per event-loop turn (~5-10 ms)
+
+
+def _repolish(app: QApplication) -> None:
+    """Under an application style sheet Qt ignores `setPalette` for widgets already polished, so
+    each is polished again. All ~600 at once (what `setStyle` does) stalls the window ~100 ms:
+    visible widgets go now, hidden ones (other pages) follow in batches, one per event-loop turn.
+    A newer switch drops the batches of an older one."""
+    global _generation, _pending
+    _generation += 1
+    mine = _generation
+    widgets = app.allWidgets()
+    visible = [w for w in widgets if w.isVisible()]
+    hidden = [w for w in widgets if not w.isVisible()]
+    _polish(app, visible)
+
+    def step(start: int) -> None:
+        global _pending
+        if mine != _generation:
+            return
+        _polish(app, hidden[start:start + BATCH])
+        if start + BATCH < len(hidden):
+            QTimer.singleShot(0, lambda: step(start + BATCH))
+        else:
+            _pending = False
+    _pending = bool(hidden)
+    if hidden:
+        QTimer.singleShot(0, lambda: step(0))
+
+
+def _polish(app: QApplication, widgets: list[QWidget]) -> None:
+    style = app.style()
+    for w in widgets:
+        if not sip.isdeleted(w):
+            style.unpolish(w)
+            style.polish(w)
+
+
+def settled() -> bool:
+    """True once every widget has the current palette (tests wait for this)."""
+    return not _pending

@@ -130,9 +130,12 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     Rows with their own Timestamp use it; a snapshot's rows all take `taken_at_ns`. Returns the
     number of readings written. A known equipment keeps its registry type unless the file names
     one (never overwritten by Unassigned). Recording a dataset again replaces its readings."""
-    from engine.frames import accepted_rows
+    from engine.frames import accepted_mask
     forget(db, dataset_id)
-    ok = accepted_rows(frame)
+    keep = accepted_mask(frame)
+    wanted = [c for c in (engine_schema.NAME, engine_schema.TYPE, TIMESTAMP, STATUS, *_COLUMN.values())
+              if c in frame.columns]
+    ok = frame.loc[keep, wanted] if not keep.all() else frame[wanted]   # only the columns recorded
     if not len(ok):
         return 0
     names = ok[engine_schema.NAME]
@@ -142,40 +145,49 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
         ts = pd.DatetimeIndex(pd.to_datetime(ok[TIMESTAMP], utc=True)).as_unit("ns").asi8
     else:
         ts = np.full(len(ok), taken_at_ns, dtype=np.int64)
-    status = ok[STATUS].to_numpy(dtype=object) if STATUS in ok else np.full(len(ok), ACTIVE, dtype=object)
+    # status stays Arrow (take/slice run without the GIL; a million-row object array does not)
+    status = _arrow_text(ok[STATUS]) if STATUS in ok else None
     values = {p: pd.to_numeric(ok[c], errors="coerce").to_numpy(dtype=float) if c in ok else
               np.full(len(ok), np.nan) for p, c in _COLUMN.items()}
+    del ok
     order = np.lexsort((np.arange(len(eq)), ts, eq))       # by equipment, time, then file order
     eq, ts = eq[order], ts[order]
     first = np.concatenate(([True], (eq[1:] != eq[:-1]) | (ts[1:] != ts[:-1])))   # one reading per time
     order = order[first]
-    eq, ts, status = eq[first], ts[first], status[order]
+    eq, ts = eq[first], ts[first]
+    if status is not None:
+        import pyarrow as pa
+        status = status.take(pa.array(order))
     values = {p: v[order] for p, v in values.items()}
     bounds = np.flatnonzero(np.diff(eq)) + 1
     starts, ends = np.concatenate(([0], bounds)), np.concatenate((bounds, [len(eq)]))
-    if STATUS in ok and fresh:      # new equipment starts with the status of its latest reading
+    if status is not None and len(fresh):      # new equipment starts with the status of its latest reading
         last = ends - 1
+        last = last[np.isin(eq[last], fresh)]
+        latest = _pylist(status, last)
         db.executemany("UPDATE equipment SET status=? WHERE id=?",
-                       [(str(status[i]), int(eq[i])) for i in last
-                        if int(eq[i]) in fresh and status[i] in STATUSES and status[i] != ACTIVE])
+                       [(s, int(e)) for s, e in zip(latest, eq[last].tolist(), strict=True)
+                        if s in STATUSES and s != ACTIVE])
     big = (ends - starts) >= CHUNK_MIN
     for a, b in zip(starts[big], ends[big], strict=True):
-        part = {"ts": ts[a:b], **{p: values[p][a:b] for p in PARAMETERS}, "status": status[a:b]}
+        part = {"ts": ts[a:b], **{p: values[p][a:b] for p in PARAMETERS},
+                "status": _status_part(status, a, b)}
         db.execute("INSERT OR REPLACE INTO reading_chunks (equipment_id, dataset_id, ts_min, ts_max, n, last_flowrate,"
                    " last_pressure, last_temperature, chunk) VALUES (?,?,?,?,?,?,?,?,?)",
                    (int(eq[a]), dataset_id, int(ts[a]), int(ts[b - 1]), int(b - a),
                     *(_num(values[p][b - 1]) for p in PARAMETERS), _encode(part)))
     small = np.repeat(~big, ends - starts)
     n_small = int(small.sum())
+    where = np.flatnonzero(small)
     if n_small > PLAIN_MAX:
         part = {"eq": eq[small], "ts": ts[small], **{p: values[p][small] for p in PARAMETERS},
-                "status": status[small]}
+                "status": _status_take(status, where)}
         db.execute("INSERT OR REPLACE INTO dataset_chunks (dataset_id, n, chunk) VALUES (?,?,?)",
                    (dataset_id, n_small, _encode(part)))
     elif n_small:
         cols = [eq[small].tolist(), ts[small].tolist(), [dataset_id] * n_small,
                 *[[None if np.isnan(x) else x for x in values[p][small].tolist()] for p in PARAMETERS],
-                [None if x is None else str(x) for x in status[small].tolist()]]
+                _pylist(status, where) if status is not None else [ACTIVE] * n_small]
         db.executemany("INSERT OR REPLACE INTO readings (equipment_id, ts, dataset_id, flowrate, pressure,"
                        " temperature, status) VALUES (?,?,?,?,?,?,?)", zip(*cols, strict=True))
     return len(eq)
@@ -192,7 +204,7 @@ def name_keys(names: np.ndarray) -> np.ndarray:
     return names_and_keys(names)[1]
 
 
-PIECE = 50_000   # names per Python conversion/JSON step: each holds the GIL briefly (< ~50 ms)
+PIECE = 20_000   # names per Python conversion/JSON step: each holds the GIL briefly (~10-20 ms)
 
 
 def _pylist(arr: "pa.Array", idx: np.ndarray | None = None) -> list:  # noqa: F821
@@ -218,7 +230,7 @@ def _arrow_text(values: pd.Series) -> "pa.Array":  # noqa: F821
 
 
 def _upsert_equipment(db: sqlite3.Connection, names: pd.Series, types: pd.Series | None,
-                      now: str) -> tuple[np.ndarray, set[int]]:
+                      now: str) -> tuple[np.ndarray, np.ndarray]:
     """The registry id of each row's equipment, creating the new ones and updating a known one's
     type when the file names a type (never overwritten by Unassigned). Also returns the ids
     created. Set-based and GIL-friendly: names stay Arrow (kernels run without the GIL), distinct
@@ -262,7 +274,7 @@ def _upsert_equipment(db: sqlite3.Connection, names: pd.Series, types: pd.Series
                   if t not in (None, "", UNASSIGNED_TYPE) and t != known_type[j]]
         if retype:
             db.executemany("UPDATE equipment SET type=?, updated_at=? WHERE id=?", retype)
-    return ids[inverse], set(ids[new].tolist())
+    return ids[inverse], ids[new]
 
 
 def _num(x: float) -> float | None:
@@ -276,12 +288,26 @@ def _text_in_pieces(values: np.ndarray) -> "pa.Array":  # noqa: F821
     return pa.chunked_array(pieces, pa.string()).combine_chunks() if pieces else pa.array([], pa.string())
 
 
-def _encode(part: dict[str, np.ndarray]) -> bytes:
+def _status_part(status: "pa.Array | None", a: int, b: int) -> "pa.Array":  # noqa: F821
+    """Rows a..b of the status column; a file without one reads Active throughout."""
+    import pyarrow as pa
+    return pa.repeat(ACTIVE, b - a).cast(pa.string()) if status is None else status.slice(a, b - a)
+
+
+def _status_take(status: "pa.Array | None", where: np.ndarray) -> "pa.Array":  # noqa: F821
+    import pyarrow as pa
+    return pa.repeat(ACTIVE, len(where)).cast(pa.string()) if status is None else status.take(pa.array(where))
+
+
+def _encode(part: dict) -> bytes:
+    """One zstd Arrow IPC stream; `status` may be Arrow already (import) or Python strings."""
     import pyarrow as pa
     cols = {"eq": pa.array(part["eq"], pa.int64())} if "eq" in part else {}
+    status = part["status"]
     table = pa.table({**cols, "ts": pa.array(part["ts"], pa.int64()),
                       **{p: pa.array(part[p], pa.float64(), from_pandas=True) for p in PARAMETERS},
-                      "status": _text_in_pieces(part["status"])})
+                      "status": status if isinstance(status, (pa.Array, pa.ChunkedArray))
+                      else _text_in_pieces(status)})
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
         w.write_table(table)

@@ -39,9 +39,10 @@ def _long_cells(values: Any) -> set[int] | None:
     if arr is None:
         return None
     import pyarrow.compute as pc
-    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
-    long = np.flatnonzero(np.nan_to_num(lengths.astype(float)) > CELL_LIMIT)
-    return set(long.tolist()) if len(long) else None
+    long = pc.fill_null(pc.greater(pc.binary_length(arr), CELL_LIMIT), False)   # Arrow kernels, no GIL
+    if not pc.any(long).as_py():
+        return None
+    return set(np.flatnonzero(long.to_numpy(zero_copy_only=False)).tolist())
 
 
 class FrameModel(QAbstractTableModel):
