@@ -15,7 +15,10 @@ from collections import Counter
 
 
 def _stack(frame: object, depth: int = 6) -> str:
-    lines = traceback.extract_stack(frame)[-depth:]  # type: ignore[arg-type]
+    try:
+        lines = traceback.extract_stack(frame)[-depth:]  # type: ignore[arg-type]
+    except (AttributeError, ValueError):   # a frame that finished while being walked
+        return "?"
     return " < ".join(f"{fs.name}@{fs.filename.rsplit('/', 2)[-1]}:{fs.lineno}" for fs in reversed(lines))
 
 
