@@ -16,6 +16,7 @@ from chemviz_desktop.core.chart_style import LIGHT_CHART, TYPE_PALETTE, ChartCol
 from chemviz_desktop.core.formatting import elide, fmt_value
 from engine import schema
 from engine.frames import accepted_mask
+from engine.limits import LEVELS, Limit, LimitSet
 from engine.stats import iqr_fence
 
 CHARTS = {"averages": "Averages by type", "distribution": "Type distribution",
@@ -23,6 +24,23 @@ CHARTS = {"averages": "Averages by type", "distribution": "Type distribution",
 NO_DATA = "No dataset yet: import a CSV (Ctrl+O), drop one on the window, or open the sample data."
 MAX_POINTS = 20_000    # scatter points drawn (one even sample; outliers ringed within it)
 MAX_OUTLIERS = 5_000   # box-plot outlier dots drawn (the legend gives the full count)
+
+
+# Limit lines (#16): amber for Lo/Hi, red for LoLo/HiHi; a deeper shade on light backgrounds and
+# a lighter one on dark, so both read against the plot and differ from the type colours.
+LIMIT_COLORS = {"light": {"amber": "#b26a00", "red": "#c62828"}, "dark": {"amber": "#ffb74d", "red": "#ff6b6b"}}
+
+
+def limit_color(level: str, c: ChartColors) -> str:
+    """The colour of a limit line of `level` (lolo/hihi red, lo/hi amber) in the theme of `c`."""
+    shade = c.background.lstrip("#")
+    dark = len(shade) == 6 and sum(int(shade[i:i + 2], 16) for i in (0, 2, 4)) < 3 * 128
+    return LIMIT_COLORS["dark" if dark else "light"]["red" if level in ("lolo", "hihi") else "amber"]
+
+
+def type_limits(limits: Sequence[Limit]) -> tuple[Limit, ...]:
+    """The type-scope limits, sorted: plain hashable data for a chart and its cache key."""
+    return tuple(sorted((x for x in limits if x.scope == "type"), key=lambda x: x.key()))
 
 
 def axis_label(column: str) -> str:
@@ -168,10 +186,36 @@ def even_sample(n: int, limit: int) -> np.ndarray:
     return np.arange(n) if n <= limit else np.linspace(0, n - 1, limit).astype(np.int64)
 
 
+def _draw_type_limits(ax: Any, present: list[str], parameter: str, limits: Sequence[Limit], c: ChartColors) -> list[Any]:
+    """Each type's operating limits (its type-scope limit of `parameter`) as short dashed segments
+    over its box, gid "limit:<type>:<level>"; returns one legend handle per colour drawn."""
+    found = LimitSet(limits)
+    handles: dict[str, Any] = {}
+    for i, t in enumerate(present, start=1):
+        limit = found.for_type(t, parameter)
+        if limit is None:
+            continue
+        for level in LEVELS:
+            value = getattr(limit, level)
+            if value is None:
+                continue
+            red = level in ("lolo", "hihi")
+            line = ax.hlines(value, i - 0.42, i + 0.42, colors=limit_color(level, c), linestyles="--",
+                             linewidth=1.8, zorder=4,
+                             label="LoLo/HiHi limit" if red else "Lo/Hi limit")
+            line.set_gid(f"limit:{t}:{level}")
+            handles.setdefault("red" if red else "amber", line)
+    return [handles[k] for k in ("amber", "red") if k in handles]
+
+
 def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame | None,
-                   mask: np.ndarray | None, column: str, c: ChartColors | None = None) -> None:
+                   mask: np.ndarray | None, column: str, c: ChartColors | None = None,
+                   limits: Sequence[Limit] = ()) -> None:
     """Histogram (stacked by type, binned with numpy) and a box per type built from the engine
-    quartiles, with the IQR outliers drawn in red. The legend sits above the plots, never on bars."""
+    quartiles, with the IQR outliers drawn in red. The legend sits above the plots, never on bars.
+    `limits`: type-scope operating limits, drawn over each type's box (amber Lo/Hi, red
+    LoLo/HiHi) and counted in the y range; equipment limits are not drawn here (one box holds
+    many equipment), the Trends page shows those."""
     c = c or LIGHT_CHART
     fig.clear()
     by_type = _by_type(stats)
@@ -211,17 +255,21 @@ def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFram
                       "whislo": lo, "whishi": hi, "fliers": []})
     ax_b.bxp(boxes, showfliers=False, patch_artist=True, boxprops={"facecolor": c.axes, "edgecolor": c.text},
              medianprops={"color": "#ff7f0e"}, whiskerprops={"color": c.text}, capprops={"color": c.text})
+    limit_handles = _draw_type_limits(ax_b, present, key, limits, c)
     flags = outlier_flags(pts, stats, column)
     total = int(flags.sum())
+    box_handles = list(limit_handles)
     if total:
         hit = np.flatnonzero(flags)
         shown = hit[even_sample(len(hit), MAX_OUTLIERS)]
         pos = np.array([present.index(t) + 1 if t in present else np.nan for t in pts.types])
         label = f"IQR outliers ({total:,})" if len(shown) == total else \
             f"IQR outliers ({total:,}; {len(shown):,} drawn)"
-        ax_b.scatter(pos[pts.codes[shown]], values[shown], color=c.outlier, s=18 if total < 500 else 6,
-                     zorder=3, label=label)
-        ax_b.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), borderaxespad=0, frameon=False)
+        box_handles.insert(0, ax_b.scatter(pos[pts.codes[shown]], values[shown], color=c.outlier,
+                                           s=18 if total < 500 else 6, zorder=3, label=label))
+    if box_handles:
+        ax_b.legend(handles=box_handles, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), borderaxespad=0,
+                    frameon=False, ncol=min(3, len(box_handles)))
     ax_b.set_ylabel(axis_label(column))
     ax_b.set_title(f"{column} by type", fontsize=10)
     ax_b.tick_params(axis="x", labelrotation=40)
@@ -344,14 +392,16 @@ def draw_scatter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFrame 
 def draw_chart(fig: Figure, name: str, stats: dict[str, Any] | None, frame: pd.DataFrame | None = None,
                mask: np.ndarray | None = None, column: str = schema.FLOWRATE, c: ChartColors | None = None,
                x: str = schema.PRESSURE, y: str = schema.TEMPERATURE,
-               limits: tuple[float, float, float, float] | None = None) -> Hover | None:
-    """Draw chart `name` (a key of CHARTS); the scatter returns its points for hover/click."""
+               limits: tuple[float, float, float, float] | None = None,
+               operating: Sequence[Limit] = ()) -> Hover | None:
+    """Draw chart `name` (a key of CHARTS); the scatter returns its points for hover/click.
+    `limits` is the scatter's zoom; `operating` the type limits the box plots draw."""
     if name == "averages":
         draw_averages(fig, stats, c)
     elif name == "distribution":
         draw_distribution(fig, stats, c)
     elif name == "parameter":
-        draw_parameter(fig, stats, frame, mask, column, c)
+        draw_parameter(fig, stats, frame, mask, column, c, operating)
     elif name == "scatter":
         return draw_scatter(fig, stats, frame, mask, c, x, y, limits)
     else:

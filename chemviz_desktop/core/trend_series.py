@@ -5,7 +5,13 @@ pixel column (min/max decimation, spikes survive) for drawing, plus a whole-rang
 points as CSV. The screen only maps the few decimated points to pixels.
 
 Windows "last hour/day/week" end at the latest reading of the selection (historian files are
-often old: a window ending now would be empty)."""
+often old: a window ending now would be empty).
+
+Operating limits (#16) come along as `LimitLine`s: for each shown parameter, the effective limit
+of each shown equipment (its own, else its type's; `engine.limits.LimitSet`). Several equipment
+on one axis: one line per distinct (level, value); equipment sharing a value share the line, and a
+line that holds for only some of the shown equipment names them in its label ("HI 5.5 · P-1"), so
+each drawn line says whose limit it is. The y range includes every line, so all are visible."""
 from __future__ import annotations
 
 import io
@@ -16,10 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chemviz_desktop.core.formatting import elide
+from chemviz_desktop.core.formatting import elide, fmt_value
 from chemviz_desktop.core.store import Store
 from chemviz_desktop.core.store import equipment as registry
+from chemviz_desktop.core.store import limits as store_limits
 from engine import schema
+from engine.limits import LEVELS, LimitSet
 from engine.progress import Progress
 from engine.trends import INTERVALS, bucket, minmax_decimate
 
@@ -62,11 +70,59 @@ class History:
     name: str
     ts: np.ndarray
     values: dict[str, np.ndarray]
+    kind: str = ""                # the registry's type (its limits apply when it has none of its own)
 
     @classmethod
-    def from_frame(cls, name: str, frame: pd.DataFrame) -> "History":
+    def from_frame(cls, name: str, frame: pd.DataFrame, kind: str = "") -> "History":
         ts = pd.DatetimeIndex(frame["timestamp"]).as_unit("ns").asi8
-        return cls(name, ts, {p: frame[p].to_numpy(dtype=float) for p in PARAMETERS})
+        return cls(name, ts, {p: frame[p].to_numpy(dtype=float) for p in PARAMETERS}, kind)
+
+
+@dataclass(frozen=True)
+class LimitLine:
+    """One horizontal limit line: a level's value for one parameter, and whose limit it is."""
+    parameter: str
+    level: str                      # lolo | lo | hi | hihi
+    value: float
+    equipment: tuple[str, ...]      # the shown equipment this value applies to
+    everyone: bool                  # it applies to every shown equipment
+
+    @property
+    def unit(self) -> str:
+        return UNITS[self.parameter]
+
+    @property
+    def red(self) -> bool:
+        """lolo/hihi are drawn red, lo/hi amber."""
+        return self.level in ("lolo", "hihi")
+
+    @property
+    def label(self) -> str:
+        """"HI 5.5", or "HI 5.5 · P-1, P-2" (+N more) when other shown equipment have another."""
+        text = f"{self.level.upper()} {fmt_value(self.value)}"
+        if not self.everyone:
+            names = ", ".join(elide(n, 24) for n in self.equipment[:2])
+            more = len(self.equipment) - 2
+            text += f" · {names}" + (f" +{more}" if more > 0 else "")
+        return text
+
+
+def limit_lines(histories: list[History], parameters: tuple[str, ...], limits: LimitSet) -> list[LimitLine]:
+    """The limit lines of these equipment and parameters (see the module's docstring)."""
+    out: list[LimitLine] = []
+    if not len(limits):
+        return out
+    for p in parameters:
+        groups: dict[tuple[str, float], list[str]] = {}
+        for h in histories:
+            limit = limits.for_equipment(h.name, h.kind, p)
+            for level in LEVELS:
+                value = None if limit is None else getattr(limit, level)
+                if value is not None:
+                    groups.setdefault((level, float(value)), []).append(h.name)
+        for (level, value), names in groups.items():
+            out.append(LimitLine(p, level, value, tuple(names), len(names) == len(histories)))
+    return sorted(out, key=lambda x: (x.parameter, LEVELS.index(x.level), x.value))
 
 
 @dataclass
@@ -79,6 +135,7 @@ class Loaded:
     histories: list[History]
     missing: list[str] = field(default_factory=list)
     overviews: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    limits: LimitSet = field(default_factory=LimitSet)
 
     def overview(self, h: History, parameter: str) -> tuple[np.ndarray, np.ndarray]:
         """The whole history of one parameter decimated for the overview strip (kept)."""
@@ -155,6 +212,7 @@ class TrendData:
     readings: int                 # readings in the window (all series' equipment, once each)
     loaded: Loaded
     missing: list[str] = field(default_factory=list)
+    limits: list[LimitLine] = field(default_factory=list)
 
     @property
     def units(self) -> list[str]:
@@ -178,15 +236,17 @@ def load(state: Progress | None, store_path: str | Path, names: tuple[str, ...],
                 state.check()
                 state.progress(k / max(1, len(names)) * 0.7, f"Reading the history of {name}")
             try:
-                _id, shown = registry.equipment_id(store.db, name)
+                ident, shown = registry.equipment_id(store.db, name)
                 frame = registry.history(store.db, name, None, None, running_only)
             except registry.EquipmentError:
                 missing.append(name)
                 continue
-            histories.append(History.from_frame(shown, frame))
+            row = store.db.execute("SELECT type FROM equipment WHERE id=?", (ident,)).fetchone()
+            histories.append(History.from_frame(shown, frame, "" if row is None else str(row[0])))
+        limits = store_limits.load(store.db)
     finally:
         store.close()
-    return Loaded(str(store_path), tuple(names), running_only, histories, missing)
+    return Loaded(str(store_path), tuple(names), running_only, histories, missing, limits=limits)
 
 
 def window_bounds(window: Window, extent: tuple[int, int] | None) -> tuple[int, int]:
@@ -259,7 +319,9 @@ def build(loaded: Loaded, req: TrendRequest, state: Progress | None = None) -> T
         lasts = [int(s.t[-1]) + STEP_NS[req.interval] for s in series if s.points]
         if firsts:
             shown_start, shown_end = min(start, *firsts), max(end, *lasts)
-    return TrendData(req, series, shown_start, shown_end, extent, overview, readings, loaded, list(loaded.missing))
+    lines = limit_lines(loaded.histories, req.parameters, loaded.limits)
+    return TrendData(req, series, shown_start, shown_end, extent, overview, readings, loaded, list(loaded.missing),
+                     lines)
 
 
 def prepare(state: Progress | None, store_path: str | Path, req: TrendRequest, loaded: Loaded | None = None) -> TrendData:

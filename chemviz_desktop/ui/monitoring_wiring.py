@@ -9,6 +9,7 @@ from typing import Any
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QLabel, QSplitter, QTabWidget, QWidget
 
+from chemviz_desktop.core.monitoring import load_limits
 from chemviz_desktop.ui.control_chart import ControlChart
 from chemviz_desktop.ui.dialogs.limits_dialog import LimitsDialog
 from chemviz_desktop.ui.event_search import EventSearchPanel
@@ -40,14 +41,27 @@ class AlertCount(QLabel):
 def open_limits(window: Any, equipment: str | None = None) -> LimitsDialog:
     """The limits editor (optionally on one equipment); saving refreshes colours and alerts."""
     dialog = LimitsDialog(str(window.store.path), equipment=equipment, parent=window)
-    dialog.saved.connect(lambda _n: refresh_monitoring(window))
+    dialog.saved.connect(lambda _n: refresh_monitoring(window, limits_changed=True))
     dialog.open()
     window.limits_dialog = dialog
     return dialog
 
 
-def refresh_monitoring(window: Any) -> None:
+def refresh_limit_lines(window: Any) -> None:
+    """The limits changed (or the window opened): box plots get the stored type limits (a small
+    table, read here) and the Trends page reads again (its limit lines come with the histories)."""
+    analytics = getattr(window, "analytics_page", None)
+    if analytics is not None and hasattr(analytics, "set_operating_limits"):
+        analytics.set_operating_limits(load_limits(str(window.store.path)))
+
+
+def refresh_monitoring(window: Any, limits_changed: bool = False) -> None:
     """After an import, a deletion, a reading-time change or new limits."""
+    if limits_changed:
+        refresh_limit_lines(window)
+        trends = getattr(window, "trends_page", None)
+        if trends is not None:
+            trends.invalidate()
     data_page = getattr(window, "data_page", None)
     if data_page is not None and hasattr(data_page, "refresh_limits"):
         data_page.refresh_limits()
@@ -177,5 +191,6 @@ def attach_monitoring(window: Any) -> AlertsPage:
     if trends_page is not None:
         window.trend_analysis = attach_analysis(trends_page, store_path)
 
+    refresh_limit_lines(window)
     page.refresh()
     return page

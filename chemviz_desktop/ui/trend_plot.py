@@ -3,7 +3,13 @@ buckets decimated to at most two points per pixel column), so a year of one-minu
 the GUI thread a few thousand points. A shared time axis (local time), one y axis per unit (left,
 then right), min-max bands for bucketed intervals, a cursor showing each line's value, and an
 overview strip of the whole range on which a drag picks the time window. The same painter code
-writes the PNG and SVG exports."""
+writes the PNG and SVG exports.
+
+Operating limits (#16) are dashed horizontal lines on their parameter's axis: amber Lo/Hi, red
+LoLo/HiHi (shades per theme, `figures.limit_color`), each labelled at its right end ("HI 5.5";
+with the equipment's names when other shown equipment have another value, see
+`trend_series.limit_lines`). The y range includes them, so a limit far from the readings is still
+drawn; `Layout.limit_marks` keeps what was drawn where (for tests and the cursor)."""
 from __future__ import annotations
 
 import math
@@ -17,8 +23,9 @@ from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, Q
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from chemviz_desktop.core.chart_style import TYPE_PALETTE, ChartColors, style_for
+from chemviz_desktop.core.figures import limit_color
 from chemviz_desktop.core.formatting import fmt
-from chemviz_desktop.core.trend_series import LABELS, UNITS, TrendData
+from chemviz_desktop.core.trend_series import LABELS, UNITS, LimitLine, TrendData
 
 PALETTE = TYPE_PALETTE
 AXIS_W = 66          # px per y axis
@@ -122,7 +129,9 @@ class Layout:
             for s in data.series:
                 if s.unit == u:
                     arrays += [s.y, s.band_lo, s.band_hi]
+            arrays.append(np.array([x.value for x in data.limits if x.unit == u], dtype=float))
             self.ranges[u] = _range(arrays)
+        self.limit_marks: list[tuple[LimitLine, float, str]] = []   # (line, y px, colour) as drawn
 
     def _legend(self, rect: QRectF, data: TrendData, fm: QFontMetrics) -> list[tuple[QPointF, int, str]]:
         out, x, y = [], rect.left() + AXIS_W, rect.top() + 4
@@ -234,9 +243,41 @@ def paint_trend(p: QPainter, rect: QRectF, data: TrendData | None, c: ChartColor
         xs, ys = lay.x(s.x), lay.y(s.unit, s.y)
         draw_line(p, xs, ys, series_color(i), marks=len(xs) == 1 or s.points <= 60)
     p.restore()
+    _paint_limits(p, lay, data, c, fm)
     if cursor_ns is not None and lay.start <= cursor_ns < lay.end:
         _paint_cursor(p, lay, data, cursor_ns, c, fm)
     return lay
+
+
+def _paint_limits(p: QPainter, lay: Layout, data: TrendData, c: ChartColors, fm: QFontMetrics) -> None:
+    """Dashed limit lines across the plot, each labelled at its right end on a backing box (the
+    label stays readable over the lines, in both themes); labels that would overlap stack."""
+    plot = lay.plot
+    taken: list[QRectF] = []
+    for line in data.limits:
+        if line.unit not in lay.ranges:
+            continue
+        y = float(lay.y(line.unit, line.value))
+        color = QColor(limit_color(line.level, c))
+        lay.limit_marks.append((line, y, color.name()))
+        p.setRenderHint(QPainter.Antialiasing, False)
+        p.setPen(QPen(color, 1.5, Qt.DashLine))
+        p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        w, h = fm.horizontalAdvance(line.label) + 8, fm.height() + 2
+        box = QRectF(plot.right() - w - 4, y - h - 1, w, h)
+        if box.top() < plot.top():
+            box.moveTop(y + 1)
+        while any(box.intersects(r) for r in taken) and box.bottom() < plot.bottom():
+            box.moveTop(max(r.bottom() for r in taken if box.intersects(r)) + 1)
+        taken.append(box)
+        back = QColor(c.background)
+        back.setAlpha(215)
+        p.setPen(Qt.NoPen)
+        p.setBrush(back)
+        p.drawRect(box)
+        p.setBrush(Qt.NoBrush)
+        p.setPen(color)
+        p.drawText(box, Qt.AlignCenter, line.label)
 
 
 DENSE = 600          # more points than this: a 1 px line (Qt's fast path), antialiased up to SHARP
@@ -335,6 +376,13 @@ class TrendPlot(QWidget):
         if data is None or self.cursor_ns is None or not (data.start_ns <= self.cursor_ns < data.end_ns):
             self.cursor_ns = None
         self.update()
+
+    def drawn_limits(self) -> list[tuple[str, float, str]]:
+        """The limit lines of the last paint: (label, value, colour), top to bottom."""
+        lay = self.layout_
+        if lay is None:
+            return []
+        return [(line.label, line.value, color) for line, _y, color in sorted(lay.limit_marks, key=lambda m: m[1])]
 
     def plot_columns(self) -> int:
         """Pixel columns of the plot area (device pixels): the decimation target."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 from functools import partial
 from itertools import count
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
@@ -15,7 +15,7 @@ from PyQt5.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter
 
 from chemviz_desktop.core.dataset import Dataset, ViewSpec, filtered_statistics
 from chemviz_desktop.core.errors import describe
-from chemviz_desktop.core.figures import CHARTS, draw_chart
+from chemviz_desktop.core.figures import CHARTS, draw_chart, type_limits
 from chemviz_desktop.core.formatting import fmt
 from chemviz_desktop.ui import theme
 from chemviz_desktop.ui.chart_panel import ChartView
@@ -24,6 +24,7 @@ from chemviz_desktop.ui.table_actions import install
 from chemviz_desktop.ui.widgets import KpiCard, MessageBar, setup_table, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 from engine import schema
+from engine.limits import Limit
 from engine.readings import STATUS
 
 SYNC_LIMIT = 50_000   # below this many rows filtered statistics are computed on the GUI thread
@@ -50,6 +51,7 @@ class AnalyticsPage(QWidget):
         self.mask: np.ndarray | None = None
         self._dirty = True
         self._version = 0   # bumps with every new statistics/filter: part of the chart cache key
+        self.operating: tuple[Limit, ...] = ()   # type limits the box plots draw (#16); in the cache key
         self.runner = TaskRunner(self)
         self.runner.result.connect(self._stats_ready)
         self.runner.error.connect(
@@ -253,6 +255,14 @@ class AnalyticsPage(QWidget):
         self.zoom = None
         self.redraw()
 
+    def set_operating_limits(self, limits: Sequence[Limit]) -> None:
+        """The stored operating limits changed: box plots draw each type's (type scope) limits.
+        They are part of the chart's cache key, so a change redraws and an unchanged set does not."""
+        found = type_limits(limits)
+        if found != self.operating:
+            self.operating = found
+            self.redraw()
+
     def set_zoom(self, limits: tuple[float, float, float, float] | None) -> None:
         """Scatter window (x0, x1, y0, y1) or None for everything; redrawn in the worker."""
         self.zoom = tuple(limits) if limits is not None else None
@@ -277,10 +287,11 @@ class AnalyticsPage(QWidget):
         x, y = self.x_combo.currentData(), self.y_combo.currentData()
         zoom = self.zoom if chart == "scatter" else None
         self.chart.reset_zoom_button.setVisible(zoom is not None)
+        operating = self.operating if chart == "parameter" else ()
         key = (chart, column if chart == "parameter" else None, (x, y, zoom) if chart == "scatter" else None,
-               theme.current(), id(ds), self._version)
+               theme.current(), id(ds), self._version, operating)
         draw = partial(_draw, chart=chart, stats=self.statistics, frame=ds.frame if ds else None, mask=self.mask,
-                       column=column, colors=theme.chart_colors(), x=x, y=y, limits=zoom)
+                       column=column, colors=theme.chart_colors(), x=x, y=y, limits=zoom, operating=operating)
         self._dirty = False
         self.chart.request(key, draw)
 
@@ -292,6 +303,6 @@ def _filter_key(spec: ViewSpec) -> tuple:
 
 
 def _draw(fig: Any, chart: str, stats: Any, frame: Any, mask: Any, column: str, colors: Any, x: str, y: str,
-          limits: Any = None) -> Any:
+          limits: Any = None, operating: Sequence[Limit] = ()) -> Any:
     """Runs in the chart worker."""
-    return draw_chart(fig, chart, stats, frame, mask, column, colors, x, y, limits)
+    return draw_chart(fig, chart, stats, frame, mask, column, colors, x, y, limits, operating)
