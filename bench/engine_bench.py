@@ -6,6 +6,7 @@ Run by hand:
     python bench/engine_bench.py --check-against /path/to/other/checkout   # results unchanged?
     python bench/engine_bench.py --save-digests ref.json   # with the reference engine, then later:
     python bench/engine_bench.py --check-against ref.json
+    python bench/engine_bench.py --files /tmp/engine-bench-files ...   # generate the files once, reuse them
 
 Each measurement runs in its own process (so its peak RSS is its own), the kinds of work are
 interleaved (a busy machine slows all alike) and medians are printed with the ratio to a bare
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -118,7 +120,7 @@ def make_ts_file(path: Path, rows: int, seed: int = 1) -> None:
             f.write("".join(lines))
 
 
-# What each child process runs: (imports, timed work); it prints "seconds peak_mb" on stdout.
+# What each child process runs: (imports, timed work); it prints "seconds peak_mb cpu_seconds" on stdout.
 WORK = {
     "arrow": ("import pyarrow.csv as c", "c.read_csv(P)"),
     "engine": ("import engine, engine.loading, engine.stats, pyarrow.csv",
@@ -133,23 +135,29 @@ WORK = {
 }
 # Peak RSS from VmHWM, the high-water mark of this process's own memory: ru_maxrss would report
 # the bench parent's size at fork time when that is larger (Linux keeps it across exec).
+# CPU seconds (user + system, all threads) beside the wall time: on a shared machine the wall time
+# of every kind of work stretches with the others' load, its CPU time much less.
 CHILD = ("import sys, time, resource; sys.path.insert(0, {root!r}); P = {path!r}\n{setup}\n"
+         "r0 = resource.getrusage(resource.RUSAGE_SELF)\n"
          "t = time.perf_counter()\n{work}\n"
          "s = time.perf_counter() - t\n"
+         "r1 = resource.getrusage(resource.RUSAGE_SELF)\n"
+         "cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime\n"
          "try:\n"
          "    hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0].split()[1]\n"
          "    peak = int(hwm) / 1024\n"
          "except OSError:\n"
          "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-         "print(s, peak)")
+         "print(s, peak, cpu)")
 
 
-def run_child(work: str, path: Path, root: Path = ROOT) -> tuple[float, float]:
+def run_child(work: str, path: Path, root: Path = ROOT) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MB, CPU seconds) of one timed run in its own process."""
     setup, timed = WORK["engine" if work == "baseline" else work]
     code = CHILD.format(root=str(root), path=str(path), setup=setup, work=timed)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    seconds, peak = out.stdout.split()[-2:]
-    return float(seconds), float(peak)
+    seconds, peak, cpu = out.stdout.split()[-3:]
+    return float(seconds), float(peak), float(cpu)
 
 
 def available(work: str) -> bool:
@@ -236,6 +244,8 @@ def main() -> int:
                     help="another checkout, or digests saved by --save-digests: results must be identical")
     ap.add_argument("--engine-root", type=Path, default=ROOT,
                     help="checkout whose engine --save-digests runs (default: this one)")
+    ap.add_argument("--files", type=Path, help="keep the generated files in this folder and reuse them in later "
+                    "runs (they are seeded: the same sizes give the same files)")
     ap.add_argument("--save-digests", type=Path, help="write the digests of this checkout's results (bench files "
                     "and corpus) to this JSON file, to check a later version against with --check-against")
     opts = ap.parse_args()
@@ -245,15 +255,18 @@ def main() -> int:
     works = [w for w in WORK if w in chosen and available(w)] + (["baseline"] if opts.baseline else [])
     missing = [w for w in WORK if w in chosen and w not in works]
     with tempfile.TemporaryDirectory() as tmp:
+        where = opts.files or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
         files = {}
         ts_sizes = [int(s) for s in opts.ts_sizes.split(",") if s]
         for kind in kinds:
             for n in (ts_sizes if kind == "ts" else sizes):
-                path = Path(tmp) / f"{kind}-{n}.csv"
-                if kind == "ts":
-                    make_ts_file(path, n)
-                else:
-                    make_file(path, n, dirty=(kind == "dirty"))
+                path = where / f"{kind}-{n}.csv"
+                if opts.files is None or not path.exists():   # seeded: a kept file is the same file
+                    if kind == "ts":
+                        make_ts_file(path, n)
+                    else:
+                        make_file(path, n, dirty=(kind == "dirty"))
                 files[(kind, n)] = path
         corpus = sorted((ROOT / "tests" / "data" / "corpus").glob("*.csv"))
         if opts.save_digests:
@@ -262,38 +275,41 @@ def main() -> int:
             return 0
         if opts.check_against:
             return check_against(opts.check_against, list(files.values()) + corpus)
-        results: dict[tuple[str, int, str], list[tuple[float, float]]] = {}
+        results: dict[tuple[str, int, str], list[tuple[float, float, float]]] = {}
+        load = [os.getloadavg()[0]]
         for _ in range(opts.repeat):
             for (kind, n), path in files.items():
                 for work in works:
                     root = opts.baseline if work == "baseline" else ROOT
                     results.setdefault((kind, n, work), []).append(run_child(work, path, root))
-        print(f"medians of {opts.repeat} interleaved runs, each in its own process"
+            load.append(os.getloadavg()[0])
+        print(f"medians of {opts.repeat} interleaved runs, each in its own process; load average (1 min) "
+              f"{min(load):.1f}-{max(load):.1f} on {os.cpu_count()} CPUs"
               + (f"; not installed: {', '.join(missing)}" if missing else ""))
-        print(f"{'file':<16}{'MB':>7}  " + "".join(f"{w:>18}" for w in works) + "   engine peak RSS"
-              + ("   baseline peak RSS" if opts.baseline else ""))
-        for (kind, n), path in files.items():
-            size = path.stat().st_size / 1e6
-            base = statistics.median(t for t, _ in results[(kind, n, "arrow")])
-            cells = []
-            for work in works:
-                med = statistics.median(t for t, _ in results[(kind, n, work)])
-                cells.append(f"{med:7.3f} s {med / base:5.2f}x")
-            peak = max(p for _, p in results[(kind, n, "engine")])
-            line = (f"{kind + ' ' + format(n, ','):<16}{size:7.1f}  " + "".join(f"{c:>18}" for c in cells)
-                    + f"   {peak:6.0f} MB ({peak / size:.1f}x file)")
-            if opts.baseline:
-                old_peak = max(p for _, p in results[(kind, n, "baseline")])
-                line += f"   {old_peak:6.0f} MB ({old_peak / size:.1f}x file)"
-            print(line)
+
+        def med(kind: str, n: int, work: str, k: int) -> float:
+            return statistics.median(r[k] for r in results[(kind, n, work)])
+        for title, k in (("wall time", 0), ("CPU time (user + system, all threads)", 2)):
+            print(f"{title}, and its ratio to the bare Arrow read's")
+            print(f"{'file':<16}{'MB':>7}  " + "".join(f"{w:>18}" for w in works)
+                  + ("   engine peak RSS" + ("   baseline peak RSS" if opts.baseline else "") if k == 0 else ""))
+            for (kind, n), path in files.items():
+                size = path.stat().st_size / 1e6
+                base = med(kind, n, "arrow", k)
+                cells = [f"{med(kind, n, w, k):7.3f} s {med(kind, n, w, k) / base:5.2f}x" for w in works]
+                line = f"{kind + ' ' + format(n, ','):<16}{size:7.1f}  " + "".join(f"{c:>18}" for c in cells)
+                if k == 0:
+                    for work in ("engine", "baseline") if opts.baseline else ("engine",):
+                        peak = max(r[1] for r in results[(kind, n, work)])
+                        line += f"   {peak:6.0f} MB ({peak / size:.1f}x file)"
+                print(line)
         for kind in kinds:
             ks = ts_sizes if kind == "ts" else sizes
             if len(ks) > 1:   # the two largest sizes (the issue's time(5M) / time(1M))
                 lo, hi = ks[-2], ks[-1]
                 for work in ("engine", "baseline") if opts.baseline else ("engine",):
-                    t_lo = statistics.median(t for t, _ in results[(kind, lo, work)])
-                    t_hi = statistics.median(t for t, _ in results[(kind, hi, work)])
-                    print(f"{kind}: {work} time({hi:,}) / time({lo:,}) = {t_hi / t_lo:.2f} "
+                    print(f"{kind}: {work} time({hi:,}) / time({lo:,}) = {med(kind, hi, work, 0) / med(kind, lo, work, 0):.2f}"
+                          f" wall, {med(kind, hi, work, 2) / med(kind, lo, work, 2):.2f} CPU "
                           f"(rows ratio {hi / lo:.0f}; linear means about that)")
     return 0
 
