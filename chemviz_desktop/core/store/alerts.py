@@ -43,7 +43,7 @@ from engine.limits import LimitSet, limited_equipment
 from engine.readings import ACTIVE
 
 __all__ = ["AlertError", "Scope", "SQL_V4", "STATE_FILTERS", "StoredAlert", "acknowledge", "count_unacknowledged",
-           "fill_reading_sets", "forgotten", "listing", "listing_frame", "recorded", "reevaluate", "touched"]
+           "dataset_findings", "fill_reading_sets", "forgotten", "listing", "listing_frame", "recorded", "reevaluate", "touched"]
 
 PARAMETERS = ("flowrate", "pressure", "temperature")
 SERIES, POINT = "series", "point"
@@ -225,6 +225,41 @@ def acknowledge(db: sqlite3.Connection, ids: Iterable[int], user: str, comment: 
     db.executemany("UPDATE alerts SET acknowledged_by=?, acknowledged_at=?, comment=? WHERE id=?",
                    [(user, at, comment, i) for i in fresh])
     return fresh
+
+
+def dataset_findings(db: sqlite3.Connection, dataset_id: int) -> tuple[bool, list[StoredAlert]]:
+    """What the PDF report's "Findings" list for one stored dataset: (whether any limit applies to
+    its equipment, the alerts of its equipment overlapping its readings' time span: a time
+    series' first to last reading, a snapshot's reading time). No readings stored: (False, [])."""
+    from chemviz_desktop.core.store.limits import load
+    row = db.execute("SELECT time_series, taken_ns FROM reading_sets WHERE dataset_id=?", (dataset_id,)).fetchone()
+    ids = _dataset_equipment(db, dataset_id)
+    if row is None or not ids:
+        return False, []
+    limited = bool(limited_equipment(_registry(db, ids), load(db)))
+    lo = hi = int(row[1])
+    if row[0]:
+        span = _dataset_span(db, dataset_id)
+        if span is not None:
+            lo, hi = span
+    found = [a for a in listing(db, "all", start_ns=lo, end_ns=hi + 1) if a.equipment_id in ids]
+    return limited, found
+
+
+def _dataset_span(db: sqlite3.Connection, dataset_id: int) -> tuple[int, int] | None:
+    """First and last reading time (epoch ns) of one dataset's stored readings."""
+    from chemviz_desktop.core.store.equipment import _decode
+    found: list[int] = []
+    for lo, hi in db.execute("SELECT MIN(ts_min), MAX(ts_max) FROM reading_chunks WHERE dataset_id=?"
+                             " UNION ALL SELECT MIN(ts), MAX(ts) FROM readings WHERE dataset_id=?",
+                             (dataset_id, dataset_id)):
+        if lo is not None:
+            found += [int(lo), int(hi)]
+    for (blob,) in db.execute("SELECT chunk FROM dataset_chunks WHERE dataset_id=?", (dataset_id,)):
+        ts = _decode(blob)["ts"].to_numpy()
+        if len(ts):
+            found += [int(ts.min()), int(ts.max())]
+    return (min(found), max(found)) if found else None
 
 
 # -- bookkeeping of stored readings ---------------------------------------------------------------
