@@ -1,15 +1,16 @@
 """Event search (#16): "parameter above/below X for at least D" over one equipment's history,
 with the same start/end semantics as alerts (`engine.excursions`): an event starts at the first
 reading beyond X and ends at the first reading back inside; one still beyond at the last reading
-has no end yet. Results list start, end, duration and peak; picking one asks the host to zoom to
-it (`zoomRequested(start_ns, end_ns)`); export as CSV/XLSX. The search runs in a worker. A
+has no end yet. Results list start, end, duration and peak (a table model: thousands of events
+cost only the rows shown); picking one asks the host to zoom to it (`zoomRequested(start_ns,
+end_ns)`); export as CSV/XLSX. The search runs in a worker. A
 standalone widget: `set_equipment(name)`, `set_window(start_ns, end_ns)`, `set_query(...)`."""
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
-from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtGui import QDoubleValidator
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -21,8 +22,7 @@ from PyQt5.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,15 +30,15 @@ from PyQt5.QtWidgets import (
 from chemviz_desktop.core import monitoring
 from chemviz_desktop.core.alerts_export import write_events
 from chemviz_desktop.core.errors import describe
-from chemviz_desktop.core.formatting import fmt_value
 from chemviz_desktop.core.monitoring import EventResult
-from chemviz_desktop.ui.models.alerts_model import duration_text, local_time
+from chemviz_desktop.ui.models.alerts_model import duration_text
+from chemviz_desktop.ui.models.events_model import EventsModel
 from chemviz_desktop.ui.widgets import MessageBar, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 from engine.excursions import parse_duration
 
 PARAMETERS = ("flowrate", "pressure", "temperature")
-HEADERS = ("Start", "End", "Duration", "Peak")
+HEADERS = EventsModel.HEADERS
 
 
 class EventSearchPanel(QWidget):
@@ -91,16 +91,17 @@ class EventSearchPanel(QWidget):
         self.summary = styled_label("Choose an equipment", "Muted", wrap=True)
         self.message = MessageBar()
 
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.model = EventsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setToolTip("Click an event to zoom the trend to it")
-        self.table.cellClicked.connect(lambda r, _c: self.zoom_to(r))
-        self.table.cellActivated.connect(lambda r, _c: self.zoom_to(r))
+        self.table.clicked.connect(lambda index: self.zoom_to(index.row()))
+        self.table.activated.connect(lambda index: self.zoom_to(index.row()))
 
         query = QHBoxLayout()
         for w in (self.parameter_combo, self.side_combo, self.threshold_edit, QLabel("for at least"),
@@ -180,19 +181,10 @@ class EventSearchPanel(QWidget):
 
     def _show(self, result: EventResult | None) -> None:
         self.result = result
-        self.table.setRowCount(0)
+        self.model.set_items(result.events if result is not None else [])
         self.export_button.setEnabled(bool(result and result.events))
         if result is None:
             return
-        self.table.setRowCount(len(result.events))
-        for r, e in enumerate(result.events):
-            cells = (local_time(e.start), local_time(e.end) if e.end is not None else "still going",
-                     duration_text(e.duration_s) + ("" if e.end is not None else " so far"), fmt_value(e.peak))
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c >= 2:
-                    item.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
-                self.table.setItem(r, c, item)
         minimum = f" for at least {duration_text(result.min_duration_s)}" if result.min_duration_s else ""
         n = len(result.events)
         self.summary.setText(f"{result.equipment}: {n} event{'s' if n != 1 else ''} with "
@@ -201,7 +193,7 @@ class EventSearchPanel(QWidget):
 
     def rows(self) -> list[tuple[str, ...]]:
         """The results as shown (start, end, duration, peak)."""
-        return [tuple(self.table.item(r, c).text() for c in range(len(HEADERS))) for r in range(self.table.rowCount())]
+        return [tuple(self.model.text(r, c) for c in range(len(HEADERS))) for r in range(self.model.rowCount())]
 
     def zoom_to(self, row: int) -> None:
         """Ask the host to zoom to event `row` (its start to its end, or to its last reading)."""

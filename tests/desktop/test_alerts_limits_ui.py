@@ -241,7 +241,8 @@ def test_event_search_finds_one_25_minute_event_and_zooms_to_it(qtbot, store, tm
                                                       pd.Timestamp("2026-03-01T10:25:00Z"), 1500.0, 162.0)
     assert panel.rows()[0][2:] == ("25 min", "162")
     with qtbot.waitSignal(panel.zoomRequested, timeout=2_000) as zoom:
-        panel.table.cellClicked.emit(0, 0)
+        view = panel.table
+        qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=view.visualRect(panel.model.index(0, 0)).center())
     assert zoom.args == [pd.Timestamp("2026-03-01T10:00:00Z").value, pd.Timestamp("2026-03-01T10:25:00Z").value]
     out = tmp_path / "events.csv"
     with qtbot.waitSignal(panel.exported, timeout=10_000):
@@ -254,3 +255,32 @@ def test_event_search_finds_one_25_minute_event_and_zooms_to_it(qtbot, store, tm
     with qtbot.waitSignal(panel.searched, timeout=10_000) as every:
         panel.search()
     assert every.args == [2]
+
+
+def test_event_search_lists_thousands_of_events_through_a_model_and_zooms_to_the_last(qtbot, store):
+    from chemviz_desktop.core.monitoring import EventResult
+    from chemviz_desktop.ui.event_search import EventSearchPanel
+    from chemviz_desktop.ui.models.events_model import EventsModel
+    from engine.excursions import Excursion
+    # 3,000 ten-minute events an hour apart (a year of a noisy reactor gives this many); the
+    # last one is still going at the last reading (10 min so far)
+    t0 = pd.Timestamp("2026-01-01T00:00:00Z")
+    events = [Excursion(t0 + pd.Timedelta(hours=i), t0 + pd.Timedelta(hours=i, minutes=10), 150.0 + i % 7,
+                        t0 + pd.Timedelta(hours=i, minutes=9)) for i in range(2999)]
+    events.append(Excursion(t0 + pd.Timedelta(hours=2999), None, 171.5, t0 + pd.Timedelta(hours=2999, minutes=10)))
+    panel = EventSearchPanel(str(store.path))
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    with qtbot.waitSignal(panel.searched, timeout=2_000) as found:
+        panel._found(EventResult("R-7", "temperature", "above", 150.0, 300.0, events, 200_000))
+    assert found.args == [3000]
+    assert isinstance(panel.table.model(), EventsModel) and panel.model.rowCount() == 3000
+    assert "R-7: 3000 events" in panel.summary.text()
+    assert panel.rows()[-1][1:] == ("still going", "10 min so far", "171.5")
+    assert panel.rows()[0][2:] == ("10 min", "150")
+    last = panel.model.index(2999, 0)
+    panel.table.scrollTo(last)
+    with qtbot.waitSignal(panel.zoomRequested, timeout=2_000) as zoom:
+        qtbot.mouseClick(panel.table.viewport(), Qt.LeftButton, pos=panel.table.visualRect(last).center())
+    assert zoom.args == [events[-1].start.value, events[-1].last.value]   # no end yet: to its last reading
