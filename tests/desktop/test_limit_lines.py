@@ -150,3 +150,24 @@ def test_analytics_box_plot_redraws_when_the_limits_change(qtbot, tmp_path):
         page.set_operating_limits([PUMP, Limit("type", "Valve", "pressure", lolo=7.5)])
     assert limit_segments(page.chart.figure) == {"limit:Pump:hi": [5.5], "limit:Pump:hihi": [5.8],
                                                  "limit:Valve:lolo": [7.5]}
+
+
+def test_limits_saved_in_the_window_reach_the_box_plot_and_the_trend(qtbot, window, tmp_path):
+    from chemviz_desktop.ui.monitoring_wiring import open_limits
+    from tests.desktop.conftest import import_file, show_chart, write
+    import_file(qtbot, window, write(tmp_path, "plant.csv", SNAPSHOT))
+    window.show_page("analytics")
+    page = window.analytics_page
+    show_chart(qtbot, page, "parameter", schema.PRESSURE)
+    assert limit_segments(page.chart.figure) == {}
+    dialog = open_limits(window)
+    row = dialog.add_row(scope="type", name="Pump", parameter="pressure")
+    dialog.set_cell(row, "hi", "5.5")
+    dialog.set_cell(row, "hihi", "5.8")
+    with qtbot.waitSignal(page.chartDrawn, timeout=30_000):
+        assert dialog.save()
+    assert limit_segments(page.chart.figure) == {"limit:Pump:hi": [5.5], "limit:Pump:hihi": [5.8]}
+    trends = window.trends_page
+    window.show_page("trends")
+    plot = show_trend(qtbot, trends, ["P-1"])
+    assert [(label, value) for label, value, _c in plot.drawn_limits()] == [("HIHI 5.8", 5.8), ("HI 5.5", 5.5)]
