@@ -106,6 +106,12 @@ def test_acknowledging_two_alerts_with_a_comment(qtbot, store, tmp_path):
     with qtbot.waitSignal(page.loaded, timeout=10_000):
         page.refresh()
     assert counts == [2] and page.model.rowCount() == 2
+    # unacknowledged rows are bold: their state and times fit their columns without eliding
+    from PyQt5.QtGui import QFontMetrics
+    bold = QFontMetrics(page.model.data(page.model.index(0, 0), Qt.FontRole))
+    for col in (0, 6):
+        text = page.model.data(page.model.index(0, col))
+        assert bold.horizontalAdvance(text) < page.table.columnWidth(col), (text, page.table.columnWidth(col))
     ids = sorted(page.model.alert_id(r) for r in range(2))
     page.select_ids(ids)
     assert page.ack_button.isEnabled() and page.ack_button.text() == "Acknowledge 2…"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 from PyQt5.QtCore import QDateTime, QItemSelection, QItemSelectionModel, QTimer, pyqtSignal
+from PyQt5.QtGui import QFont, QFontMetrics
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -170,7 +171,9 @@ class AlertsPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.acknowledge_selected())
-        fm = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)                     # unacknowledged rows are bold: size for them
+        fm = QFontMetrics(bold)
         widths = {"state": "Cleared · unacknowledged", "start": "2026-01-01 00:00:00", "end": "2026-01-01 00:00:00",
                   "acknowledged_at": "2026-01-01 00:00:00", "equipment": "M" * 10, "parameter": "Temperature (°C)"}
         for c, (header, key) in enumerate(COLUMNS):
