@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .excursions import as_utc, iso_z, spans
-from .limits import LEVEL_OF_CODE, LEVELS, OK, Limit, LimitSet, classify, classify_thresholds, thresholds
+from .limits import LEVEL_OF_CODE, LEVELS, Limit, LimitSet, classify_thresholds, thresholds
 
 STATES: tuple[str, ...] = ("active-unacknowledged", "active-acknowledged",
                            "cleared-unacknowledged", "cleared-acknowledged")
@@ -106,18 +106,10 @@ def snapshot_alerts(names: np.ndarray, types: np.ndarray, values: dict[str, np.n
     and ends at the dataset's reading time."""
     at = pd.Timestamp(taken_at)
     at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
-    out = []
-    for parameter, column in values.items():
-        for i, (name, typ) in enumerate(zip(names, types, strict=True)):
-            limit = limits.for_equipment(str(name), str(typ), parameter)
-            if limit is None:
-                continue
-            code = int(classify(np.asarray([column[i]]), limit)[0])
-            if code == OK:
-                continue
-            level = LEVEL_OF_CODE[code]
-            out.append(Alert(str(name), parameter, level, float(getattr(limit, level)), at, at, float(column[i]), at))
-    return out
+    registry = {i: (str(n), str(t)) for i, (n, t) in enumerate(zip(names, types, strict=True))}
+    rows = point_rows(np.arange(len(registry)), np.full(len(registry), at.value, dtype=np.int64), values,
+                      registry, limits)
+    return [Alert(registry[r[0]][0], r[1], r[2], r[3], at, at, r[7], at) for r in rows]
 
 
 # One evaluation core for the desktop store and the server: readings of many equipment + limits ->
@@ -139,8 +131,8 @@ def series_rows(eq: np.ndarray, t: np.ndarray, values: dict[str, np.ndarray],
                 registry: dict[int, tuple[str, str]], limits: LimitSet, unit_ns: int = 1) -> list[AlertRow]:
     """Time-series alerts of many equipment at once. `eq` (ids) and `t` (epoch in units of
     `unit_ns` nanoseconds) must be sorted by (eq, t), one reading per (eq, t); `values` holds the
-    parameter columns. Each equipment's parameter is one `series_alerts` call (its own limit, else
-    its type's)."""
+    parameter columns. Each equipment's parameter follows the rules of `series_alerts` (same
+    code), with its own limit, else its type's."""
     eq = np.asarray(eq, dtype=np.int64)
     t = np.asarray(t, dtype=np.int64)
     out: list[AlertRow] = []
