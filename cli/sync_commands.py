@@ -9,6 +9,7 @@ from pathlib import Path
 
 EXIT_FAILED = 1      # the server refused at least one dataset for good
 EXIT_PENDING = 3     # some datasets could not be sent now (server down...): run sync again
+DEFAULT_WAIT = 300.0  # seconds `sync` waits for one queued upload
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--server", help="server URL (default: the last one used)")
     p.add_argument("--user", help="user name (default: the last one used)")
     p.add_argument("--remember", action="store_true", help="keep the token in the OS keychain")
+    p.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+                   help="how long to wait for each upload the server queued for background processing "
+                        f"(HTTP 202) before leaving it pending for the next sync [default {DEFAULT_WAIT:g}]. "
+                        "Ctrl+C stops waiting; the next sync asks about the same import, the file is "
+                        "not sent again")
     p.set_defaults(func=cmd_sync)
     p = sub.add_parser("list", help="one line per dataset in the local store, with its sync state")
     p.set_defaults(func=cmd_list)
@@ -129,7 +135,10 @@ def _session(args: argparse.Namespace):
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from chemviz_desktop.core.sync.api_client import AuthError
+    from chemviz_desktop.core.sync.import_wait import WaitPolicy
     from chemviz_desktop.core.sync.syncer import SyncEngine
+    if not args.wait >= 0:
+        raise _error("--wait takes a number of seconds, 0 or more")
     session = _session(args)
 
     def say(name: str, outcome: str, message: str) -> None:
@@ -139,7 +148,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     client = session.client()
     try:
         store.enqueue_all_local()
-        sync = SyncEngine(store, client, session.username)
+        sync = SyncEngine(store, client, session.username, wait=WaitPolicy(budget=args.wait))
         try:
             rep = sync.sync(force=True, on_item=say)
         except AuthError as exc:

@@ -112,8 +112,14 @@ def _v4_limits_alerts(db: sqlite3.Connection) -> None:
     alerts.fill_reading_sets(db)
 
 
+def _v5_outbox_imports(db: sqlite3.Connection) -> None:
+    """Import ids of uploads a server queued (202) and the client is still waiting for (#17)."""
+    from chemviz_desktop.core.store import pending_imports
+    _statements(db, pending_imports.SQL_V5)
+
+
 MIGRATIONS: list[Migration] = [_v1_baseline, _v2_integrity_settings_pins, _v3_equipment_readings,
-                               _v4_limits_alerts]
+                               _v4_limits_alerts, _v5_outbox_imports]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -180,14 +180,26 @@ class ApiClient:
     def upload(self, file_name: str, data: bytes, client_id: str) -> tuple[int, dict]:
         """Upload a CSV with its idempotency key; returns (HTTP status, body). The server answers 200
         with `"created": true` for a new dataset and `false` for a repeat of the key (servers before
-        #17 answered 201 for new); the key reused for other bytes is a 409 ApiError (permanent)."""
+        #17 answered 201 for new); the key reused for other bytes is a 409 ApiError (permanent).
+        A server with a task queue answers a large file with 202 and an `import_id` to poll
+        (`import_job`): the body then names the import, not a dataset."""
         resp = self._request("POST", "analytics/csv/upload/", data={"client_id": client_id},
                              headers={"Idempotency-Key": client_id},
                              files={"file": (file_name, data, "text/csv")})
         body = _decode(resp)
-        if not isinstance(body, dict) or body.get("id", body.get("dataset_id")) is None:
+        named = (None if not isinstance(body, dict) else body.get("import_id") if resp.status_code == 202
+                 else body.get("id", body.get("dataset_id")))
+        if named is None:
             raise Unreachable(f"{self.server_url}: incomplete upload answer (HTTP {resp.status_code})")
         return resp.status_code, body
+
+    def import_job(self, import_id: int) -> dict:
+        """`analytics/csv/import/{id}/`: a queued upload's status (pending, processing, completed,
+        failed), `dataset_id` once completed, `error_log` in the server's words."""
+        body = self._json("GET", f"analytics/csv/import/{int(import_id)}/")
+        if not isinstance(body, dict) or "status" not in body:
+            raise Unreachable(f"{self.server_url}: incomplete import status answer")
+        return body
 
     def datasets(self, limit: int | None = None, *, client_ids: list[str] | None = None,
                  content_sha256: str | None = None, mine: bool = False) -> list[dict]:

@@ -4,10 +4,17 @@ CLI and the tests all drive this same code. Idempotent by design: a dataset's uu
 
 A server dataset is identified by its client_id (plus owner), never by a bare server id: ids are
 reused after a server database is wiped or restored. Every download or delete first re-finds the
-dataset by that identity; a pull notices datasets that vanished from the server."""
+dataset by that identity; a pull notices datasets that vanished from the server.
+
+A server with a task queue answers a large upload with 202 and an import id: the item stays in the
+outbox with that id (store table outbox_imports) while the import is polled; completed, it is
+synced like a 200; failed, it is failed with the server's reason. A pass that stops waiting (time
+budget, cancel, kill -9) leaves the id, and the next pass polls it instead of sending the file
+again (the server would also answer a re-send of the client_id with the same import)."""
 from __future__ import annotations
 
 import random
+import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -15,11 +22,22 @@ from typing import Callable
 
 import engine
 from chemviz_desktop.core.errors import ExpectedError
-from chemviz_desktop.core.store import FAILED, LOCAL, PENDING, REMOVED, SERVER_ONLY, SYNCED, DatasetInfo, Store
+from chemviz_desktop.core.store import (
+    FAILED,
+    LOCAL,
+    PENDING,
+    REMOVED,
+    SERVER_ONLY,
+    SYNCED,
+    DatasetInfo,
+    Store,
+    pending_imports,
+)
 from chemviz_desktop.core.sync.api_client import ApiClient, ApiError, AuthError, Unreachable
+from chemviz_desktop.core.sync.import_wait import ImportFailed, StillProcessing, WaitPolicy, wait_for_import
 from engine import Report
 from engine.frames import clean_rows
-from engine.progress import Progress, quiet
+from engine.progress import Cancelled, Progress, quiet
 
 # Outbox backoff between sync passes (each request already retried by urllib3 inside the client).
 OUTBOX_BACKOFF_BASE = 5.0
@@ -27,6 +45,7 @@ OUTBOX_BACKOFF_CAP = 600.0
 PULL_LIMIT = 20      # newest server datasets listed in History beside the local ones
 LOOKUP_BATCH = 50    # client ids per "are these still on the server?" request
 REMOVED_NOTE = "local only — removed from the server"
+IMPORT_RECHECK = 15.0  # seconds before a later pass asks again about an import still processing
 # Statuses meaning "the server as a whole is struggling": stop this pass, retry later.
 _SERVER_BUSY = (429, 502, 503, 504)
 # on_item(file_name, outcome, message) after each outbox item: pushed / failed / pending
@@ -145,12 +164,15 @@ class SyncEngine:
     """One sync session: a Store (this thread's), a signed-in ApiClient and the user's name."""
 
     def __init__(self, store: Store, client: ApiClient, username: str = "",
-                 now: Callable[[], datetime] = _utcnow):
+                 now: Callable[[], datetime] = _utcnow, *, wait: WaitPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.client = client
         self.username = username
         self.now = now
         self.pull_limit = PULL_LIMIT
+        self.wait = wait or WaitPolicy()     # how long one pass waits for a queued upload
+        self.sleep, self.clock = sleep, clock
 
     # -- push -------------------------------------------------------------------------------
     def due(self, force: bool = False) -> list[str]:
@@ -181,9 +203,18 @@ class SyncEngine:
             if info is None or info.sync_state != PENDING:
                 continue
             try:
-                self._upload(info, rep)
-                rep.pushed.append(info.file_name)
-                note(info.file_name, "pushed", "")
+                if self._upload(info, rep, watch):
+                    rep.pushed.append(info.file_name)
+                    note(info.file_name, "pushed", "")
+            except Cancelled:
+                break      # a queued upload keeps its import id: the next pass polls it
+            except ImportFailed as exc:
+                self.store.set_sync_state(uid, FAILED, error=str(exc))
+                rep.failed.append((info.file_name, str(exc)))
+                note(info.file_name, "failed", str(exc))
+            except StillProcessing as exc:
+                self._recheck(uid, str(exc), rep, info.file_name)
+                note(info.file_name, "pending", str(exc))
             except AuthError:
                 raise
             except ApiError as exc:
@@ -204,17 +235,72 @@ class SyncEngine:
                 break
         return rep
 
-    def _upload(self, info: DatasetInfo, rep: SyncReport | None = None) -> None:
+    def _upload(self, info: DatasetInfo, rep: SyncReport, watch: Progress) -> bool:
+        """Send one outbox item (or follow the import the server queued for it); True when it is
+        on the server now. Raises ImportFailed, StillProcessing, Cancelled while following."""
+        waiting = pending_imports.recall(self.store.db, info.uuid, self.client.server_url)
+        if waiting is not None:
+            return self._follow(info, waiting, rep, watch, resend=True)
         if self._recognise(info):
-            if rep is not None:
-                rep.recognised.append(info.file_name)
-            return
+            rep.recognised.append(info.file_name)
+            return True
         data = self.store.csv_bytes(info.id) or self._csv_from_rows(info.id)
         status, body = self.client.upload(info.file_name, data, info.uuid)
+        if status == 202:
+            import_id = int(body["import_id"])
+            with self.store.transaction() as db:
+                pending_imports.remember(db, info.uuid, self.client.server_url, import_id,
+                                         self.now().isoformat(timespec="seconds"))
+            return self._follow(info, import_id, rep, watch, resend=False)
         sid = body.get("id", body.get("dataset_id"))
         owner = (body.get("uploaded_by") or {}).get("username") or self.username
         self.store.set_sync_state(info.uuid, SYNCED, server_id=int(sid) if sid is not None else None,
                                   server_owner=owner)
+        return True
+
+    def _follow(self, info: DatasetInfo, import_id: int, rep: SyncReport, watch: Progress, *,
+                resend: bool) -> bool:
+        """Poll a queued upload to its end. Completed: synced with the dataset it made (found by
+        identity, as any server dataset). An import the server no longer knows (404, its database
+        reset) that an earlier pass remembered: the file is sent again."""
+        try:
+            job = wait_for_import(self.client, import_id, watch, self.wait, sleep=self.sleep, clock=self.clock)
+        except ApiError as exc:
+            if exc.status != 404 or not resend:
+                raise
+            with self.store.transaction() as db:
+                pending_imports.forget(db, info.uuid)
+            return self._upload(info, rep, watch)
+        d = self._imported(info, job)
+        if d is None:      # completed, then deleted on the server before we looked
+            self.store.mark_removed(info.uuid, REMOVED_NOTE)
+            rep.vanished.append(info.display_name)
+            return False
+        self.store.set_sync_state(info.uuid, SYNCED, server_id=int(d["id"]), server_owner=owner_of(d))
+        return True
+
+    def _imported(self, info: DatasetInfo, job: dict) -> dict | None:
+        """The server dataset a completed import made: its dataset_id when that still carries our
+        client_id, else looked up by client_id and owner."""
+        sid = job.get("dataset_id")
+        if sid is not None:
+            try:
+                d = self.client.dataset(int(sid))
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+            else:
+                if str(d.get("client_id")) == info.uuid:
+                    return d
+        return next((x for x in self.client.datasets(limit=100, client_ids=[info.uuid])
+                     if str(x.get("client_id")) == info.uuid
+                     and (not self.username or owner_of(x) == self.username)), None)
+
+    def _recheck(self, uid: str, message: str, rep: SyncReport, name: str) -> None:
+        """Still processing on the server: ask again soon (not a failure, no growing backoff)."""
+        when = self.now() + timedelta(seconds=IMPORT_RECHECK * random.uniform(0.5, 1.0))
+        self.store.record_attempt(uid, message, when.isoformat(timespec="seconds"))
+        rep.deferred.append((name, message))
 
     def _recognise(self, info: DatasetInfo) -> bool:
         """The same user already uploaded these exact bytes (from another machine): take that
