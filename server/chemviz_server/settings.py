@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "server.equipment",
     "server.imports",   # upload import jobs, Celery queue (server/imports/conf.py for its settings)
     "server.alerting",  # alert rules and alerts, evaluated by the engine on upload
+    "server.sharing",   # two-way sync of shared records (docs/sync_shared_records.md)
 ]
 
 MIDDLEWARE = [

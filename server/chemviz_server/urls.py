@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("server.equipment.urls")),
     path("", include("server.imports.urls")),
     path("", include("server.alerting.urls")),
+    path("", include("server.sharing.urls")),
     path("health/", views_meta.HealthView.as_view(), name="health"),
     path("metadata/equipment-types/", views_meta.EquipmentTypesView.as_view(), name="equipment-types"),
     path("metadata/status-choices/", views_meta.StatusChoicesView.as_view(), name="status-choices"),
