@@ -320,3 +320,29 @@ def test_trends_agree_with_the_engine_pipeline_the_desktop_uses(client_for):
         body = client_for("viewer").get(API + f"analytics/trends/?equipment_id={pump.pk}&parameter=flowrate"
                                               f"&interval={interval}").json()
         assert body["data_points"] == data_points(bucket(times, values, interval))
+
+
+def test_trends_read_the_window_to_the_microsecond_and_leave_out_readings_without_the_value(client_for):
+    """The window is read as epoch microseconds straight from the database (no datetime per
+    reading): boundaries hold to the microsecond, a reading without this parameter is no point."""
+    eve, vic = client_for("engineer"), client_for("viewer")
+    eq = eve.post(API + "equipment/", {"equipment_name": "Pump-W", "equipment_type": "Pump"}, format="json").json()
+    for body in ({"pressure": 1.0, "timestamp": "2026-03-02T08:00:00.250000Z"},
+                 {"pressure": 2.0, "timestamp": "2026-03-02T08:00:00.750000Z"},
+                 {"flowrate": 3.0, "timestamp": "2026-03-02T08:00:01Z"},                 # no pressure
+                 {"pressure": 50.0, "timestamp": "2026-03-02T09:00:00Z", "status": "maintenance"},
+                 {"pressure": 4.0, "timestamp": "2026-03-03T10:00:00Z"}):
+        r = eve.post(API + f"equipment/{eq['id']}/history/", body, format="json")
+        assert r.status_code == 201, r.content
+    base = API + f"analytics/trends/?equipment_id={eq['id']}&parameter=pressure"
+    raw = vic.get(base + "&interval=raw").json()["data_points"]
+    assert raw == [{"timestamp": "2026-03-02T08:00:00Z", "value": 1.0, "count": 1},
+                   {"timestamp": "2026-03-02T08:00:00Z", "value": 2.0, "count": 1},
+                   {"timestamp": "2026-03-03T10:00:00Z", "value": 4.0, "count": 1}]
+    window = vic.get(base + "&interval=raw&start_date=2026-03-02T08:00:00.750000Z"
+                            "&end_date=2026-03-03T10:00:00Z").json()["data_points"]
+    assert window == [{"timestamp": "2026-03-02T08:00:00Z", "value": 2.0, "count": 1}]
+    hourly = vic.get(base + "&interval=hourly&all_status=true").json()["data_points"]
+    assert hourly == [{"timestamp": "2026-03-02T08:00:00Z", "value": 1.5, "count": 2},
+                      {"timestamp": "2026-03-02T09:00:00Z", "value": 50.0, "count": 1},
+                      {"timestamp": "2026-03-03T10:00:00Z", "value": 4.0, "count": 1}]
