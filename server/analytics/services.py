@@ -15,7 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import engine
+from server.api.memory import give_back
 from server.equipment.services import forget_dataset, record_upload
+from server.imports.rows import upload_rows
 
 from .models import CSVDataset, Status
 
@@ -75,8 +77,13 @@ def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
     """Save an accepted upload, its equipment and readings (seed §2.3 migration path; snapshot
     rows at `taken_at`, default the upload's time; time-series rows at their own times) and
     enforce retention, in one transaction. A concurrent repeat with the same client_id returns
-    the dataset the other request created."""
+    the dataset the other request created. The frame is planned into arrays and let go
+    (`result.frame` becomes None) before the database work: the rows' memory is held once."""
     report = result.report
+    give_back()            # the engine's freed pages, before the rows are planned
+    rows = upload_rows(result.frame)
+    result.frame = None
+    give_back()
     now = timezone.now()
     ds = CSVDataset(file_name=file_name, uploaded_by=user, row_count=report.rows_total,
                     rows_accepted=report.rows_accepted, rows_excluded=report.rows_excluded,
@@ -88,7 +95,7 @@ def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
     try:
         with transaction.atomic():
             ds.save()
-            recorded = record_upload(ds, result.frame, taken_at or ds.uploaded_at, user)
+            recorded = record_upload(ds, rows, taken_at or ds.uploaded_at, user)
             prune(user)
     except IntegrityError:
         ds.file.storage.delete(ds.file.name)

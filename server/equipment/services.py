@@ -3,34 +3,44 @@ equipment.py `record`): names unique trimmed and case-insensitive (engine.limits
 known equipment keeps its type unless the file names one (never overwritten by Unassigned), new
 equipment starts with its latest reading's status, one reading per equipment per time (the first
 row of the file for that time; a later upload at the same time replaces it). Rows with their own
-Timestamp use it; a snapshot's rows all take the upload's time. Readings go in as a bulk insert,
-batches of plain INSERT ... ON CONFLICT statements. An equipment's three values are those of its
-newest reading."""
+Timestamp use it; a snapshot's rows all take the upload's time. An equipment's three values are
+those of its newest reading.
+
+Writes go in pieces of PIECE rows through server.imports.bulk (PostgreSQL: COPY into a staging
+table + INSERT ... ON CONFLICT; SQLite: multi-row INSERT), from the arrays of
+server.imports.rows: no Python object per row outlives its piece, so an upload's memory does
+not grow with its row count (a 290k-row upload built ~500 MB of tuples before)."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
-from itertools import repeat
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from engine import schema
-from engine.frames import accepted_rows
-from engine.limits import names_and_keys
-from engine.readings import ACTIVE, STATUS, TIMESTAMP, UNASSIGNED_TYPE
+from engine.readings import ACTIVE, UNASSIGNED_TYPE
 from engine.units import ATMOSPHERE_BAR
 from server.alerting.services import after_forget, after_upload
+from server.imports import bulk
+from server.imports.rows import UploadRows, upload_rows
 
 from .models import PARAMETERS, STATUSES, Equipment, ParameterHistory
 
-BATCH = 2000          # rows per executemany
-KEY_BATCH = 900       # names per IN (...) lookup
-_COLUMN = {"flowrate": schema.FLOWRATE, "pressure": schema.PRESSURE, "temperature": schema.TEMPERATURE}
+PIECE = 10_000        # equipment or readings written per piece
+KEY_BATCH = 900       # names per IN (...) lookup on SQLite, ids per ORM update
 VACUUM_TOLERANCE_BAR = 1e-5   # as engine/validate.py
+_EQUIPMENT_KINDS = {"id": "int", "equipment_name": "text", "name_key": "text", "equipment_type": "text",
+                    "status": "text", **dict.fromkeys(PARAMETERS, "float"), "last_reading_at": "us"}
+_READING_KINDS = {"equipment_id": "int", "timestamp": "us", **dict.fromkeys(PARAMETERS, "float"), "status": "text"}
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 def tidy_name(name: str) -> str:
@@ -59,178 +69,118 @@ def _known(keys: list[str]) -> dict[str, tuple[int, str]]:
     per-value preparation of big IN lists cost seconds for 50,000 names)."""
     out: dict[str, tuple[int, str]] = {}
     table = _q(Equipment._meta.db_table)
+    head = f"SELECT {_q('name_key')}, {_q('id')}, {_q('equipment_type')} FROM {table} WHERE {_q('name_key')}"
     with connection.cursor() as cur:
+        if bulk.on_postgres():     # one array parameter per piece
+            cur.execute(f"{head} = ANY(%s)", [keys])
+            out.update((k, (pk, t)) for k, pk, t in cur.fetchall())
+            return out
         for i in range(0, len(keys), KEY_BATCH):
             part = keys[i:i + KEY_BATCH]
-            cur.execute(f"SELECT {_q('name_key')}, {_q('id')}, {_q('equipment_type')} FROM {table}"
-                        f" WHERE {_q('name_key')} IN ({', '.join(['%s'] * len(part))})", part)
-            for k, pk, t in cur.fetchall():
-                out[k] = (pk, t)
+            cur.execute(f"{head} IN ({', '.join(['%s'] * len(part))})", part)
+            out.update((k, (pk, t)) for k, pk, t in cur.fetchall())
     return out
 
 
-def record_upload(dataset, frame: pd.DataFrame, taken_at: datetime, user) -> dict[str, int]:
+def record_upload(dataset, rows: UploadRows | pd.DataFrame, taken_at: datetime, user) -> dict[str, int]:
     """Create/update the equipment of an accepted upload's rows and insert their readings; call
-    inside the upload's transaction. Returns counts (equipment_created, equipment_updated,
-    readings)."""
-    ok = accepted_rows(frame)
+    inside the upload's transaction. `rows`: the engine's frame, or better its `upload_rows`
+    (then the caller can let the frame go first). Work goes in pieces of PIECE equipment or
+    readings: memory stays bounded whatever the file's size. Returns counts (equipment_created,
+    equipment_updated, readings)."""
+    plan = upload_rows(rows) if isinstance(rows, pd.DataFrame) else rows
     counts = {"equipment_created": 0, "equipment_updated": 0, "readings": 0}
-    if not len(ok):
+    if not plan.equipment:
         return counts
-    names = ok[schema.NAME].astype(str).to_numpy(dtype=object)
-    types = (ok[schema.TYPE].astype(str).to_numpy(dtype=object) if schema.TYPE in ok
-             else np.full(len(ok), UNASSIGNED_TYPE, dtype=object))
-    codes, distinct = pd.factorize(names, sort=False)          # name_key once per distinct spelling
-    shown, dkeys = names_and_keys(np.asarray(distinct, dtype=object))
-    kcodes, ukeys = pd.factorize(dkeys[codes], sort=False)      # row -> distinct key
-    ukeys = [str(k) for k in ukeys]
-    first = np.full(len(ukeys), -1, dtype=np.int64)
-    first[kcodes[::-1]] = np.arange(len(kcodes))[::-1]          # first row of each key
-
-    if TIMESTAMP in ok:
-        ns = pd.DatetimeIndex(pd.to_datetime(ok[TIMESTAMP], utc=True)).as_unit("ns").asi8
-    else:
-        ns = np.full(len(ok), pd.Timestamp(taken_at).tz_convert("UTC").value
-                     if pd.Timestamp(taken_at).tzinfo else pd.Timestamp(taken_at, tz="UTC").value, dtype=np.int64)
-    us = ns // 1000                                              # the database keeps microseconds
-    status = (ok[STATUS].to_numpy(dtype=object) if STATUS in ok
-              else np.full(len(ok), ACTIVE, dtype=object))
-    values = {p: (pd.to_numeric(ok[c], errors="coerce").to_numpy(dtype=float) if c in ok
-                  else np.full(len(ok), np.nan)) for p, c in _COLUMN.items()}
-
-    # one reading per equipment per time: the first row of the file for it
-    order = np.lexsort((np.arange(len(ok)), us, kcodes))
-    k_s, us_s = kcodes[order], us[order]
-    keep = np.concatenate(([True], (k_s[1:] != k_s[:-1]) | (us_s[1:] != us_s[:-1])))
-    rows = order[keep]
-
-    # each equipment's newest reading in this file (rows are sorted by key, then time)
-    rk = kcodes[rows]
-    is_last = np.concatenate((rk[1:] != rk[:-1], [True]))
-    newest_row = np.empty(len(ukeys), dtype=np.int64)
-    newest_row[rk[is_last]] = rows[is_last]
-
-    known = _known(ukeys)
-    now = timezone.now()
-    new = [j for j, k in enumerate(ukeys) if k not in known]
-    has_status = STATUS in ok
-    fresh_keys: set[str] = set()
-    if new:
-        new_rows = newest_row[new]
-        first_rows = first[new]
-        shown_row = shown[codes[first_rows]]                      # the file's first spelling, tidied
-        kinds = [(str(t).strip() or UNASSIGNED_TYPE)[:50] for t in types[first_rows]]   # the engine's form
-        sts = [st if st in STATUSES else ACTIVE for st in
-               (status[new_rows] if has_status else np.full(len(new), ACTIVE, dtype=object))]
-        fresh = list(zip(shown_row.tolist(), [ukeys[j] for j in new], kinds, sts,
-                         *(_nullable(values[p][new_rows]) for p in PARAMETERS), _times(us[new_rows]),
-                         strict=True))
-        _insert_equipment(fresh, user, now)
-        added = _known([ukeys[j] for j in new])
-        counts["equipment_created"] = len(added)
-        known.update(added)
-        fresh_keys = set(added)
-    retype: dict[str, list[int]] = {}
-    for j, k in enumerate(ukeys):
-        if k in fresh_keys:
-            continue
-        t = str(types[first[j]]).strip()
-        if t and t != UNASSIGNED_TYPE:
-            t = t[:50]
-            if t != known[k][1]:
-                retype.setdefault(t, []).append(known[k][0])
-    for t, ids in retype.items():
-        for i in range(0, len(ids), KEY_BATCH):
-            Equipment.objects.filter(id__in=ids[i:i + KEY_BATCH]).update(equipment_type=t, updated_at=now)
-    counts["equipment_updated"] = sum(len(v) for v in retype.values())
-
-    eq_id = np.fromiter((known[k][0] for k in ukeys), dtype=np.int64, count=len(ukeys))
-    _insert_readings(eq_id[kcodes[rows]], us[rows], status[rows], {p: v[rows] for p, v in values.items()},
-                     user, dataset)
-    counts["readings"] = len(rows)
+    stamp = pd.Timestamp(taken_at)
+    snapshot_us = (stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")).value // 1000
+    uid = getattr(user, "pk", None)
+    eq_id, fresh, counts["equipment_created"], counts["equipment_updated"] = _register(plan, snapshot_us, uid)
+    counts["readings"] = _insert_readings(plan, eq_id, snapshot_us, uid, getattr(dataset, "pk", None))
     # the others show this upload's newest reading if it is at least as new as what they show
-    old = np.array([k not in fresh_keys for k in ukeys], dtype=bool)
-    newest = newest_row[old]
-    _take_newest(eq_id[old], us[newest], {p: v[newest] for p, v in values.items()})
-    after_upload(eq_id.tolist(), None if TIMESTAMP in ok else int(us[0]))   # alerts, same transaction
+    old = np.flatnonzero(~fresh)
+    newest = plan.newest[old]
+    _take_newest(eq_id[old], plan.times(newest, snapshot_us), {p: v[newest] for p, v in plan.values.items()})
+    after_upload(eq_id, None if plan.us is not None else snapshot_us)   # alerts, same transaction
     return counts
 
 
-# Plain parameterised SQL through the driver's executemany, in batches: the ORM's bulk_create
-# built a model instance and prepared every value per row (~0.5 ms a row on a busy 2-core
-# machine, a minute for 50,000 rows); this is the same statement, valid on SQLite (3.24+) and
-# PostgreSQL: INSERT ... ON CONFLICT.
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
+def _status_text(plan: UploadRows, idx: np.ndarray) -> pa.Array:
+    return pa.array(plan.statuses, pa.string()).take(pa.array(plan.status[idx]))
 
 
-def _times(us: np.ndarray) -> list:
-    """Epoch microseconds as the driver's datetime values, all at once: SQLite gets Django's text
-    form (str() of the naive UTC datetime, no fraction when it is zero), so comparisons in SQL agree
-    with the ORM's; other databases get aware datetimes."""
-    if connection.vendor != "sqlite":
-        return [datetime.fromtimestamp(0, UTC) + timedelta(microseconds=int(u)) for u in us.tolist()]
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    text = pa.array(np.datetime_as_string(np.asarray(us, dtype=np.int64).astype("datetime64[us]"), unit="us"))
-    return pc.replace_substring_regex(pc.replace_substring(text, "T", " "), r"\.000000$", "").to_pylist()
-
-
-def _nullable(v: np.ndarray) -> list:
-    """Floats with NaN as None (NULL), for a whole column at once."""
-    out = np.asarray(v, dtype=float).astype(object)
-    out[np.isnan(np.asarray(v, dtype=float))] = None
-    return out.tolist()
-
-
-def _opt(v: float) -> float | None:
-    return None if v != v else float(v)          # NaN -> NULL
-
-
-def _insert_equipment(fresh: list[tuple], user, now) -> None:
-    """Rows of (name, key, type, status, flowrate, pressure, temperature, last_reading_at)."""
-    table = _q(Equipment._meta.db_table)
-    cols = ["equipment_name", "name_key", "equipment_type", "status", *PARAMETERS, "last_reading_at", "notes",
-            "created_by_id", "created_at", "updated_at"]
-    sql = (f"INSERT INTO {table} ({', '.join(_q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-           f" ON CONFLICT ({_q('name_key')}) DO NOTHING")
+def _register(plan: UploadRows, snapshot_us: int, uid: int | None) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Equipment ids per key (new ones inserted with their newest values, a named type set on
+    known ones), in pieces of PIECE keys. Returns (ids, which were created, created, retyped)."""
+    eq_id = np.zeros(plan.equipment, dtype=np.int64)
+    fresh = np.zeros(plan.equipment, dtype=bool)
+    created = retyped = 0
+    now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
-    uid = getattr(user, "pk", None)
-    with connection.cursor() as cur:
-        for i in range(0, len(fresh), BATCH):
-            cur.executemany(sql, [(*row, "", uid, stamp, stamp) for row in fresh[i:i + BATCH]])
+    storable = pa.array([s if s in STATUSES else ACTIVE for s in plan.statuses], pa.string())
+    for lo in range(0, plan.equipment, PIECE):
+        keys = plan.keys.slice(lo, PIECE).to_pylist()
+        found = _known(keys)
+        new = np.array([i for i, k in enumerate(keys) if k not in found], dtype=np.int64)
+        if len(new):
+            at, newest = lo + new, plan.newest[lo + new]
+            piece = pa.table({
+                "equipment_name": plan.shown.take(pa.array(at)), "name_key": plan.keys.take(pa.array(at)),
+                "equipment_type": pa.array(plan.kinds, pa.string()).take(pa.array(plan.kind[at])),
+                "status": storable.take(pa.array(plan.status[newest])),
+                **{p: pa.array(plan.values[p][newest]) for p in PARAMETERS},
+                "last_reading_at": pa.array(plan.times(newest, snapshot_us))})
+            bulk.insert(Equipment._meta.db_table, piece, _EQUIPMENT_KINDS,
+                        constants=[("notes", "text", ""), ("created_by_id", "int", uid),
+                                   ("created_at", "datetime", stamp), ("updated_at", "datetime", stamp)],
+                        conflict=f"ON CONFLICT ({_q('name_key')}) DO NOTHING")
+            del piece
+            added = _known([keys[i] for i in new])
+            created += len(added)
+            found.update(added)
+            for i in new:
+                fresh[lo + i] = keys[i] in added
+        retype: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            pk, kind_now = found[k]
+            eq_id[lo + i] = pk
+            kind = plan.kinds[plan.kind[lo + i]]
+            if not fresh[lo + i] and kind != UNASSIGNED_TYPE and kind != kind_now:
+                retype.setdefault(kind, []).append(pk)
+        for kind, ids in retype.items():
+            for i in range(0, len(ids), KEY_BATCH):
+                Equipment.objects.filter(id__in=ids[i:i + KEY_BATCH]).update(equipment_type=kind, updated_at=now)
+            retyped += len(ids)
+    return eq_id, fresh, created, retyped
 
 
-def _insert_readings(eq: np.ndarray, us: np.ndarray, status: np.ndarray, values: dict[str, np.ndarray],
-                     user, dataset) -> None:
-    """One reading per row; a reading already at that equipment and time is replaced (the newer
-    upload wins, as on the desktop)."""
-    table = _q(ParameterHistory._meta.db_table)
-    cols = ["equipment_id", "timestamp", *PARAMETERS, "status", "recorded_by_id", "dataset_id"]
+def _insert_readings(plan: UploadRows, eq_id: np.ndarray, snapshot_us: int, uid: int | None,
+                     did: int | None) -> int:
+    """One reading per row kept; a reading already at that equipment and time is replaced (the
+    newer upload wins, as on the desktop). In pieces of PIECE readings."""
+    table = ParameterHistory._meta.db_table
     updated = [*PARAMETERS, "status", "recorded_by_id", "dataset_id"]
-    sql = (f"INSERT INTO {table} ({', '.join(_q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-           f" ON CONFLICT ({_q('equipment_id')}, {_q('timestamp')}) DO UPDATE SET "
-           + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in updated))
-    uid, did = getattr(user, "pk", None), getattr(dataset, "pk", None)
-    sts = [None if x is None else str(x) for x in status.tolist()]
-    rows = list(zip(eq.tolist(), _times(us), *(_nullable(values[p]) for p in PARAMETERS), sts,
-                    repeat(uid), repeat(did)))
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), BATCH):
-            cur.executemany(sql, rows[i:i + BATCH])
+    conflict = (f"ON CONFLICT ({_q('equipment_id')}, {_q('timestamp')}) DO UPDATE SET "
+                + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in updated))
+    for lo in range(0, len(plan.rows), PIECE):
+        idx = plan.rows[lo:lo + PIECE]
+        piece = pa.table({"equipment_id": pa.array(eq_id[plan.key[idx]]),
+                          "timestamp": pa.array(plan.times(idx, snapshot_us)),
+                          **{p: pa.array(plan.values[p][idx]) for p in PARAMETERS},
+                          "status": _status_text(plan, idx)})
+        bulk.insert(table, piece, _READING_KINDS, constants=[("recorded_by_id", "int", uid), ("dataset_id", "int", did)],
+                    conflict=conflict)
+    return len(plan.rows)
 
 
 def _take_newest(eq: np.ndarray, us: np.ndarray, values: dict[str, np.ndarray]) -> None:
-    table = _q(Equipment._meta.db_table)
-    last = _q("last_reading_at")
-    sql = (f"UPDATE {table} SET {', '.join(f'{_q(p)} = %s' for p in PARAMETERS)}, {last} = %s"
-           f" WHERE {_q('id')} = %s AND ({last} IS NULL OR {last} <= %s)")
-    tss = _times(us)
-    rows = list(zip(*(_nullable(values[p]) for p in PARAMETERS), tss, eq.tolist(), tss, strict=True))
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), BATCH):
-            cur.executemany(sql, rows[i:i + BATCH])
+    """Known equipment show these values unless they already show a newer reading."""
+    for lo in range(0, len(eq), PIECE):
+        piece = pa.table({"id": pa.array(eq[lo:lo + PIECE]),
+                          **{p: pa.array(values[p][lo:lo + PIECE]) for p in PARAMETERS},
+                          "last_reading_at": pa.array(us[lo:lo + PIECE])})
+        bulk.update_by_id(Equipment._meta.db_table, piece, _EQUIPMENT_KINDS,
+                          set_columns=[*PARAMETERS, "last_reading_at"], unless_newer="last_reading_at")
 
 
 def refresh_current(ids: list[int]) -> None:
