@@ -19,8 +19,10 @@ def db():
     con.row_factory = sqlite3.Row
     con.execute("PRAGMA foreign_keys=ON")
     con.execute("CREATE TABLE datasets (id INTEGER PRIMARY KEY)")
-    for stmt in eq.SQL_V3.split(";"):
-        con.execute(stmt)
+    from chemviz_desktop.core.store import shared
+    for stmt in (eq.SQL_V3 + ";" + shared.SQL_V6).split(";"):
+        if stmt.strip():
+            con.execute(stmt)
     yield con
     con.close()
 

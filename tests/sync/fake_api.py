@@ -35,7 +35,7 @@ class FakeApi:
         if not self.token_valid:
             raise AuthError(401, "Invalid token.")
 
-    def upload(self, file_name: str, data: bytes, client_id: str):
+    def upload(self, file_name: str, data: bytes, client_id: str, taken_at: str = ""):
         self._enter("upload")
         if self.role == "viewer":
             raise ApiError(403, "You do not have permission to perform this action.")

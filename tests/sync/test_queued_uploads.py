@@ -31,7 +31,7 @@ class QueuedApi(FakeApi):
         self.jobs: dict[int, dict] = {}
         self.polls: list[int] = []
 
-    def upload(self, file_name, data, client_id):
+    def upload(self, file_name, data, client_id, taken_at=""):
         self._enter("upload")
         for job in self.jobs.values():   # the server's rule: a repeat of the client_id is the same import
             if job["client_id"] == client_id:

@@ -224,6 +224,12 @@ def acknowledge(db: sqlite3.Connection, ids: Iterable[int], user: str, comment: 
     at = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     db.executemany("UPDATE alerts SET acknowledged_by=?, acknowledged_at=?, comment=? WHERE id=?",
                    [(user, at, comment, i) for i in fresh])
+    from . import shared, shared_apply  # acknowledgements go to the team at the next sync
+    for key, parameter, level, start_ns in db.execute(
+            "SELECT e.name_key, a.parameter, a.level, a.start_ns FROM alerts a JOIN equipment e"
+            " ON e.id = a.equipment_id WHERE a.id IN (SELECT value FROM json_each(?))", (json.dumps(fresh),)).fetchall():
+        shared.record_edit(db, "ack", shared_apply.ack_key(key, parameter, level, start_ns), {},
+                           {"acknowledged_by": user, "acknowledged_at": at, "comment": comment}, at)
     return fresh
 
 

@@ -37,6 +37,8 @@ __all__ = ["EDITABLE", "EquipmentError", "EquipmentInfo", "equipment_id", "forge
            "update"]
 from engine.readings import ACTIVE, STATUS, STATUS_CHOICES, TIMESTAMP, UNASSIGNED_TYPE
 
+from . import shared  # local edits queued for the team (#19)
+
 STATUSES = tuple(c["value"] for c in STATUS_CHOICES)
 PARAMETERS = ("flowrate", "pressure", "temperature")
 _COLUMN = {"flowrate": engine_schema.FLOWRATE, "pressure": engine_schema.PRESSURE,
@@ -396,9 +398,11 @@ def update(db: sqlite3.Connection, name: str, now: str, **changes: str | None) -
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise EquipmentError(f"cannot edit {', '.join(sorted(unknown))}")
-    row = db.execute("SELECT id FROM equipment WHERE name_key=?", (name_key(name),)).fetchone()
+    row = db.execute(f"SELECT id, name, {', '.join(EDITABLE)} FROM equipment WHERE name_key=?",
+                     (name_key(name),)).fetchone()
     if row is None:
         raise EquipmentError(f"no equipment named {name!r} in the local store")
+    before = dict(zip(("name", *EDITABLE), row[1:], strict=True))
     values = dict(changes)
     if "status" in values and values["status"] not in STATUSES:
         raise EquipmentError(f"status must be one of {', '.join(STATUSES)}, not {values['status']!r}")
@@ -415,6 +419,8 @@ def update(db: sqlite3.Connection, name: str, now: str, **changes: str | None) -
         return
     sets = ", ".join(f"{k}=?" for k in values)
     db.execute(f"UPDATE equipment SET {sets}, updated_at=? WHERE id=?", (*values.values(), now, row[0]))
+    # the edit goes to the team at the next sync, queued in this same transaction
+    shared.record_edit(db, "equipment", name_key(name), before, {"name": before["name"], **values}, now)
 
 
 def equipment_id(db: sqlite3.Connection, name: str) -> tuple[int, str]:

@@ -16,6 +16,8 @@ import pandas as pd
 from engine import schema as engine_schema
 from engine.limits import LEVELS, Limit, LimitError, LimitSet, classify_frame, name_key
 
+from . import shared  # changed limits queued for the team (#19)
+
 __all__ = ["LimitError", "SQL_V4", "cell_levels", "delete", "listing", "listing_frame", "load", "put"]
 
 SQL_V4 = """
@@ -91,17 +93,35 @@ def put(db: sqlite3.Connection, limits: Iterable[Limit], now: str, *, replace: b
         [(x.scope, k[1], x.name, x.parameter, x.lolo, x.lo, x.hi, x.hihi, x.deadband, x.delay_s, now)
          for k, x in after.items() if k in changed])
     _reevaluate(db, changed)
+    for k in changed:    # each changed limit goes to the team at the next sync, in this transaction
+        shared.record_edit(db, "limit", "|".join(k), _fields(before.get(k)), _fields(after.get(k)), now,
+                           delete=k not in after)
     return len(changed)
+
+
+def _fields(limit: Limit | None) -> dict[str, object]:
+    """A limit's shared fields (docs/sync_shared_records.md); {} for none."""
+    if limit is None:
+        return {}
+    return {"name": limit.name, "lolo": limit.lolo, "lo": limit.lo, "hi": limit.hi, "hihi": limit.hihi,
+            "deadband": limit.deadband, "delay_s": limit.delay_s}
 
 
 def delete(db: sqlite3.Connection, scope: str, name: str, parameter: str) -> bool:
     """Remove one limit (False when there was none); its equipment's alerts are re-evaluated."""
     key = (scope, name_key(name), parameter)
+    old = next((x for x in listing(db) if x.key() == key), None)
     cur = db.execute("DELETE FROM limits WHERE scope=? AND name_key=? AND parameter=?", key)
     if not cur.rowcount:
         return False
     _reevaluate(db, {key})
+    shared.record_edit(db, "limit", "|".join(key), _fields(old), {}, _now_text(), delete=True)
     return True
+
+
+def _now_text() -> str:
+    from datetime import datetime, timezone
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def cell_levels(db: sqlite3.Connection, frame: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -118,8 +118,14 @@ def _v5_outbox_imports(db: sqlite3.Connection) -> None:
     _statements(db, pending_imports.SQL_V5)
 
 
+def _v6_shared_records(db: sqlite3.Connection) -> None:
+    """Two-way sync of shared records (#19): synced versions, the change outbox, conflicts."""
+    from chemviz_desktop.core.store import shared
+    _statements(db, shared.SQL_V6)
+
+
 MIGRATIONS: list[Migration] = [_v1_baseline, _v2_integrity_settings_pins, _v3_equipment_readings,
-                               _v4_limits_alerts, _v5_outbox_imports]
+                               _v4_limits_alerts, _v5_outbox_imports, _v6_shared_records]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

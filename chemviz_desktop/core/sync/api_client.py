@@ -177,13 +177,16 @@ class ApiClient:
     def me(self) -> dict:
         return self._json("GET", "auth/user/me/")
 
-    def upload(self, file_name: str, data: bytes, client_id: str) -> tuple[int, dict]:
+    def upload(self, file_name: str, data: bytes, client_id: str, taken_at: str = "") -> tuple[int, dict]:
         """Upload a CSV with its idempotency key; returns (HTTP status, body). The server answers 200
         with `"created": true` for a new dataset and `false` for a repeat of the key (servers before
         #17 answered 201 for new); the key reused for other bytes is a 409 ApiError (permanent).
         A server with a task queue answers a large file with 202 and an `import_id` to poll
-        (`import_job`): the body then names the import, not a dataset."""
-        resp = self._request("POST", "analytics/csv/upload/", data={"client_id": client_id},
+        (`import_job`): the body then names the import, not a dataset. `taken_at` (UTC ISO) is
+        when a snapshot's readings were taken here: the server records them at the same time, so
+        its alerts have the identity this workstation's have (acknowledgements sync by it)."""
+        fields = {"client_id": client_id, **({"taken_at": taken_at} if taken_at else {})}
+        resp = self._request("POST", "analytics/csv/upload/", data=fields,
                              headers={"Idempotency-Key": client_id},
                              files={"file": (file_name, data, "text/csv")})
         body = _decode(resp)

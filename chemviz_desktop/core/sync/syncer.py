@@ -245,7 +245,8 @@ class SyncEngine:
             rep.recognised.append(info.file_name)
             return True
         data = self.store.csv_bytes(info.id) or self._csv_from_rows(info.id)
-        status, body = self.client.upload(info.file_name, data, info.uuid)
+        status, body = (self.client.upload(info.file_name, data, info.uuid, info.taken_at) if info.taken_at
+                        else self.client.upload(info.file_name, data, info.uuid))
         if status == 202:
             import_id = int(body["import_id"])
             with self.store.transaction() as db:

@@ -1,0 +1,164 @@
+"""Shared records synced both ways (#19) between two workstations (two stores) through the real
+server process: different fields edited offline both survive; the same field edited on both
+sides ends with the later arrival and the other user is told; a limit set on one workstation
+raises the alert on the other; acknowledgements from both keep the first; an edit of a limit the
+other side deleted asks instead of resurrecting it; a pass killed mid-way is applied once."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+import engine
+from chemviz_desktop.core.store import Store, alerts, equipment, limits, shared
+from chemviz_desktop.core.sync.api_client import ApiClient, RetryPolicy
+from chemviz_desktop.core.sync.shared_sync import SharedSync
+from chemviz_desktop.core.sync.syncer import SyncEngine
+from engine.limits import Limit
+
+PW = "Correct-horse-9"
+FAST = RetryPolicy(total=2, backoff_factor=0.05, connect_timeout=1, read_timeout=15)
+PLANT = (b"Equipment Name,Type,Flowrate,Pressure,Temperature\n"
+         b"P-101,Pump,120,5.2,110\nP-102,Pump,132,5.9,119\nV-1,Valve,60,6.1,105\n")
+NOW = "2026-03-01T10:00:00+00:00"
+TAKEN = datetime(2026, 3, 1, 8, tzinfo=timezone.utc)
+
+
+class Workstation:
+    """One engineer's machine: its own store, signed in as `user`."""
+
+    def __init__(self, server, tmp_path, name: str, user: str):
+        (tmp_path / name).mkdir()
+        self.store = Store(tmp_path / name / "store.sqlite3")
+        self.store.set_keep(100)
+        self.client = ApiClient(server.url, policy=FAST)
+        self.client.sign_in(user, PW)
+        self.user = user
+
+    def sync(self):
+        """Datasets as today, then the shared records (push, pull, conflicts)."""
+        SyncEngine(self.store, self.client, self.user).sync()
+        return SharedSync(self.store, self.client).run()
+
+    def edit(self, name: str, **values):
+        with self.store.transaction() as db:
+            equipment.update(db, name, NOW, **values)
+
+    def info(self, name: str):
+        return next(e for e in equipment.listing(self.store.db) if e.name == name)
+
+    def close(self):
+        self.client.close()
+        self.store.close()
+
+
+@pytest.fixture
+def plant(server, tmp_path):
+    """ana (engineer) and bob (admin) on two workstations, both holding the same snapshot; ana's
+    upload made the equipment on the server (so ana may edit it, bob as admin too)."""
+    server.add_user("ana", PW, "engineer")
+    server.add_user("bob", PW, "admin")
+    a, b = Workstation(server, tmp_path, "a", "ana"), Workstation(server, tmp_path, "b", "bob")
+    for ws in (a, b):   # one snapshot, taken at one time, imported on both machines
+        res = engine.load(PLANT, file_name="plant.csv")
+        ws.store.add(res, file_name="plant.csv", csv_bytes=PLANT, queue=True, taken_at=TAKEN)
+    a.sync()
+    b.sync()
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_different_fields_both_survive_and_the_same_field_ends_with_the_later_edit(plant):
+    a, b = plant
+    a.edit("P-101", notes="seal replaced")           # offline on both
+    b.edit("P-101", status="maintenance")
+    rep_a, rep_b = a.sync(), b.sync()
+    assert rep_a.pushed == 1 and rep_b.pushed == 1 and rep_b.conflicts == []
+    a.sync()
+    for ws in (a, b):
+        e = ws.info("P-101")
+        assert (e.notes, e.status) == ("seal replaced", "maintenance"), ws.user
+
+    a.edit("P-101", notes="ana: bearing noisy")       # the same field, offline on both
+    b.edit("P-101", notes="bob: checked, fine")
+    a.sync()
+    b.sync()                                           # arrives later: wins
+    rep = a.sync()
+    assert a.info("P-101").notes == b.info("P-101").notes == "bob: checked, fine"
+    assert len(rep.conflicts) == 1 and rep.conflicts[0].startswith(
+        "your notes on P-101 ('ana: bearing noisy') was replaced by bob's edit")
+    assert [c["lost_value"] for c in shared.conflicts(a.store.db)] == ["ana: bearing noisy"]
+    assert shared.conflicts(b.store.db) == []
+    assert shared.counts(a.store.db)["pending"] == shared.counts(b.store.db)["pending"] == 0
+
+
+def test_a_limit_set_on_one_workstation_raises_the_alert_on_the_other_and_the_first_ack_stands(plant):
+    a, b = plant
+    with a.store.transaction() as db:
+        limits.put(db, [Limit("type", "Pump", "pressure", hi=5.5)], NOW)
+    assert [x.equipment for x in alerts.listing(a.store.db)] == ["P-102"]
+    assert alerts.listing(b.store.db) == []
+    a.sync()
+    b.sync()
+    assert [(x.scope, x.name, x.hi) for x in limits.listing(b.store.db)] == [("type", "Pump", 5.5)]
+    [alert_b] = alerts.listing(b.store.db)
+    assert alert_b.equipment == "P-102" and alert_b.level == "hi"
+
+    [alert_a] = alerts.listing(a.store.db)
+    with a.store.transaction() as db:
+        alerts.acknowledge(db, [alert_a.id], "ana", "valve opened", datetime(2026, 3, 1, 11, tzinfo=timezone.utc))
+    with b.store.transaction() as db:
+        alerts.acknowledge(db, [alert_b.id], "bob", "seen too", datetime(2026, 3, 1, 11, 5, tzinfo=timezone.utc))
+    a.sync()
+    rep_b = b.sync()
+    a.sync()
+    assert rep_b.conflicts == []                       # acknowledgements never conflict
+    for ws in (a, b):
+        [x] = alerts.listing(ws.store.db)
+        assert x.acknowledged_at is not None and x.comment.startswith("valve opened"), ws.user
+        assert x.comment.rstrip().endswith("seen too"), (ws.user, x.comment)
+    # bob's own first acknowledgement is what bob's machine shows as who; the server keeps ana's
+    [server_alert] = a.client._json("GET", "alerts/")["results"]
+    assert server_alert["acknowledged_by"] == "ana"
+
+
+def test_editing_a_limit_the_other_side_deleted_asks_instead_of_resurrecting_it(plant):
+    a, b = plant
+    with a.store.transaction() as db:
+        limits.put(db, [Limit("type", "Pump", "pressure", hi=5.5)], NOW)
+    a.sync()
+    b.sync()
+    with a.store.transaction() as db:
+        limits.delete(db, "type", "Pump", "pressure")
+    with b.store.transaction() as db:
+        limits.put(db, [Limit("type", "Pump", "pressure", hi=5.7)], NOW)
+    a.sync()
+    rep = b.sync()
+    assert rep.decisions == ["Pump pressure limits (type): deleted on the server since you edited it"]
+    assert a.client._json("GET", "alerts/rules/")["count"] == 0     # nothing came back to life
+    [held] = [o for o in shared.listing(b.store.db) if o.state == "needs_decision"]
+    SharedSync(b.store, b.client).decide(held.op_id, keep_mine=True)
+    assert [x.hi for x in limits.listing(b.store.db)] == [5.7]   # the pull did not delete it here
+    b.sync()
+    a.sync()
+    assert [x.hi for x in limits.listing(a.store.db)] == [5.7]
+
+
+def test_a_pass_cut_off_after_the_server_applied_is_not_applied_twice(plant, monkeypatch):
+    """The answer to a push is lost (the client died before storing it): the next pass sends
+    the same op ids and the server answers `duplicate` without applying anything again."""
+    a, _b = plant
+    a.edit("P-101", notes="once")
+    sync = SharedSync(a.store, a.client)
+    real = shared.done
+    monkeypatch.setattr(shared, "done", lambda *args, **kw: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        sync.run()
+    monkeypatch.setattr(shared, "done", real)
+    assert shared.counts(a.store.db)["pending"] == 1          # the store never heard the answer
+    before = a.client._json("GET", "sync/changes/")["changes"]
+    rep = SharedSync(a.store, a.client).run()
+    after = a.client._json("GET", "sync/changes/")["changes"]
+    assert rep.pushed == 1 and len(after) == len(before)      # answered again, applied once
+    assert shared.counts(a.store.db)["pending"] == 0 and a.info("P-101").notes == "once"
