@@ -90,7 +90,7 @@ def test_a_queued_upload_survives_a_kill_while_waiting_and_completes_without_a_s
         client = session.client(FAST)
         sent: list[str] = []
         real_upload = client.upload
-        client.upload = lambda name, data, cid: sent.append(name) or real_upload(name, data, cid)
+        client.upload = lambda name, *args: sent.append(name) or real_upload(name, *args)
         try:
             rep = SyncEngine(store, client, "alice", wait=WaitPolicy(budget=180)).push(force=True)
         finally:
