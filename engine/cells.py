@@ -70,6 +70,24 @@ def lengths(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return out
 
 
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[ord(c) for c in " \t\n\v\f\r"]] = True     # what pc.ascii_trim_whitespace removes
+
+
+def has_edge_space(col: pa.Array | pa.ChunkedArray) -> bool:
+    """Some cell of a `usable` column starts or ends with ASCII whitespace (a trim would change
+    it). Reads two bytes per cell: most name columns need no trimmed copy at all."""
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        if not len(chunk):
+            continue
+        offsets, data = _buffers(chunk)
+        filled = np.flatnonzero(offsets[1:] > offsets[:-1])
+        if len(filled) and (np.take(_ASCII_SPACE, data[offsets[filled]]).any()
+                            or np.take(_ASCII_SPACE, data[offsets[filled + 1] - 1]).any()):
+            return True
+    return False
+
+
 def _slices(col: pa.Array | pa.ChunkedArray) -> Iterator[pa.Array]:
     """The column in contiguous pieces of about SLICE_CELLS cells. The CSV reader's chunks (a
     few thousand rows each) are joined: each piece costs a handful of numpy calls whatever its
@@ -96,6 +114,11 @@ def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     data = (np.frombuffer(data_buf, dtype=np.uint8, count=hi - lo, offset=lo) if hi > lo
             else np.zeros(0, dtype=np.uint8))
     return offsets - lo, data
+
+
+def buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """`_buffers` for callers that read a string array's bytes themselves."""
+    return _buffers(arr)
 
 
 def plain_number_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -150,6 +173,11 @@ def _words(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     return out
 
 
+def words(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """`_words` for callers that read a string array's bytes themselves."""
+    return _words(data, at)
+
+
 def _ascii_lower(w: np.ndarray) -> np.ndarray:
     """`A`-`Z` to `a`-`z` in each byte of uint64 words of ASCII text, in place (no byte reaches
     0x80 when adding, so bytes never carry into each other)."""
@@ -166,10 +194,11 @@ def _ascii_lower(w: np.ndarray) -> np.ndarray:
 LONG_CELL = 256   # bytes: longer cells are hashed by blake2b (a 2 MB name took minutes word by word)
 
 
-def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool) -> np.ndarray:
+def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool, half: bool = False) -> np.ndarray:
     """A uint64 per cell; cells whose bytes are equal (after ASCII lower-casing when `ascii_fold`,
-    for ASCII columns only) hash equal."""
-    out = np.empty(len(col), dtype=np.uint64)
+    for ASCII columns only) hash equal. `half`: the top 32 bits only, as uint32 (half the memory
+    and a faster sort, for callers that settle every shared hash on the exact strings anyway)."""
+    out = np.empty(len(col), dtype=np.uint32 if half else np.uint64)
     at = 0
     with np.errstate(over="ignore"):
         for arr in _slices(col):
@@ -195,14 +224,20 @@ def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool) -> np.ndarray:
                 cell = data[int(start[i]):int(start[i] + length[i])].tobytes()
                 digest = hashlib.blake2b(cell.lower() if ascii_fold else cell, digest_size=8).digest()
                 h[i] = np.uint64(int.from_bytes(digest, "little"))
-            np.multiply(h, _ODD, out=out[at:at + n])   # a bijection that spreads every byte into the top bits
+            if half:
+                h *= _ODD
+                h >>= np.uint64(32)
+                out[at:at + n] = h
+            else:
+                np.multiply(h, _ODD, out=out[at:at + n])   # a bijection that spreads every byte into the top bits
             at += n
     return out
 
 
 def colliding(h: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
-    """Mask of the cells whose hash another cell (of `among`, a mask, when given) shares: one sort,
-    then a bitmap of the shared hashes' top bits so that only a few cells are looked up."""
+    """Mask of the cells whose hash (uint64 or uint32) another cell (of `among`, a mask, when
+    given) shares: one sort, then a bitmap of the shared hashes' top 20 bits so that only a few
+    cells are looked up."""
     if among is None:
         s = np.sort(h)
     else:
@@ -213,7 +248,7 @@ def colliding(h: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
         return np.zeros(len(h), dtype=bool)
     shared = s[1:][same]             # sorted (repeats are harmless)
     del s, same
-    bits = np.uint64(44)
+    bits = h.dtype.type(8 * h.dtype.itemsize - 20)
     seen = np.zeros(1 << 20, dtype=bool)
     seen[shared >> bits] = True
     hit = np.take(seen, h >> bits)

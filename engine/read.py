@@ -412,13 +412,33 @@ def _parse_text_or_floats(utf8: bytes, s: Sniffed, float_columns: frozenset[int]
     if start >= len(utf8):  # a header and nothing else
         names = [f"c{i}" for i in range(len(s.headers))]
         return pa.table({n: pa.array([], pa.string()) for n in names}), []
-    if float_columns and not s.decimal_comma:
+    floats = types | {i: pa.float64() for i in float_columns}
+    if float_columns and not s.decimal_comma and not _head_has_text_numbers(utf8, start, s, floats):
         try:
-            return _parse(utf8, start, s.headers, s.delimiter,
-                          column_types=types | {i: pa.float64() for i in float_columns})
+            return _parse(utf8, start, s.headers, s.delimiter, column_types=floats)
         except _NotPlainNumbers:
             pass
     return _parse(utf8, start, s.headers, s.delimiter, column_types=types)
+
+
+def _head_has_text_numbers(utf8: bytes, start: int, s: Sniffed, floats: dict[int, pa.DataType]) -> bool:
+    """The first lines (SNIFF_BYTES) already hold a cell of a numeric column that is not a plain
+    number: a parse of the whole file as numbers would fail too, so it is not tried (a dirty
+    file is then parsed once). Only unquoted heads are tried, cut at a line end; anything else
+    the head parse says leaves the decision to the whole file, as before."""
+    if len(utf8) - start <= 2 * SNIFF_BYTES:
+        return False
+    head_end = start + SNIFF_BYTES
+    cut = max(utf8.rfind(b"\n", start, head_end), utf8.rfind(b"\r", start, head_end)) + 1
+    if cut <= start or utf8.find(b'"', start, cut) >= 0:
+        return False
+    try:
+        _parse(utf8, start, s.headers, s.delimiter, column_types=floats, end=cut)
+    except _NotPlainNumbers:
+        return True
+    except (ReadError, _InvalidUtf8):
+        pass
+    return False
 
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -437,7 +457,8 @@ _FIRST_TEXT = re.compile(rb"[^ \t\r\n]")
 
 def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
            use_threads: bool = True, block_size: int = 1 << 20,
-           column_types: dict[int, pa.DataType] | None = None) -> tuple[pa.Table, list[tuple[int, int, int]]]:
+           column_types: dict[int, pa.DataType] | None = None,
+           end: int | None = None) -> tuple[pa.Table, list[tuple[int, int, int]]]:
     names = [f"c{i}" for i in range(len(headers))]
     ragged: list[tuple[int | None, int, int]] = []
 
@@ -448,7 +469,7 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
     quoted = b'"' in utf8
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(utf8)[offset:]),
+            pa.BufferReader(pa.py_buffer(utf8)[offset:end]),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=0, use_threads=use_threads,
                                            block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
@@ -466,11 +487,11 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
             raise _NotPlainNumbers() from exc
         if ("straddling" in msg or "block" in msg.lower()) and block_size < len(utf8) + 1:
             return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=len(utf8) + 1,
-                          column_types=column_types)
+                          column_types=column_types, end=end)
         raise ReadError("unreadable", f"The file could not be read as CSV ({_first_line(msg)}).") from None
     if any(r[0] is None for r in ragged) and use_threads:
         return _parse(utf8, offset, headers, delimiter, use_threads=False, block_size=block_size,
-                      column_types=column_types)
+                      column_types=column_types, end=end)
     # +1: the header row came before the buffer (a None row number made us re-parse above)
     return table, [(int(r) + 1, e, a) for r, e, a in ragged if r is not None]
 

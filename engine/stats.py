@@ -60,9 +60,11 @@ def _describe(values: np.ndarray, rows: np.ndarray, key: str, out: dict[str, Any
     out[f"q3_{key}"] = _r(q3)
     lo, hi = iqr_fence(q1, q3)
     mask = (values < lo) | (values > hi)
-    inside = s[(s >= lo) & (s <= hi)]
-    out[f"whislo_{key}"] = _r(inside[0]) if len(inside) else _r(q1)
-    out[f"whishi_{key}"] = _r(inside[-1]) if len(inside) else _r(q3)
+    # The whiskers: the first and last sorted values inside the fence, found by bisection.
+    first, end = int(np.searchsorted(s, lo, "left")), int(np.searchsorted(s, hi, "right"))
+    inside = end > first and not (np.isnan(lo) or np.isnan(hi))   # a NaN fence holds nothing
+    out[f"whislo_{key}"] = _r(s[first]) if inside else _r(q1)
+    out[f"whishi_{key}"] = _r(s[end - 1]) if inside else _r(q3)
     out.setdefault("outliers", {})[key] = {"count": int(mask.sum()),
                                            "rows": rows[mask][:MAX_OUTLIER_ROWS].tolist()}
 

@@ -6,6 +6,7 @@ a file with no acceptable row is rejected.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -91,8 +92,16 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     if not cmap.time_series:
         parsing = {c: _NUMBERS.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
     name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
+    if name is not cols[schema.NAME]:   # a trimmed copy: the table holds it instead of the names as read
+        t = t.set_column(cmap.canonical[schema.NAME], t.column_names[cmap.canonical[schema.NAME]], name)
+        raw = replace(raw, table=t)     # (the loader handed us the only reference: the old names go)
+        cols[schema.NAME] = name
+    del first_col
     name_empty = _empty_text(name)
     time_series = cmap.time_series
+    # A snapshot's duplicates need only the names: found beside the numbers (one more job for
+    # the cores while the table is still read). A time series' need its times, read below.
+    dup_job = None if time_series else _POOL.submit(_find_duplicates, name, name_empty, rows)
     if schema.TYPE in cmap.canonical:
         types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
     else:
@@ -173,14 +182,13 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     # it over), so its columns do not add to the peak of the steps that follow.
     extras = {idx: t.column(idx) for idx in cmap.extras}
     headers, ragged = raw.headers, len(raw.ragged)
-    del t, cols, src, first_col, raw, parsed, values, empty, bad, conflict, as_read
+    del t, cols, src, raw, parsed, values, empty, bad, conflict, as_read
     release_memory()
-    # Duplicates after the table is gone (their hashes and sort would otherwise add to its peak),
-    # beside the value checks below.
+    # A time series' duplicates after the table is gone (their hashes and sort would otherwise
+    # add to its peak, with the times'), beside the value checks below.
     if times is not None:
         dup_job = _POOL.submit(_find_duplicate_readings, name, name_empty, times, rows)
-    else:
-        dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
+    assert dup_job is not None
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
         fv = numeric[schema.FLOWRATE]
@@ -296,7 +304,7 @@ def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.Chunk
 def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray,
                      rows: np.ndarray) -> tuple[np.ndarray | None, Callable[[int], int] | None]:
     """Rows whose (trimmed, case-folded) name appeared earlier, and a lookup of that earlier row.
-    A 64-bit hash of each name, sorted, finds the names that may repeat (usually a few percent);
+    A 32-bit hash of each name, sorted, finds the names that may repeat (usually a few percent);
     only those are compared as exact strings, so a hash collision can neither create nor hide a
     duplicate."""
     n = len(name_empty)
@@ -304,7 +312,7 @@ def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray,
         return _duplicates_exact(name, name_empty, rows, np.arange(n))
     ascii_only = _is_ascii(name)
     key = name if ascii_only else pc.utf8_lower(name)
-    maybe = cells.colliding(cells.key_hashes(key, ascii_fold=ascii_only), ~name_empty)
+    maybe = cells.colliding(cells.key_hashes(key, ascii_fold=ascii_only, half=True), ~name_empty)
     if not maybe.any():
         return None, None
     return _duplicates_exact(name, name_empty, rows, np.flatnonzero(maybe))
@@ -504,8 +512,13 @@ def _is_ascii(a: pa.Array | pa.ChunkedArray) -> bool:
 
 
 def _trim(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Whitespace trim; the ASCII kernel is several times faster and covers almost every file."""
-    return pc.ascii_trim_whitespace(a) if _is_ascii(a) else pc.utf8_trim_whitespace(a)
+    """Whitespace trim; the ASCII kernel is several times faster and covers almost every file, and
+    an ASCII column with no space at either end of any cell is returned as it is (no copy)."""
+    if not _is_ascii(a):
+        return pc.utf8_trim_whitespace(a)
+    if cells.usable(a) and not cells.has_edge_space(a):
+        return a
+    return pc.ascii_trim_whitespace(a)
 
 
 def _np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
