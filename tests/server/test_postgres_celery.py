@@ -24,7 +24,8 @@ from tests.server_process import ROOT, ServerProcess
 
 PG_URL = os.environ.get("CHEMVIZ_TEST_DATABASE_URL", "").strip()
 REDIS_URL = os.environ.get("CHEMVIZ_TEST_REDIS_URL", "").strip()
-KEY_TESTS = ["test_server_upload.py", "test_equipment_api.py", "test_conformance.py", "test_imports.py"]
+KEY_TESTS = ["test_server_upload.py", "test_equipment_api.py", "test_conformance.py", "test_imports.py",
+             "test_upload_bulk_write.py"]
 READINGS_TABLE = "equipment_parameterhistory"
 
 
@@ -171,9 +172,12 @@ def _sql(s: _Stack, query: str, *args):
 
 
 def _writer_of_readings(s: _Stack) -> bool:
-    """A backend of the test database is inside a transaction that has written readings."""
+    """A backend of the test database is inside a transaction that is writing readings: its
+    last statement copied a piece into the readings' staging table or inserted one
+    (server/imports/bulk.py)."""
     rows = _sql(s, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                   "AND backend_xid IS NOT NULL AND query ILIKE %s", f'%INSERT INTO "{READINGS_TABLE}"%')
+                   "AND backend_xid IS NOT NULL AND (query ILIKE %s OR query ILIKE %s)",
+                f'%INSERT INTO "{READINGS_TABLE}"%', f'%COPY "chemviz_stage_{READINGS_TABLE}%')
     return bool(rows)
 
 
