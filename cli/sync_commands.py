@@ -166,6 +166,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     gone = f", removed from the server {len(rep.vanished)}" if rep.vanished else ""
     print(f"pushed {len(rep.pushed)}, pulled {len(rep.pulled)}, failed {len(rep.failed)}, "
           f"pending {left}{gone} — {session.server_url}" + (" (unreachable)" if rep.offline else ""))
+    if rep.shared is not None:   # equipment, limits, acknowledgements: conflicts are reported, exit 0
+        for line in rep.shared.lines():
+            print(line)
     if rep.failed:
         return EXIT_FAILED
     return EXIT_PENDING if left else 0

@@ -162,3 +162,37 @@ def test_a_pass_cut_off_after_the_server_applied_is_not_applied_twice(plant, mon
     after = a.client._json("GET", "sync/changes/")["changes"]
     assert rep.pushed == 1 and len(after) == len(before)      # answered again, applied once
     assert shared.counts(a.store.db)["pending"] == 0 and a.info("P-101").notes == "once"
+
+
+def test_cli_sync_prints_the_shared_summary_and_the_conflict_and_exits_0(server, tmp_path):
+    import subprocess
+
+    from .conftest import PYTHON, ROOT, cli_env
+    server.add_user("ana", PW, "engineer")
+    server.add_user("bob", PW, "admin")
+    env = cli_env(CHEMVIZ_DATA_DIR=str(tmp_path / "cli"), CHEMVIZ_PASSWORD=PW)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([PYTHON, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120)
+    csv = tmp_path / "plant.csv"
+    csv.write_bytes(PLANT)
+    assert cli("import", str(csv), "--taken-at", "2026-03-01T08:00:00Z").returncode == 0
+    sync = ("sync", "--server", server.url, "--user", "ana")
+    assert cli(*sync).returncode == 0
+    assert cli("equipment", "set", "P-101", "--notes", "ana: seal weeping").returncode == 0
+    first = cli(*sync)
+    assert first.returncode == 0 and "shared changes: 1 sent" in first.stdout, first.stdout + first.stderr
+    b = Workstation(server, tmp_path, "b", "bob")
+    try:
+        res = engine.load(PLANT, file_name="plant.csv")
+        b.store.add(res, file_name="plant.csv", csv_bytes=PLANT, queue=True, taken_at=TAKEN)
+        b.edit("P-101", notes="bob: replaced the seal")   # offline, before seeing ana's note
+        b.sync()
+    finally:
+        b.close()
+    again = cli(*sync)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "conflict: your notes on P-101 ('ana: seal weeping') was replaced by bob's edit" in again.stdout
+    shown = cli("equipment", "--json")
+    assert '"notes": "bob: replaced the seal"' in shown.stdout

@@ -18,7 +18,7 @@ import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Any, Callable
 
 import engine
 from chemviz_desktop.core.errors import ExpectedError
@@ -83,6 +83,7 @@ class SyncReport:
     deferred: list[tuple[str, str]] = field(default_factory=list)  # transient: retried later
     offline: bool = False
     auth_error: str = ""
+    shared: Any = None      # SharedReport of the shared records (#19), when that part ran
 
     def merge(self, other: "SyncReport") -> "SyncReport":
         self.pushed += other.pushed
@@ -93,6 +94,7 @@ class SyncReport:
         self.deferred += other.deferred
         self.offline = self.offline or other.offline
         self.auth_error = self.auth_error or other.auth_error
+        self.shared = other.shared or self.shared
         return self
 
     @property
@@ -438,7 +440,21 @@ class SyncEngine:
         rep = self.push(force=force, state=watch, on_item=on_item)
         if not rep.offline and not watch.cancelled():
             rep.merge(self.pull())
+        if not rep.offline and not watch.cancelled():
+            self._shared(rep)
         return rep
+
+    def _shared(self, rep: SyncReport) -> None:
+        """Equipment edits, limits and acknowledgements both ways (docs/sync_shared_records.md).
+        A server without the sync endpoints (older release) is skipped; unreachable is offline."""
+        from .shared_sync import SharedSync
+        try:
+            rep.shared = SharedSync(self.store, self.client).run()
+        except Unreachable:
+            rep.offline = True
+        except ApiError as exc:
+            if exc.status not in (404, 405):
+                raise
 
     # -- open / delete ----------------------------------------------------------------------
     def fetch_rows(self, dataset_id: int) -> None:
