@@ -26,6 +26,28 @@ class FakeApi:
         self.lose_answer_next = False           # commit the upload, then "time out"
         self.calls: list[str] = []
 
+    # -- shared records (#19): accepted as they come; the real server's merge is tested there --
+    def _shared_up(self) -> None:
+        if self.down:
+            raise Unreachable("fake server down")
+
+    def sync_push(self, ops: list[dict]) -> list[dict]:
+        self._shared_up()
+        self.shared_ops = getattr(self, "shared_ops", []) + list(ops)
+        return [{"op_id": o["op_id"], "kind": o["kind"], "key": o["key"], "outcome": "applied", "version": 1,
+                 "exists": not o.get("delete"), "fields": dict(o.get("set") or {}), "conflicts": []} for o in ops]
+
+    def sync_changes(self, since: int, limit: int) -> dict:
+        self._shared_up()
+        return {"changes": [], "cursor": since, "more": False}
+
+    def sync_conflicts(self) -> list[dict]:
+        self._shared_up()
+        return []
+
+    def conflict_seen(self, conflict_id: int) -> None:
+        self._shared_up()
+
     def _enter(self, name: str) -> None:
         self.calls.append(name)
         if self.down:

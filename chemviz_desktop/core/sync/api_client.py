@@ -238,6 +238,23 @@ class ApiClient:
                 raise
 
 
+    # -- shared records (#19, docs/sync_shared_records.md) ---------------------------------------
+    def sync_push(self, ops: list[dict]) -> list[dict]:
+        """`sync/push/`: one result per op, in order (a repeated op_id answers `duplicate`)."""
+        return list(self._json("POST", "sync/push/", json={"ops": ops}).get("results", []))
+
+    def sync_changes(self, since: int, limit: int) -> dict:
+        """`sync/changes/`: {changes, cursor, more} after the cursor `since`."""
+        return self._json("GET", "sync/changes/", params={"since": int(since), "limit": int(limit)})
+
+    def sync_conflicts(self) -> list[dict]:
+        """`sync/conflicts/?unseen=1`: this user's edits a later edit replaced."""
+        return list(self._json("GET", "sync/conflicts/", params={"unseen": "1"}).get("results", []))
+
+    def conflict_seen(self, conflict_id: int) -> None:
+        self._json("POST", f"sync/conflicts/{int(conflict_id)}/seen/")
+
+
 def _decode(resp: requests.Response) -> Any:
     """JSON of a success answer. A body cut short (server killed mid-answer) is a network
     failure, not data: the caller retries, which is safe because every request is idempotent."""

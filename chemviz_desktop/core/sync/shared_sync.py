@@ -65,8 +65,8 @@ class SharedSync:
             ops = [o for o in ops if o.seq not in self._waiting]
             if not ops:
                 return
-            body = self.client._json("POST", "sync/push/", json={"ops": [self._payload(o) for o in ops]})
-            results = {r.get("op_id"): r for r in body.get("results", [])}
+            answers = self.client.sync_push([self._payload(o) for o in ops])
+            results = {r.get("op_id"): r for r in answers}
             with self.store.transaction() as db:
                 for op in ops:
                     self._settle(db, op, results.get(op.op_id), rep)
@@ -125,7 +125,7 @@ class SharedSync:
         with self.store.transaction() as db:
             since = shared.cursor(db, self.client.server_url)
         while True:
-            body = self.client._json("GET", "sync/changes/", params={"since": since, "limit": PULL_PAGE})
+            body = self.client.sync_changes(since, PULL_PAGE)
             changes = body.get("changes", [])
             with self.store.transaction() as db:
                 for change in changes:
@@ -149,15 +149,14 @@ class SharedSync:
 
     # -- conflicts -------------------------------------------------------------------------------
     def fetch_conflicts(self, rep: SharedReport) -> None:
-        body = self.client._json("GET", "sync/conflicts/", params={"unseen": "1"})
-        items = list(body.get("results", []))
+        items = self.client.sync_conflicts()
         with self.store.transaction() as db:
             shared.add_conflicts(db, items)
             rep.conflicts = [c["message"] for c in shared.conflicts(db)]
 
     def mark_seen(self, conflict_id: int) -> None:
         """The user read it: here and on the server (so other workstations stop showing it)."""
-        self.client._json("POST", f"sync/conflicts/{int(conflict_id)}/seen/")
+        self.client.conflict_seen(conflict_id)
         with self.store.transaction() as db:
             shared.mark_seen(db, conflict_id)
 
