@@ -36,9 +36,10 @@ class Workstation:
         self.user = user
 
     def sync(self):
-        """Datasets as today, then the shared records (push, pull, conflicts)."""
-        SyncEngine(self.store, self.client, self.user).sync()
-        return SharedSync(self.store, self.client).run()
+        """One sync pass: datasets as today, then the shared records (push, pull, conflicts)."""
+        rep = SyncEngine(self.store, self.client, self.user).sync()
+        assert rep.shared is not None and not rep.offline
+        return rep.shared
 
     def edit(self, name: str, **values):
         with self.store.transaction() as db:
