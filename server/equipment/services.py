@@ -101,7 +101,10 @@ def record_upload(dataset, rows: UploadRows | pd.DataFrame, taken_at: datetime, 
     old = np.flatnonzero(~fresh)
     newest = plan.newest[old]
     _take_newest(eq_id[old], plan.times(newest, snapshot_us), {p: v[newest] for p, v in plan.values.items()})
-    after_upload(eq_id, None if plan.us is not None else snapshot_us)   # alerts, same transaction
+    # alerts, same transaction; per piece of equipment (alerts are per equipment: the same result
+    # as one call) so the alert code's id sets stay small
+    for lo in range(0, len(eq_id), PIECE):
+        after_upload(eq_id[lo:lo + PIECE].tolist(), None if plan.us is not None else snapshot_us)
     return counts
 
 
