@@ -16,6 +16,8 @@ from engine.alerts import STATES
 from engine.limits import LEVELS, PARAMETERS
 from server.audit.log import record
 from server.equipment import params
+from server.sharing.kinds import ack_key
+from server.sharing.push import log_change
 
 from . import services
 from .models import Alert, AlertRule
@@ -30,6 +32,11 @@ _STATE_Q = {
     "cleared-unacknowledged": Q(end__isnull=False, acknowledged_at__isnull=True),
     "cleared-acknowledged": Q(end__isnull=False, acknowledged_at__isnull=False),
 }
+
+
+def _key(rule: AlertRule) -> str:
+    """The rule's key in the shared-records sync (docs/sync_shared_records.md)."""
+    return f"{rule.scope}|{rule.name_key}|{rule.parameter}"
 
 
 def _conflict(exc: IntegrityError) -> Response:
@@ -55,6 +62,7 @@ class RuleListView(generics.ListCreateAPIView):
         with transaction.atomic():
             rule = serializer.save(created_by=self.request.user, updated_by=self.request.user)
             services.reevaluate(services.equipment_for({(rule.scope, rule.name_key)}))
+            log_change("limit", _key(rule), self.request.user)   # workstations pull it (#19)
 
 
 class RuleDetailView(generics.RetrieveUpdateDestroyAPIView):
@@ -72,15 +80,21 @@ class RuleDetailView(generics.RetrieveUpdateDestroyAPIView):
 
     def perform_update(self, serializer):
         old = (serializer.instance.scope, serializer.instance.name_key)
+        old_key = _key(serializer.instance)
         with transaction.atomic():
             rule = serializer.save(updated_by=self.request.user)
             services.reevaluate(services.equipment_for({old, (rule.scope, rule.name_key)}))
+            if _key(rule) != old_key:
+                log_change("limit", old_key, self.request.user, deleted=True)
+            log_change("limit", _key(rule), self.request.user)
 
     def perform_destroy(self, instance):
         key = (instance.scope, instance.name_key)
+        shared = _key(instance)
         with transaction.atomic():
             instance.delete()
             services.reevaluate(services.equipment_for({key}))
+            log_change("limit", shared, self.request.user, deleted=True)
 
 
 def _choice(request, name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
@@ -145,6 +159,8 @@ class AcknowledgeView(APIView):
             done = Alert.objects.filter(pk=pk, acknowledged_at__isnull=True).update(
                 acknowledged_by=request.user, acknowledged_at=now, comment=comment)
             if done:
+                log_change("ack", ack_key(alert.equipment.equipment_name, alert.parameter, alert.level, alert.start),
+                           request.user)
                 record("update", alert, changes={"acknowledged_at": [None, now.isoformat()],
                                                  "acknowledged_by": [None, request.user.get_username()],
                                                  "comment": ["", comment]})

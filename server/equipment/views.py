@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from engine.limits import name_key
 from engine.schema import display_type
 from server.api.permissions import EquipmentAccess, ReadingAccess
+from server.sharing.push import log_change
 
 from . import params
 from .models import Equipment, ParameterHistory
@@ -48,6 +49,11 @@ class EquipmentListView(generics.ListCreateAPIView):
     def get_serializer_class(self):
         return EquipmentListSerializer if self.request.method == "GET" else EquipmentSerializer
 
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            eq = serializer.save()
+            log_change("equipment", eq.name_key, self.request.user)   # workstations pull it (#19)
+
     @extend_schema(parameters=[
         OpenApiParameter("equipment_type", str, description="only this type (e.g. Pump)"),
         OpenApiParameter("status", str, enum=["active", "maintenance", "inactive"]),
@@ -57,9 +63,25 @@ class EquipmentListView(generics.ListCreateAPIView):
 
 
 class EquipmentDetailView(generics.RetrieveUpdateDestroyAPIView):
+    """A change of the shared fields (type, status, dates, notes) or a deletion is logged for the
+    workstations' pull (#19, docs/sync_shared_records.md); a rename is a new record."""
     permission_classes = [IsAuthenticated, EquipmentAccess]
     serializer_class = EquipmentSerializer
     queryset = Equipment.objects.select_related("created_by")
+
+    def perform_update(self, serializer):
+        old_key = serializer.instance.name_key
+        with transaction.atomic():
+            eq = serializer.save()
+            if eq.name_key != old_key:
+                log_change("equipment", old_key, self.request.user, deleted=True)
+            log_change("equipment", eq.name_key, self.request.user)
+
+    def perform_destroy(self, instance):
+        key = instance.name_key
+        with transaction.atomic():
+            instance.delete()
+            log_change("equipment", key, self.request.user, deleted=True)
 
 
 class HistoryView(generics.ListCreateAPIView):

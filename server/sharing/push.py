@@ -80,7 +80,13 @@ def log_change(kind: str, key: str, user: Any, *, deleted: bool = False) -> None
     Call inside the view's transaction, after the change."""
     rec = _locked(kind, key)
     fields = {} if deleted else (KINDS[kind].read(key) or {})
-    _log(rec, "delete" if deleted else "upsert", fields, user, [] if deleted else list(fields))
+    last = Change.objects.filter(kind=kind, key=key).order_by("-version").first()
+    if last is not None and last.op == ("delete" if deleted else "upsert") and last.fields == fields:
+        return        # e.g. a PATCH of measured values only: nothing shared changed
+    if last is None and deleted:
+        return        # never shared, so nobody needs to hear it is gone
+    changed = [] if deleted else [f for f in fields if last is None or last.fields.get(f) != fields[f]]
+    _log(rec, "delete" if deleted else "upsert", fields, user, changed)
 
 
 def apply(op: Op, user: Any) -> dict[str, Any]:

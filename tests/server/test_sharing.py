@@ -158,3 +158,22 @@ def test_pull_pages_through_changes_since_a_cursor(client_for):
     assert [c["key"] for c in rest["changes"]] == [f"equipment|p-{i}|flowrate" for i in (3, 4)]
     assert rest["more"] is False and pull(vic, rest["cursor"])["changes"] == []
     assert all(c["user"] == "eve" and c["op"] == "upsert" and c["version"] == 1 for c in page["changes"])
+
+
+def test_edits_through_the_rest_api_reach_the_pull_feed_and_values_only_do_not(client_for):
+    eve, vic = client_for("engineer"), client_for("viewer")
+    assert upload(eve, SNAPSHOT, fields={"taken_at": "2026-01-29T08:00:00Z"}).status_code == 200
+    eq = eve.get(API + "equipment/?search=P-101").json()["results"][0]
+    assert eve.patch(API + f"equipment/{eq['id']}/", {"notes": "from the web"}, format="json").status_code == 200
+    assert eve.patch(API + f"equipment/{eq['id']}/", {"flowrate": 130}, format="json").status_code == 200
+    rule = eve.post(API + "alerts/rules/", {"scope": "type", "name": "Pump", "parameter": "pressure", "hi": 5.5},
+                    format="json").json()
+    [alert] = eve.get(API + "alerts/").json()["results"]
+    assert eve.post(API + f"alerts/{alert['id']}/acknowledge/", {"comment": "web ack"}, format="json").status_code == 200
+    assert eve.delete(API + f"alerts/rules/{rule['id']}/").status_code == 204
+    feed = [(c["kind"], c["key"], c["op"], c["version"]) for c in pull(vic)["changes"]]
+    start_us = 1769673600 * 1_000_000
+    assert feed == [("equipment", "p-101", "upsert", 1), ("limit", "type|pump|pressure", "upsert", 1),
+                    ("ack", f"p-102|pressure|hi|{start_us}", "upsert", 1),
+                    ("limit", "type|pump|pressure", "delete", 2)]
+    assert pull(vic)["changes"][0]["fields"]["notes"] == "from the web"
