@@ -29,6 +29,9 @@ class CSVDataset(models.Model):
     rows_excluded = models.IntegerField(null=True, blank=True)
     # SHA-256 of the uploaded bytes: the same file from a second machine is recognised
     content_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # the name the team gave the dataset on a workstation (History's rename), synced as a shared
+    # record (#19); empty: the file name
+    display_name = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

@@ -4,6 +4,7 @@ and times as ISO text, numbers as numbers, empty as null."""
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable
@@ -257,12 +258,57 @@ def append_ack_comment(key: str, text: str) -> None:
         a.save(update_fields=["comment"])
 
 
+# -- datasets (renames; deletions go through the datasets endpoint as before) -------------------
+DATASET_FIELDS = ("name",)
+
+
+def _dataset(key: str) -> Any:
+    from server.analytics.models import CSVDataset
+    try:
+        uuid_key = str(uuid.UUID(key))
+    except ValueError:
+        raise Refused(f"a dataset key is its client_id (a UUID), not {key!r}") from None
+    return CSVDataset.objects.filter(client_id=uuid_key).order_by("id").first()
+
+
+def _read_dataset(key: str) -> dict[str, Any] | None:
+    d = _dataset(key)
+    return None if d is None else {"name": d.display_name or d.file_name}
+
+
+def _write_dataset(key: str, changed: dict[str, Any], user: Any) -> None:
+    d = _dataset(key)
+    if d is None:
+        raise Missing("the dataset is not on the server yet (it is uploaded by the same sync)")
+    name = " ".join(str(changed.get("name") or "").split())
+    if not name or len(name) > 255:
+        raise Refused("a dataset name must be 1 to 255 characters")
+    d.display_name = name
+    d.save(update_fields=["display_name"])
+
+
+def _may_write_dataset(key: str, user: Any, deleting: bool) -> str | None:
+    """The datasets rule (server.api.permissions.DatasetAccess): admins, or the engineer who
+    uploaded it. Deleting goes through the datasets endpoint (History's delete)."""
+    if deleting:
+        return "delete a dataset through the datasets endpoint (History's Delete), not as a shared record"
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return None
+    d = _dataset(key)
+    if role != Role.ENGINEER or (d is not None and d.uploaded_by_id != user.pk):
+        return "only an admin or the engineer who uploaded this dataset can rename it"
+    return None
+
+
 KINDS: dict[str, Kind] = {
     "equipment": Kind(EQUIPMENT_FIELDS, _read_equipment, _write_equipment, _delete_equipment,
                       lambda key, f: (f or {}).get("name") or key, _may_write_equipment),
     "limit": Kind(LIMIT_FIELDS, _read_limit, _write_limit, _delete_limit,
                   lambda key, f: f"{key.split('|')[0]} {(f or {}).get('name') or key.split('|')[1]} "
                                  f"{key.split('|')[-1]} limits", _team_write),
+    "dataset": Kind(DATASET_FIELDS, _read_dataset, _write_dataset, None,
+                    lambda key, f: f"dataset {(f or {}).get('name') or key}", _may_write_dataset),
     "ack": Kind(ACK_FIELDS, _read_ack, _write_ack, None,
                 lambda key, f: f"acknowledgement of {key.split('|')[0]} {key.split('|')[1]}", _team_write),
 }

@@ -197,3 +197,19 @@ def test_cli_sync_prints_the_shared_summary_and_the_conflict_and_exits_0(server,
     assert "conflict: your notes on P-101 ('ana: seal weeping') was replaced by bob's edit" in again.stdout
     shown = cli("equipment", "--json")
     assert '"notes": "bob: replaced the seal"' in shown.stdout
+
+
+def test_a_dataset_renamed_on_one_workstation_is_renamed_on_the_other(plant):
+    a, b = plant
+    [mine] = [i for i in a.store.list() if i.file_name == "plant.csv"]
+    a.store.rename(mine.id, "Unit A morning round")
+    rep = a.sync()
+    assert rep.pushed == 1, rep
+    b.sync()
+    seen = {i.uuid: i.display_name for i in b.store.list()}
+    assert seen.get(mine.uuid) == "Unit A morning round", seen
+    [theirs] = [i for i in b.store.list() if i.uuid == mine.uuid]
+    b.store.rename(theirs.id, "bob's name")        # bob (admin) may rename ana's dataset too
+    b.sync()
+    a.sync()
+    assert {i.uuid: i.display_name for i in a.store.list()}[mine.uuid] == "bob's name"

@@ -299,8 +299,14 @@ class Store:
 
     @_mapped("renaming")
     def rename(self, dataset_id: int, display_name: str) -> None:
+        """The new name is queued for the team too (a shared record, #19)."""
+        from chemviz_desktop.core.store import shared
         with self.transaction() as db:
+            row = db.execute("SELECT uuid, display_name FROM datasets WHERE id=?", (dataset_id,)).fetchone()
             db.execute("UPDATE datasets SET display_name=? WHERE id=?", (display_name.strip(), dataset_id))
+            if row is not None:
+                shared.record_edit(db, "dataset", str(row[0]), {"name": row[1]}, {"name": display_name.strip()},
+                                   self.now().isoformat(timespec="seconds"))
 
     @_mapped("pinning")
     def set_pinned(self, dataset_id: int, pinned: bool) -> None:

@@ -36,6 +36,9 @@ def local_fields(db: sqlite3.Connection, kind: str, key: str) -> dict[str, Any] 
     if kind == "ack":
         row = _alert(db, key)
         return None if row is None else {"acknowledged_by": row[1], "acknowledged_at": row[2], "comment": row[3]}
+    if kind == "dataset":
+        row = db.execute("SELECT display_name FROM datasets WHERE uuid=?", (key,)).fetchone()
+        return None if row is None else {"name": row[0]}
     return None
 
 
@@ -61,7 +64,18 @@ def apply(db: sqlite3.Connection, kind: str, key: str, fields: Mapping[str, Any]
             return _limit(db, key, fields, keep, now)
         if kind == "ack":
             return _ack(db, key, fields)
+        if kind == "dataset":
+            return _dataset(db, key, fields, keep)
     return False
+
+
+def _dataset(db: sqlite3.Connection, key: str, fields: Mapping[str, Any] | None, keep: set[str]) -> bool:
+    """A rename from another workstation (deletions come through the datasets sync)."""
+    name = " ".join(str((fields or {}).get("name") or "").split())
+    if not name or "name" in keep:
+        return False
+    cur = db.execute("UPDATE datasets SET display_name=? WHERE uuid=? AND display_name<>?", (name, key, name))
+    return bool(cur.rowcount)
 
 
 def _equipment(db: sqlite3.Connection, key: str, fields: Mapping[str, Any] | None, keep: set[str],

@@ -118,6 +118,8 @@ class SharedSync:
             return str(op.base.get("name") or op.key)
         if op.kind == "limit":
             return f"{op.base.get('name') or parts[1]} {parts[-1]} limits ({parts[0]})"
+        if op.kind == "dataset":
+            return f"dataset {op.base.get('name') or op.key}"
         return f"acknowledgement of {parts[0]} {parts[1] if len(parts) > 1 else ''}"
 
     # -- pull ------------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ class SharedSync:
 
     def _apply_change(self, db: Any, change: dict[str, Any]) -> bool:
         kind, key, version = change.get("kind"), change.get("key"), int(change.get("version") or 0)
-        if kind not in ("equipment", "limit", "ack") or not isinstance(key, str):
+        if kind not in ("equipment", "limit", "ack", "dataset") or not isinstance(key, str):
             return False
         known, _base = shared.state(db, kind, key)
         if version <= known:          # already here (our own push, or an earlier page)
@@ -167,3 +169,83 @@ class SharedSync:
             if op is not None and not keep_mine:
                 server = op.server_fields or {}
                 shared_apply.apply(db, op.kind, op.key, server.get("fields"), _now())
+
+
+# -- read-only views for the status bar and the Sync panel (#19 "Status the user can see") -----
+LAST_SYNC_SETTING = "shared_synced_at"     # UTC ISO time of the last pass that reached the server
+
+
+@dataclass
+class SharedOverview:
+    """Everything the Sync panel and the status bar show, read in one go (on a worker)."""
+    ops: list[shared.PendingOp]
+    conflicts: list[dict[str, Any]]
+    counts: dict[str, int]
+    synced_at: datetime | None
+
+    @property
+    def questions(self) -> list[shared.PendingOp]:
+        return [o for o in self.ops if o.state == "needs_decision"]
+
+
+def last_sync(db: Any) -> datetime | None:
+    """When a pass last reached the server (None: never, or unreadable)."""
+    row = db.execute("SELECT value FROM settings WHERE key=?", (LAST_SYNC_SETTING,)).fetchone()
+    try:
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+    except ValueError:
+        return None
+
+
+def overview(store: Store) -> SharedOverview:
+    """The outbox, the unseen conflicts, the counts and the last sync time (reads only)."""
+    db = store.db
+    return SharedOverview(shared.listing(db), shared.conflicts(db), shared.counts(db), last_sync(db))
+
+
+def op_record(op: shared.PendingOp) -> str:
+    """The record an op changes, as people name it ("P-101", "Pump pressure limits (type)")."""
+    return SharedSync._name(op)
+
+
+def op_change(op: shared.PendingOp) -> str:
+    """What the op does: "delete", "acknowledge", or the fields it sets ("notes, status")."""
+    if op.delete:
+        return "delete"
+    if op.kind == "ack":
+        return "acknowledge"
+    fields = [f.replace("_", " ") for f in op.set if f != "name"]
+    return "set " + ", ".join(fields) if fields else "create"
+
+
+def op_question(op: shared.PendingOp) -> str:
+    """The delete/edit question for the user, from the server's outcome."""
+    outcome = (op.server_fields or {}).get("outcome")
+    if outcome == "deleted_on_server":
+        return f"{op_record(op)} was deleted on the server since you edited it: keep your edit (re-create it)?"
+    if outcome == "edited_on_server":
+        return f"{op_record(op)} was edited on the server since you deleted it: delete it anyway?"
+    return f"{op_record(op)}: {op.detail or 'the server needs your decision'}"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def status_summary(counts: dict[str, int], synced_at: datetime | None) -> str:
+    """The status-bar line: "3 changes to send · synced 10:42 · 2 conflicts" (zero parts omitted;
+    the time is this machine's local time, with the date when it was not today)."""
+    parts = []
+    if counts.get("pending"):
+        parts.append(_plural(counts["pending"], "change to send", "changes to send"))
+    if counts.get("needs_decision"):
+        parts.append(_plural(counts["needs_decision"], "decision needed", "decisions needed"))
+    if counts.get("failed"):
+        parts.append(_plural(counts["failed"], "change refused", "changes refused"))
+    if synced_at is not None:
+        local = (synced_at if synced_at.tzinfo else synced_at.replace(tzinfo=timezone.utc)).astimezone()
+        today = datetime.now().astimezone().date()
+        parts.append("synced " + local.strftime("%H:%M" if local.date() == today else "%d %b %H:%M"))
+    if counts.get("conflicts"):
+        parts.append(_plural(counts["conflicts"], "conflict", "conflicts"))
+    return " · ".join(parts)
