@@ -32,65 +32,54 @@ INTERVALS = ("hourly", "daily", "weekly", "raw")   # the seed's three, plus ever
 MAX_COMPARE = 100
 CHUNK = 2000
 FETCH = 50_000        # SQLite rows per fetch when reading a trend's window
+PAGE = 1_000_000      # PostgreSQL readings per page (one text value of ~25 MB; the limit is 1 GB)
 _READ = pa_csv.ReadOptions(column_names=["us", "value"], block_size=8 << 20)
 _CONVERT = pa_csv.ConvertOptions(column_types={"us": pa.int64(), "value": pa.float64()})
 
 
 def _window_query(equipment_id: int, parameter: str, start, end, running_only: bool,
-                  time_sql: str) -> tuple[str, list]:
-    """SELECT <time_sql>, <parameter> of one equipment's readings in start <= t < end, in time
-    order (the unique index on equipment + timestamp serves it). Names come from the model; the
-    parameter is one of PARAMETERS (checked by the caller)."""
+                  select: str, after=None, limit: int | None = None) -> tuple[str, list]:
+    """SELECT <select> over one equipment's readings in start <= t < end (and t > after), in
+    time order (the unique index on equipment + timestamp serves it). `select` names the time
+    column {ts} and the value column {v}; names come from the model, the parameter is one of
+    PARAMETERS (checked by the caller)."""
     meta, q = ParameterHistory._meta, connection.ops.quote_name
     col = {f: q(meta.get_field(f).column) for f in ("equipment", "timestamp", "status", parameter)}
     where, args = [f"{col['equipment']} = %s"], [int(equipment_id)]
     adapt = connection.ops.adapt_datetimefield_value
-    if start is not None:
-        where.append(f"{col['timestamp']} >= %s")
-        args.append(adapt(start))
-    if end is not None:
-        where.append(f"{col['timestamp']} < %s")
-        args.append(adapt(end))
+    for op, bound in ((">=", start), ("<", end), (">", after)):
+        if bound is not None:
+            where.append(f"{col['timestamp']} {op} %s")
+            args.append(adapt(bound) if isinstance(bound, datetime) else bound)
     if running_only:
         where.append(f"{col['status']} = %s")
         args.append(ACTIVE)
-    sql = (f"SELECT {time_sql.format(ts=col['timestamp'])}, {col[parameter]} FROM {q(meta.db_table)}"
+    sql = (f"SELECT {select.format(ts=col['timestamp'], v=col[parameter])} FROM {q(meta.db_table)}"
            f" WHERE {' AND '.join(where)} ORDER BY {col['timestamp']}")
-    return sql, args
+    return sql + (f" LIMIT {int(limit)}" if limit else ""), args
 
 
-class _CopyStream(io.RawIOBase):
-    """A PostgreSQL COPY ... TO STDOUT as a file, for Arrow's streaming CSV reader."""
-
-    def __init__(self, copy) -> None:
-        self._copy, self._left = copy, memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:
-        while not self._left:
-            block = self._copy.read()
-            if not block:
-                return 0
-            self._left = memoryview(block)
-        n = min(len(buf), len(self._left))
-        buf[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
-
-
-def _postgres(sql: str, args: list) -> tuple[np.ndarray, np.ndarray]:
-    """COPY the window out as CSV (epoch µs, value) and let Arrow parse it: no Python object per
-    reading, memory of about two columns."""
+def _postgres(equipment_id: int, parameter: str, start, end, running_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The window in pages of PAGE readings, each page ONE text value built by the server
+    ("µs,value" lines, string_agg) and parsed by Arrow's CSV reader: no Python object and no
+    driver call per reading (a cursor or COPY hands rows over one by one). Order within a page
+    does not matter (engine.trends sorts); pages follow the time index."""
     us, values = [], []
-    with connection.cursor() as cur:
-        with cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT CSV)", args) as copy:
-            stream = io.BufferedReader(_CopyStream(copy), 1 << 20)
-            batches = pa_csv.open_csv(stream, read_options=_READ, convert_options=_CONVERT) if stream.peek(1) else []
-            for batch in batches:
-                us.append(batch.column(0).to_numpy())
-                values.append(batch.column(1).to_numpy(zero_copy_only=False))
+    after = None
+    while True:
+        inner, args = _window_query(
+            equipment_id, parameter, start, end, running_only,
+            "{ts} AS t, (EXTRACT(EPOCH FROM {ts}) * 1000000)::bigint::text || ',' || COALESCE({v}::text, '') AS line",
+            after=after, limit=PAGE)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*), max(t), string_agg(line, E'\\n') FROM ({inner}) AS w", args)
+            n, after, text = cur.fetchone()
+        if n:
+            table = pa_csv.read_csv(io.BytesIO(text.encode()), read_options=_READ, convert_options=_CONVERT)
+            us.append(table.column("us").to_numpy())
+            values.append(table.column("value").to_numpy(zero_copy_only=False))
+        if n < PAGE:
+            break
     if not us:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=float)
     return np.concatenate(us), np.concatenate(values).astype(float, copy=False)
@@ -126,11 +115,10 @@ def readings_frame(equipment: Equipment, parameter: str, start=None, end=None,
     as columns straight from the database (no model instance, no datetime per reading): a
     trend over millions of readings costs the transfer and engine.trends' vectorised work."""
     if connection.vendor == "postgresql":
-        us, values = _postgres(*_window_query(equipment.pk, parameter, start, end, running_only,
-                                              "(EXTRACT(EPOCH FROM {ts}) * 1000000)::bigint"))
+        us, values = _postgres(equipment.pk, parameter, start, end, running_only)
     elif connection.vendor == "sqlite":
         us, values = _sqlite(*_window_query(equipment.pk, parameter, start, end, running_only,
-                                            "CAST({ts} AS TEXT)"))
+                                            "CAST({ts} AS TEXT), {v}"))
     else:   # other databases: the ORM's values (slower, same result)
         qs = ParameterHistory.objects.filter(equipment=equipment)
         if start is not None:

@@ -346,3 +346,19 @@ def test_trends_read_the_window_to_the_microsecond_and_leave_out_readings_withou
     assert hourly == [{"timestamp": "2026-03-02T08:00:00Z", "value": 1.5, "count": 2},
                       {"timestamp": "2026-03-02T09:00:00Z", "value": 50.0, "count": 1},
                       {"timestamp": "2026-03-03T10:00:00Z", "value": 4.0, "count": 1}]
+
+
+def test_trends_read_in_pieces_give_the_same_points(client_for, monkeypatch):
+    """The window is read in pages (PostgreSQL) / fetches (SQLite) of many readings; pieces of 2
+    must join into the same trend as one piece."""
+    from server.equipment import views_analytics
+    upload(client_for("engineer"), SERIES, "series.csv")
+    pump = Equipment.objects.get(name_key="pump-1")
+    c = client_for("viewer")
+    queries = [f"analytics/trends/?equipment_id={pump.pk}&parameter=flowrate&interval={i}{extra}"
+               for i in ("raw", "hourly") for extra in ("", "&all_status=true", "&start_date=2026-01-20T01:30:00Z")]
+    whole = [c.get(API + q).json()["data_points"] for q in queries]
+    monkeypatch.setattr(views_analytics, "PAGE", 2)
+    monkeypatch.setattr(views_analytics, "FETCH", 2)
+    assert [c.get(API + q).json()["data_points"] for q in queries] == whole
+    assert len(whole[0]) == len(RUNNING)
