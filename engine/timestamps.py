@@ -15,6 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cells import usable
+from .iso_times import fixed_iso_ns
+
 _ZONED = r"(?:Z|[+-]\d{2}:?\d{2})$"
 _SLASHED = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
 _SLASHED_NAMED = (r"^\s*(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})"
@@ -71,6 +74,18 @@ def _mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(a.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _matches(text: pa.Array, pattern: str, fixed: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Cells matching `pattern`, which no fixed-shape ISO cell (mask `fixed[1]`) can: only the
+    other cells are looked at."""
+    if fixed is None or not fixed[1].any():
+        return _mask(pc.match_substring_regex(text, pattern))
+    out = np.zeros(len(text), dtype=bool)
+    rest = np.flatnonzero(~fixed[1])
+    if len(rest):
+        out[rest] = _mask(pc.match_substring_regex(text.take(pa.array(rest, pa.int64())), pattern))
+    return out
+
+
 def _to_ns(parsed: pd.Series) -> pd.Series:
     """Nanosecond resolution; a time pandas parsed but nanoseconds cannot hold (year 0, 9999)
     becomes NaT, so it is reported as a bad cell rather than raising."""
@@ -82,20 +97,46 @@ def _to_ns(parsed: pd.Series) -> pd.Series:
         return parsed.where(parsed.notna() & (parsed > lo) & (parsed < hi)).dt.as_unit("ns")
 
 
-def _naive_iso(text: pa.Array) -> pd.Series:
-    """Zone-less ISO 8601 cells as naive datetimes: Arrow's parser when it takes every cell (the
-    common case, a clean export), else pandas' ISO 8601 parser, which marks the bad cells NaT."""
+def _naive_iso(text: pa.Array, fixed: tuple[np.ndarray, np.ndarray] | None = None) -> pd.Series:
+    """Zone-less ISO 8601 cells as naive datetimes. `fixed` (values, mask) are the cells already
+    read from their bytes (`YYYY-MM-DD HH:MM:SS`): when they are all, that is the answer (what
+    Arrow's parser gives them); else Arrow's parser when it takes every cell (a clean export),
+    else the fixed cells as read and only the others through pandas' ISO 8601 parser, which
+    marks the bad cells NaT."""
+    if fixed is not None and fixed[1].all():
+        return pd.Series(fixed[0].view("M8[ns]"))
     try:
         arr = pc.cast(text, pa.timestamp("ns"))
         return pd.Series(arr.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        cells = text.to_numpy(zero_copy_only=False)
-        return _to_ns(pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce"))
+        pass
+    if fixed is None and usable(text):
+        fixed = fixed_iso_ns(text)
+    if fixed is not None:
+        ns, ok = fixed
+        rest = np.flatnonzero(~ok)
+        try:
+            part = _pandas_iso(text.take(pa.array(rest, pa.int64()))) if len(rest) else None
+        except (ValueError, TypeError):   # (mixed zones): the whole column is read as before
+            return _pandas_iso(text)
+        if part is None or part.dtype == np.dtype("M8[ns]"):   # else: zoned cells too, read as before
+            out = ns.view("M8[ns]").copy()
+            if part is not None:
+                out[rest] = part.to_numpy()
+            return pd.Series(out)
+    return _pandas_iso(text)
 
 
-def _from_iso(text: pa.Array, tz: str) -> tuple[pd.DatetimeIndex, np.ndarray, bool]:
+def _pandas_iso(text: pa.Array) -> pd.Series:
+    """pandas' ISO 8601 reading of the cells (one Python string each), NaT where not a time."""
+    cells = text.to_numpy(zero_copy_only=False)
+    return _to_ns(pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce"))
+
+
+def _from_iso(text: pa.Array, tz: str, fixed: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[pd.DatetimeIndex, np.ndarray, bool]:
     n = len(text)
-    zoned = _mask(pc.match_substring_regex(text, _ZONED))
+    zoned = _matches(text, _ZONED, fixed)
     naive = ~zoned & ~_mask(pc.equal(text, ""))
     stamps = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)   # NaT
     ambiguous = np.zeros(n, dtype=bool)
@@ -104,7 +145,11 @@ def _from_iso(text: pa.Array, tz: str) -> tuple[pd.DatetimeIndex, np.ndarray, bo
         z = _to_ns(pd.to_datetime(pd.Series(cells), format="ISO8601", errors="coerce", utc=True))
         stamps[zoned] = pd.DatetimeIndex(z).asi8
     if naive.any():
-        parsed = _naive_iso(text if naive.all() else text.filter(pa.array(naive)))
+        if naive.all():
+            parsed = _naive_iso(text, fixed)
+        else:
+            parsed = _naive_iso(text.filter(pa.array(naive)),
+                                None if fixed is None else (fixed[0][naive], fixed[1][naive]))
         utc, lost = _localize(parsed, tz)
         stamps[naive] = pd.DatetimeIndex(utc).as_unit("ns").asi8
         ambiguous[np.flatnonzero(naive)[lost]] = True
@@ -149,7 +194,10 @@ def parse_times(values: object, tz: str | None = None) -> ParsedTimes:
                 utc = pd.to_datetime(nums, unit="s", utc=True, errors="coerce")
                 idx = pd.DatetimeIndex(utc).as_unit("ns")
                 return ParsedTimes(idx, empty | idx.isna(), np.zeros(n, dtype=bool), "Unix seconds")
-    slashed = _mask(pc.match_substring_regex(text, _SLASHED))
+    # The commonest shape, `YYYY-MM-DD HH:MM:SS`, read from the bytes once: such cells are neither
+    # zoned nor slashed, so the regular expressions only look at the others.
+    fixed = fixed_iso_ns(text) if usable(text) else None
+    slashed = _matches(text, _SLASHED, fixed)
     naive = True
     if slashed.sum() > 0 and slashed.sum() >= (~empty).sum() / 2:
         parts = _slashed_parts(text)
@@ -164,7 +212,7 @@ def parse_times(values: object, tz: str | None = None) -> ParsedTimes:
         if not first_big and not second_big:
             convention += " (no day above 12 in the file: read as day/month)"
     else:
-        utc, lost, naive = _from_iso(text, zone)
+        utc, lost, naive = _from_iso(text, zone, fixed)
         convention = "ISO 8601"
     idx = pd.DatetimeIndex(utc).as_unit("ns")
     bad = empty | (idx.isna() & ~lost)
