@@ -249,6 +249,9 @@ def load(state: Progress | None, store_path: str | Path, names: tuple[str, ...],
     return Loaded(str(store_path), tuple(names), running_only, histories, missing, limits=limits)
 
 
+MIN_ALL_SPAN = 3_600 * 10**9    # ns: "all" shows at least an hour
+
+
 def window_bounds(window: Window, extent: tuple[int, int] | None) -> tuple[int, int]:
     """[start, end) in epoch ns: "all" is the whole extent, last hour/day/week end just after the
     latest reading; a (start, end) pair is taken as given."""
@@ -258,6 +261,11 @@ def window_bounds(window: Window, extent: tuple[int, int] | None) -> tuple[int, 
         return 0, 1
     last = extent[1] + 1
     span = WINDOWS[window]
+    if span is None and last - extent[0] < MIN_ALL_SPAN:
+        # one snapshot (or a few minutes): centre it in an hour instead of a 1 ns window where
+        # the only point sits on the left edge
+        mid = (extent[0] + extent[1]) // 2
+        return mid - MIN_ALL_SPAN // 2, mid + MIN_ALL_SPAN // 2
     return (extent[0] if span is None else last - span), last
 
 
@@ -371,7 +379,8 @@ def describe(data: TrendData) -> str:
         return "No equipment with readings selected." if not data.missing else \
             f"Not in the local store: {', '.join(data.missing)}."
     shown = sum(s.points for s in data.series)
-    unit = "readings" if data.request.interval == "raw" else f"{data.request.interval} buckets"
+    unit = ("reading" if shown == 1 else "readings") if data.request.interval == "raw" else \
+        f"{data.request.interval} bucket{'s' if shown != 1 else ''}"
     text = f"{shown:,} {unit} in {len(data.series)} line{'s' if len(data.series) != 1 else ''}"
     if data.request.running_only:
         text += " · running only"

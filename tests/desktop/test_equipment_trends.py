@@ -143,6 +143,23 @@ def test_open_trend_shows_the_selected_equipment_on_the_trends_page(qtbot, windo
     assert line.value.tolist() == [95, 97]
 
 
+def test_one_snapshot_is_drawn_inside_the_plot_not_on_its_edge(qtbot, window, tmp_path):
+    """Seen in a screenshot: the only reading of one snapshot sat on the plot's left border
+    (a 1 ns window). "All" now spans at least an hour around it, and the caption counts 1 reading."""
+    import_file(qtbot, window, snapshot(tmp_path, "monday.csv", SNAP_1, T1))
+    page = show_equipment(qtbot, window)
+    page.select_name("Compressor-1")
+    with qtbot.waitSignal(window.trends_page.trendReady, timeout=20_000):
+        page.trend_button.click()
+    tp = window.trends_page
+    qtbot.waitUntil(lambda: tp.data is not None and not tp.runner.busy, timeout=20_000)
+    (line,) = tp.data.series
+    t = int(line.t[0])
+    hour = 3_600 * 10**9
+    assert tp.data.start_ns <= t - hour // 3 and t + hour // 3 <= tp.data.end_ns
+    assert trend_series.describe(tp.data).startswith("1 reading in 1 line")
+
+
 # -- Trends page --------------------------------------------------------------------------------
 def test_window_and_interval_give_the_right_points_and_buckets(qtbot, window, tmp_path):
     path, frame = series_csv(tmp_path, offline=None)          # 3 days, every 10 minutes
