@@ -75,8 +75,9 @@ def _known(keys: list[str]) -> dict[str, tuple[int, str]]:
             cur.execute(f"{head} = ANY(%s)", [keys])
             out.update((k, (pk, t)) for k, pk, t in cur.fetchall())
             return out
-        for i in range(0, len(keys), KEY_BATCH):
-            part = keys[i:i + KEY_BATCH]
+        step = bulk.in_batch()
+        for i in range(0, len(keys), step):
+            part = keys[i:i + step]
             cur.execute(f"{head} IN ({', '.join(['%s'] * len(part))})", part)
             out.update((k, (pk, t)) for k, pk, t in cur.fetchall())
     return out
@@ -121,6 +122,7 @@ def _register(plan: UploadRows, snapshot_us: int, uid: int | None) -> tuple[np.n
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     storable = pa.array([s if s in STATUSES else ACTIVE for s in plan.statuses], pa.string())
+    returning = connection.features.can_return_rows_from_bulk_insert
     for lo in range(0, plan.equipment, PIECE):
         keys = plan.keys.slice(lo, PIECE).to_pylist()
         found = _known(keys)
@@ -133,23 +135,28 @@ def _register(plan: UploadRows, snapshot_us: int, uid: int | None) -> tuple[np.n
                 "status": storable.take(pa.array(plan.status[newest])),
                 **{p: pa.array(plan.values[p][newest]) for p in PARAMETERS},
                 "last_reading_at": pa.array(plan.times(newest, snapshot_us))})
-            bulk.insert(Equipment._meta.db_table, piece, _EQUIPMENT_KINDS,
-                        constants=[("notes", "text", ""), ("created_by_id", "int", uid),
-                                   ("created_at", "datetime", stamp), ("updated_at", "datetime", stamp)],
-                        conflict=f"ON CONFLICT ({_q('name_key')}) DO NOTHING")
+            inserted = bulk.insert(Equipment._meta.db_table, piece, _EQUIPMENT_KINDS,
+                                   constants=[("notes", "text", ""), ("created_by_id", "int", uid),
+                                              ("created_at", "datetime", stamp), ("updated_at", "datetime", stamp)],
+                                   conflict=f"ON CONFLICT ({_q('name_key')}) DO NOTHING",
+                                   returning=("name_key", "id", "equipment_type") if returning else ())
             del piece
-            added = _known([keys[i] for i in new])
+            added = {k: (pk, t) for k, pk, t in inserted}
+            missing = [keys[i] for i in new if keys[i] not in added]
+            if missing:              # inserted by a concurrent upload (or no RETURNING here)
+                found.update(_known(missing))
+                if not returning:
+                    added = {k: found[k] for k in missing}
             created += len(added)
             found.update(added)
-            for i in new:
-                fresh[lo + i] = keys[i] in added
+            fresh[lo + new] = [keys[i] in added for i in new]
+        ids = np.fromiter((found[k][0] for k in keys), dtype=np.int64, count=len(keys))
+        eq_id[lo:lo + len(keys)] = ids
         retype: dict[str, list[int]] = {}
-        for i, k in enumerate(keys):
-            pk, kind_now = found[k]
-            eq_id[lo + i] = pk
+        for i in np.flatnonzero(~fresh[lo:lo + len(keys)]).tolist():
             kind = plan.kinds[plan.kind[lo + i]]
-            if not fresh[lo + i] and kind != UNASSIGNED_TYPE and kind != kind_now:
-                retype.setdefault(kind, []).append(pk)
+            if kind != UNASSIGNED_TYPE and kind != found[keys[i]][1]:
+                retype.setdefault(kind, []).append(int(ids[i]))
         for kind, ids in retype.items():
             for i in range(0, len(ids), KEY_BATCH):
                 Equipment.objects.filter(id__in=ids[i:i + KEY_BATCH]).update(equipment_type=kind, updated_at=now)
