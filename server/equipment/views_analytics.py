@@ -33,8 +33,8 @@ MAX_COMPARE = 100
 CHUNK = 2000
 FETCH = 50_000        # SQLite rows per fetch when reading a trend's window
 PAGE = 1_000_000      # PostgreSQL readings per page (one text value of ~25 MB; the limit is 1 GB)
-_READ = pa_csv.ReadOptions(column_names=["us", "value"], block_size=8 << 20)
-_CONVERT = pa_csv.ConvertOptions(column_types={"us": pa.int64(), "value": pa.float64()})
+_READ = pa_csv.ReadOptions(column_names=["t", "value"], block_size=8 << 20)
+_CONVERT = pa_csv.ConvertOptions(column_types={"t": pa.timestamp("us", tz="UTC"), "value": pa.float64()})
 
 
 def _window_query(equipment_id: int, parameter: str, start, end, running_only: bool,
@@ -61,22 +61,24 @@ def _window_query(equipment_id: int, parameter: str, start, end, running_only: b
 
 def _postgres(equipment_id: int, parameter: str, start, end, running_only: bool) -> tuple[np.ndarray, np.ndarray]:
     """The window in pages of PAGE readings, each page ONE text value built by the server
-    ("µs,value" lines, string_agg) and parsed by Arrow's CSV reader: no Python object and no
-    driver call per reading (a cursor or COPY hands rows over one by one). Order within a page
-    does not matter (engine.trends sorts); pages follow the time index."""
+    ("time,value" lines, string_agg; a timestamptz as text carries its offset, so it is exact
+    whatever the session's zone, and cheaper for the server than an epoch in numeric) and parsed
+    by Arrow's CSV reader: no Python object and no driver call per reading (a cursor or COPY
+    hands rows over one by one). Order within a page does not matter (engine.trends sorts);
+    pages follow the time index."""
     us, values = [], []
     after = None
     while True:
         inner, args = _window_query(
             equipment_id, parameter, start, end, running_only,
-            "{ts} AS t, (EXTRACT(EPOCH FROM {ts}) * 1000000)::bigint::text || ',' || COALESCE({v}::text, '') AS line",
+            "{ts} AS t, {ts}::text || ',' || COALESCE({v}::text, '') AS line",
             after=after, limit=PAGE)
         with connection.cursor() as cur:
             cur.execute(f"SELECT count(*), max(t), string_agg(line, E'\\n') FROM ({inner}) AS w", args)
             n, after, text = cur.fetchone()
         if n:
             table = pa_csv.read_csv(io.BytesIO(text.encode()), read_options=_READ, convert_options=_CONVERT)
-            us.append(table.column("us").to_numpy())
+            us.append(table.column("t").cast(pa.int64()).to_numpy())
             values.append(table.column("value").to_numpy(zero_copy_only=False))
         if n < PAGE:
             break
