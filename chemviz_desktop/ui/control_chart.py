@@ -57,7 +57,7 @@ class ChartCanvas(QWidget):
         super().__init__(parent)
         self.data: ChartData | None = None
         self.highlight: int | None = None        # index into data.t of a selected violation
-        self.setMinimumSize(360, 240)
+        self.setMinimumSize(360, 150)    # a 720-pixel window still leaves the trend most of the height
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 
     def set_data(self, data: ChartData | None) -> None:
@@ -216,10 +216,12 @@ class ControlChart(QWidget):
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(0, 0, 0, 0)
-        side_lay.addWidget(styled_label("Violations (Western Electric rules)", "Muted"))
+        legend = "\n".join(f"rule {k}: {v}" for k, v in RULES.items())
+        header = styled_label("Violations (Western Electric rules)", "Muted")
+        header.setToolTip(legend)         # the legend took 5 lines of a short pane: a tooltip
+        self.violations.setToolTip(legend)
+        side_lay.addWidget(header)
         side_lay.addWidget(self.violations, 1)
-        rules = styled_label("\n".join(f"{k}: {v}" for k, v in RULES.items()), "Muted", wrap=True)
-        side_lay.addWidget(rules)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(self.canvas)
         split.addWidget(side)

@@ -93,6 +93,7 @@ class TrendAnalysis:
         self.split.show()
         trends.splitter.setSizes(outer if outer[1] > 0 else [220, 900])
         self.split.addWidget(self.tabs)
+        self.tabs.setMinimumHeight(160)        # overrides the tabs' size hint: the user may shrink it
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([600, 260])
@@ -107,11 +108,12 @@ class TrendAnalysis:
         return self.tabs.currentWidget() is self.chart and self.split.sizes()[1] > 0 and self.trends.isVisible()
 
     def _size_once(self) -> None:
-        """Give the trend three quarters of the height the first time there is a height."""
+        """Give the trend 3/5 of the height the first time there is a height (at 1280x720 that
+        leaves the control chart ~230 px: its title, summary and a readable chart)."""
         total = sum(self.split.sizes())
         if not getattr(self, "_sized", False) and total > 0:
             self._sized = True
-            self.split.setSizes([total * 3 // 4, total - total * 3 // 4])
+            self.split.setSizes([total * 3 // 5, total - total * 3 // 5])
 
     def follow(self) -> None:
         self._size_once()
