@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -72,13 +72,15 @@ def _error_log(report: engine.Report) -> str:
         for i in report.issues if i.severity == "error")
 
 
-def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
+def store_upload(user, data: bytes | File, file_name: str, client_id: uuid.UUID | None,
                  result: Any, taken_at=None) -> Outcome:
     """Save an accepted upload, its equipment and readings (seed §2.3 migration path; snapshot
     rows at `taken_at`, default the upload's time; time-series rows at their own times) and
     enforce retention, in one transaction. A concurrent repeat with the same client_id returns
     the dataset the other request created. The frame is planned into arrays and let go
-    (`result.frame` becomes None) before the database work: the rows' memory is held once."""
+    (`result.frame` becomes None) before the database work: the rows' memory is held once.
+    `data`: the upload's bytes, or its file (e.g. Django's uploaded file: the caller can then let
+    its copy of the bytes go before the rows are written)."""
     report = result.report
     give_back()            # the engine's freed pages, before the rows are planned
     rows = upload_rows(result.frame)
@@ -87,11 +89,12 @@ def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
     now = timezone.now()
     ds = CSVDataset(file_name=file_name, uploaded_by=user, row_count=report.rows_total,
                     rows_accepted=report.rows_accepted, rows_excluded=report.rows_excluded,
-                    content_sha256=hashlib.sha256(data).hexdigest(),
+                    content_sha256=content_sha256(data),
                     status=Status.COMPLETED, error_log=_error_log(report),
                     statistics=result.statistics, processed_at=now, report=report.to_dict(),
                     client_id=client_id)
-    ds.file.save(f"{uuid.uuid4().hex}_{file_name}", ContentFile(data), save=False)
+    ds.file.save(f"{uuid.uuid4().hex}_{file_name}", ContentFile(data) if isinstance(data, bytes) else data,
+                 save=False)
     try:
         with transaction.atomic():
             ds.save()
@@ -109,10 +112,22 @@ def store_upload(user, data: bytes, file_name: str, client_id: uuid.UUID | None,
     return Outcome(ds, True, result, recorded)
 
 
-def same_bytes(ds: CSVDataset, data: bytes) -> bool:
+def content_sha256(data: bytes | File) -> str:
+    """SHA-256 of the bytes, or of the file read from its start (left at its start)."""
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    data.seek(0)
+    digest = hashlib.sha256()
+    for chunk in data.chunks():
+        digest.update(chunk)
+    data.seek(0)
+    return digest.hexdigest()
+
+
+def same_bytes(ds: CSVDataset, data: bytes | File) -> bool:
     """Whether a repeat of a client_id carries the bytes first uploaded under it (datasets from
     before content hashes were kept cannot tell, and count as the same)."""
-    return not ds.content_sha256 or ds.content_sha256 == hashlib.sha256(data).hexdigest()
+    return not ds.content_sha256 or ds.content_sha256 == content_sha256(data)
 
 
 def delete_dataset(ds: CSVDataset) -> None:

@@ -85,7 +85,7 @@ def _taken_at(raw) -> datetime | None:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
-def _repeat(existing, data: bytes) -> Response:
+def _repeat(existing, data) -> Response:
     """A client_id seen before: the same bytes answer 200 with the existing dataset and
     "created": false; different bytes are 409 (a client_id names one upload, never two files)."""
     if not services.same_bytes(existing, data):
@@ -184,8 +184,10 @@ class UploadView(APIView):
             if any(i.code == "file_too_large" for i in report.file_errors):
                 return _too_large(limit)
             return _rejected(report.summary(), [i.to_dict() for i in report.issues])
-        outcome = services.store_upload(request.user, data, file_name, client_id, result, taken_at)
+        del data   # from here the upload's own (temporary) file is the copy: 10 MB less while rows are written
+        upload.seek(0)
+        outcome = services.store_upload(request.user, upload, file_name, client_id, result, taken_at)
         if not outcome.created:        # a concurrent repeat of the same client_id won the race
-            return _repeat(outcome.dataset, data)
+            return _repeat(outcome.dataset, upload)
         return Response(upload_response(outcome.dataset, created=True, recorded=outcome.recorded),
                         status=status.HTTP_200_OK)

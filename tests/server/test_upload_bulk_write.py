@@ -118,3 +118,24 @@ def test_an_upload_failing_after_half_its_pieces_leaves_nothing(client_for, monk
     assert list(CSVDataset.objects.values_list("pk", flat=True)) == [before]
     stored = [p.name for p in (Path(settings.MEDIA_ROOT)).rglob("*big.csv")]
     assert stored == []                                  # the failed upload's file copy is gone too
+
+
+def test_an_upload_spooled_to_a_temporary_file_is_stored_byte_for_byte(client_for, settings):
+    """Large uploads arrive as a temporary file; the view lets its copy of the bytes go and the
+    dataset's file is that upload (moved, not re-read into memory)."""
+    import hashlib
+    import uuid
+
+    from srv_helpers import CLEAN_CSV, PARTLY_BAD_CSV
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1          # every upload spools to disk
+    eve, cid = client_for("engineer"), str(uuid.uuid4())
+    r = upload(eve, CLEAN_CSV, fields={"client_id": cid})
+    assert r.status_code == 200, r.content
+    ds = CSVDataset.objects.get(pk=r.json()["dataset_id"])
+    with ds.file.open("rb") as fh:
+        assert fh.read() == CLEAN_CSV
+    assert ds.content_sha256 == hashlib.sha256(CLEAN_CSV).hexdigest() == r.json()["content_sha256"]
+    assert oct(Path(ds.file.path).stat().st_mode & 0o777) == oct(settings.FILE_UPLOAD_PERMISSIONS)
+    again = upload(eve, CLEAN_CSV, fields={"client_id": cid})
+    assert again.status_code == 200 and again.json()["created"] is False
+    assert upload(eve, PARTLY_BAD_CSV, fields={"client_id": cid}).status_code == 409
