@@ -1,30 +1,108 @@
 """The sync layer's Qt face: a QObject that runs sync passes, sign-in/out, downloads and server
 deletes on worker threads (the desktop's TaskRunner pattern) and turns the outcome into the
-status-bar text. `attach_sync(window)` wires it into MainWindow with one call."""
+status-bar text. `attach_sync(window)` wires it into MainWindow with one call.
+
+Shared records (#19): after each pass and each local edit the outbox, conflicts and last sync
+time are read on a worker (`sharedChanged`, `sharedStatusChanged`); the Sync panel's answers
+(decide, mark seen, restore a lost value) run on workers too."""
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from chemviz_desktop.core.errors import describe
-from chemviz_desktop.core.store import Store
+from chemviz_desktop.core.store import Store, equipment, limits
+from chemviz_desktop.core.store import settings as store_settings
 from chemviz_desktop.core.sync.account import Session, last_account, restore, sign_in, sign_in_problem, sign_out
 from chemviz_desktop.core.sync.api_client import RetryPolicy
 from chemviz_desktop.core.sync.connectivity import OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity, status_text
 from chemviz_desktop.core.sync.credentials import delete_token
+from chemviz_desktop.core.sync.shared_sync import (
+    LAST_SYNC_SETTING,
+    SharedOverview,
+    SharedSync,
+    overview,
+    status_summary,
+)
 from chemviz_desktop.core.sync.syncer import PassResult, SyncEngine, can_delete_on_server, sync_pass
 from chemviz_desktop.ui.workers import TaskRunner
+from engine.limits import Limit
 
 
 def _pass_task(state: Any, store_path: Path, session: Session, policy: RetryPolicy | None,
                force: bool) -> PassResult:
     store, client = Store(store_path), session.client(policy)
     try:
-        return sync_pass(store, client, session.username, force=force, state=state)
+        res = sync_pass(store, client, session.username, force=force, state=state)
+        if res.online and res.report is not None and not res.report.offline and not res.auth_error:
+            with store.transaction() as db:      # "synced 10:42" in the status bar, kept across restarts
+                store_settings.put(db, LAST_SYNC_SETTING, _utc_now())
+        return res
     finally:
         client.close()
+        store.close()
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _overview_task(_state: Any, store_path: Path) -> SharedOverview:
+    store = Store(store_path)
+    try:
+        return overview(store)
+    finally:
+        store.close()
+
+
+def restore_lost_value(store: Store, conflict: dict[str, Any]) -> str:
+    """Set a value another user's edit replaced again, as an ordinary local edit (equipment.update
+    or limits.put), so it goes out as a new change at the next sync. Returns the user's note."""
+    kind, field, value = conflict["kind"], conflict["field"], conflict.get("lost_value")
+    label = f"your {str(field).replace('_', ' ')} on {conflict['name']}"
+    now = _utc_now()
+    with store.transaction() as db:
+        before = db.total_changes
+        if kind == "equipment":
+            equipment.update(db, conflict["name"], now, **{field: value})
+        elif kind == "limit":
+            scope, key, parameter = str(conflict["key"]).split("|")
+            here = next((x for x in limits.listing(db) if x.key() == (scope, key, parameter)), None)
+            base = here or Limit(scope, str(conflict["name"]), parameter)
+            number = value if field == "name" or value is None else float(value)
+            limits.put(db, [dataclasses.replace(base, **{field: number})], now)
+        else:
+            raise ValueError(f"{label} cannot be restored from here")
+        changed = db.total_changes != before
+    if not changed:
+        return f"{label} is already {value!r} here; nothing to send."
+    return f"Restored {label} ({value!r}); it goes to the server at the next sync."
+
+
+def _shared_action(_state: Any, store_path: Path, session: Session | None, policy: RetryPolicy | None,
+                   action: str, arg: Any, flag: bool) -> str:
+    """One answer from the Sync panel: decide (local; the next pass sends it), seen (server, then
+    here) or restore (a local edit)."""
+    store = Store(store_path)
+    client = session.client(policy) if session is not None and action == "seen" else None
+    try:
+        if action == "restore":
+            return restore_lost_value(store, arg)
+        sync = SharedSync(store, client)  # type: ignore[arg-type]  # decide never uses the client
+        if action == "decide":
+            sync.decide(str(arg), keep_mine=flag)
+            return "Keeping your change; it is sent again now." if flag else "Took the server's version."
+        if client is None:
+            raise ValueError("Sign in (Account menu) to mark conflicts seen on the server.")
+        sync.mark_seen(int(arg))
+        return "Marked seen (on every workstation of yours)."
+    finally:
+        if client is not None:
+            client.close()
         store.close()
 
 
@@ -56,6 +134,12 @@ class SyncController(QObject):
     signedIn = pyqtSignal(str)              # a note for the user ("" when none)
     message = pyqtSignal(str, str)          # text, level (info / warning / error)
     datasetsChanged = pyqtSignal()          # the store changed behind History (e.g. a placeholder dropped)
+    sharedChanged = pyqtSignal(object)      # SharedOverview: outbox, unseen conflicts, counts, last sync
+    sharedStatusChanged = pyqtSignal(str)   # "3 changes to send · synced 10:42 · 2 conflicts" ("" when none)
+    decisionsNeeded = pyqtSignal(list)      # sentences from one pass: records deleted/edited on the other side
+    sharedEdited = pyqtSignal(str)          # a panel answer changed local records (kind of action)
+    sharedActionDone = pyqtSignal(str, str)     # action (decide / seen / restore), note for the user
+    sharedActionFailed = pyqtSignal(str, str)   # action, the words shown
 
     def __init__(self, store_path: Path | str, parent: QObject | None = None, *,
                  interval: float = 15.0, tick_ms: int = 1000, policy: RetryPolicy | None = None,
@@ -82,6 +166,11 @@ class SyncController(QObject):
         self.item_runner = TaskRunner(self)
         self.item_runner.result.connect(self._item_done)
         self.item_runner.error.connect(self._item_failed)
+        self.shared: SharedOverview | None = None
+        self.shared_status = ""
+        self.shared_runner = TaskRunner(self)
+        self.shared_runner.result.connect(self._shared_read)
+        self._actions: set[TaskRunner] = set()
 
     # -- status -------------------------------------------------------------------------------
     @property
@@ -98,6 +187,51 @@ class SyncController(QObject):
         """Re-read the outbox size (after an import, say) and re-emit the text."""
         self.pending = self._pending_now()
         self.statusChanged.emit(self.status)
+        self.refresh_shared()
+
+    # -- shared records (#19) ----------------------------------------------------------------------
+    def refresh_shared(self) -> None:
+        """Read the outbox, conflicts and last sync time again, on a worker (a busy store never
+        stalls the window); a newer request replaces one still running."""
+        self.shared_runner.start(_overview_task, self.store_path)
+
+    def _shared_read(self, ov: SharedOverview) -> None:
+        self.shared = ov
+        self.shared_status = status_summary(ov.counts, ov.synced_at)
+        self.sharedStatusChanged.emit(self.shared_status)
+        self.sharedChanged.emit(ov)
+
+    def decide(self, op_id: str, keep_mine: bool) -> None:
+        """Keep mine / take theirs for a record deleted on one side and edited on the other."""
+        self._act("decide", op_id, keep_mine)
+
+    def mark_seen(self, conflict_id: int) -> None:
+        self._act("seen", conflict_id, False)
+
+    def restore(self, conflict: dict[str, Any]) -> None:
+        """Set the lost value of a conflict again here; it goes out at the next sync."""
+        self._act("restore", dict(conflict), False)
+
+    def _act(self, action: str, arg: Any, flag: bool) -> None:
+        runner = TaskRunner(self)         # one per answer: a second click never cancels the first
+        self._actions.add(runner)
+        runner.result.connect(lambda note: self._acted(action, note))
+        runner.error.connect(lambda exc: self._act_failed(action, exc))
+        runner.finished.connect(lambda: self._actions.discard(runner))
+        runner.start(_shared_action, self.store_path, self.session, self.policy, action, arg, flag)
+
+    def _acted(self, action: str, note: str) -> None:
+        self.sharedActionDone.emit(action, note)
+        if action in ("decide", "restore"):
+            self.sharedEdited.emit(action)
+        self.refresh_shared()
+        if action == "decide":
+            self.sync_now()
+
+    def _act_failed(self, action: str, exc: BaseException) -> None:
+        words = str(exc) if isinstance(exc, ValueError) else describe(exc, doing="answering the Sync panel")
+        self.sharedActionFailed.emit(action, words)
+        self.refresh_shared()
 
     # -- the periodic pass ----------------------------------------------------------------------
     def start(self) -> None:
@@ -108,7 +242,7 @@ class SyncController(QObject):
     def stop(self) -> None:
         self._again = False
         self.timer.stop()
-        for r in (self.runner, self.account_runner, self.item_runner):
+        for r in (self.runner, self.account_runner, self.item_runner, self.shared_runner, *self._actions):
             r.cancel()
 
     def tick(self, force: bool = False) -> None:
@@ -153,12 +287,17 @@ class SyncController(QObject):
         if rep and rep.failed:
             self.message.emit(f"{len(rep.failed)} dataset(s) were refused by the server: "
                               f"{rep.failed[0][0]}: {rep.failed[0][1]}", "error")
+        shared = rep.shared if rep else None
+        if shared is not None and shared.decisions:
+            self.decisionsNeeded.emit(list(shared.decisions))
         self.syncFinished.emit(res)
+        self.refresh_shared()
 
     def _pass_error(self, exc: BaseException) -> None:
         self.connectivity.record(False)
         self._set_state(OFFLINE if self.session else SIGNED_OUT)
         self.message.emit(f"Sync stopped: {describe(exc, doing='syncing')}", "warning")
+        self.refresh_shared()
 
     # -- account ------------------------------------------------------------------------------------
     def sign_in(self, url: str, username: str, password: str, remember: bool) -> None:

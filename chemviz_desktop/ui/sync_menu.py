@@ -1,16 +1,23 @@
 """`attach_sync(window)`: the one call MainWindow makes. It needs `window.sync_status_label`
 (QLabel), `window.account_menu` (QMenu) and `window.history_page` (refresh(), store, message,
-open/delete buttons); anything missing is skipped, so the window works without sync."""
+open/delete buttons); anything missing is skipped, so the window works without sync.
+
+Shared records (#19): a second status-bar label beside the sync status ("3 changes to send ·
+synced 10:42 · 2 conflicts"); a click on either opens the Sync panel. It is re-read after each
+pass and after local edits (Equipment page, alerts page reads — limits saved and acknowledgements
+end in one); decisions a pass needs are told once in the status bar and History's message bar."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from PyQt5.QtCore import QEvent, QObject
-from PyQt5.QtWidgets import QMenu, QMessageBox, QWidget
+from PyQt5.QtCore import QEvent, QObject, Qt
+from PyQt5.QtWidgets import QLabel, QMenu, QMessageBox, QWidget
 
 from chemviz_desktop.core.store import Store
 from chemviz_desktop.ui.account_dialog import AccountDialog
+from chemviz_desktop.ui.dialogs.sync_panel import SyncPanel, open_sync_panel
 from chemviz_desktop.ui.sync_controller import SyncController
+from chemviz_desktop.ui.theme import paint
 
 
 def ask_delete_scope(parent: QWidget, name: str) -> str | None:
@@ -135,6 +142,100 @@ class _StopOnClose(QObject):
         return False
 
 
+class SharedStatusLabel(QLabel):
+    """Shared changes to send, the last sync and conflicts; hidden when there is nothing to say.
+    A click opens the Sync panel."""
+
+    def __init__(self, open_panel: Callable[[], Any], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._open = open_panel
+        self.setCursor(Qt.PointingHandCursor)
+        self.setToolTip("Shared changes (equipment, limits, acknowledgements): click for the Sync panel")
+        self.show_text("")
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        attention = "conflict" in text or "decision" in text or "refused" in text
+        self.setObjectName("Warning" if attention else "Muted")
+        paint(self)
+        self.setVisible(bool(text))
+
+    def mousePressEvent(self, event: Any) -> None:
+        self._open()
+        super().mousePressEvent(event)
+
+
+class _ClickOpens(QObject):
+    """A click on the (window-owned) sync status label opens the Sync panel too."""
+
+    def __init__(self, open_panel: Callable[[], Any], parent: QObject):
+        super().__init__(parent)
+        self._open = open_panel
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.MouseButtonPress:
+            self._open()
+        return False
+
+
+def _decisions_text(sentences: list[str]) -> str:
+    head = "A shared change needs" if len(sentences) == 1 else f"{len(sentences)} shared changes need"
+    listed = "; ".join(sentences[:3]) + ("; …" if len(sentences) > 3 else "")
+    return f"{head} your decision ({listed}). Click the sync status to answer in the Sync panel."
+
+
+def _hook_shared(window: Any, ctl: SyncController) -> None:
+    """Status label, panel entry points, re-reads after local edits, page refresh after changes
+    arrived, and the one-time notice of decisions."""
+    def open_panel() -> SyncPanel:
+        return open_sync_panel(ctl, window if isinstance(window, QWidget) else None)
+
+    window.open_sync_panel = open_panel
+    bar = window.statusBar() if hasattr(window, "statusBar") else None
+    if bar is not None:
+        label = SharedStatusLabel(open_panel)
+        bar.addPermanentWidget(label)       # right after the sync status label
+        window.shared_status_label = label
+        ctl.sharedStatusChanged.connect(label.show_text)
+    status = getattr(window, "sync_status_label", None)
+    if status is not None:
+        status.setCursor(Qt.PointingHandCursor)
+        status.installEventFilter(_ClickOpens(open_panel, status))
+
+    for source, signal in (("equipment_page", "edited"), ("alerts_page", "acknowledged"),
+                           ("alerts_page", "loaded")):
+        obj = getattr(window, source, None)
+        if obj is not None and hasattr(obj, signal):
+            getattr(obj, signal).connect(lambda *_a: ctl.refresh_shared())
+
+    def records_changed(*_a: Any) -> None:
+        """Equipment or limits changed here behind the pages (pulled, or a panel answer)."""
+        page = getattr(window, "equipment_page", None)
+        if page is not None and hasattr(page, "invalidate"):
+            page.invalidate()
+        if hasattr(window, "store") and hasattr(window, "alerts_page"):
+            from chemviz_desktop.ui.monitoring_wiring import refresh_monitoring
+            refresh_monitoring(window, limits_changed=True)
+
+    def pass_done(res: Any) -> None:
+        shared = res.report.shared if res.report is not None else None
+        if shared is not None and shared.applied_here:
+            records_changed()
+
+    ctl.syncFinished.connect(pass_done)
+    ctl.sharedEdited.connect(records_changed)
+
+    def tell(sentences: list[str]) -> None:
+        text = _decisions_text(sentences)
+        if bar is not None:
+            bar.showMessage(text, 30_000)
+        page = getattr(window, "history_page", None)
+        if page is not None and hasattr(page, "message"):
+            page.message.show_message(text, "warning")
+
+    ctl.decisionsNeeded.connect(tell)
+
+
 def attach_sync(window: Any, **options: Any) -> SyncController:
     """Create the controller for `window`, wire status label, account menu and History, start it."""
     page = getattr(window, "history_page", None)
@@ -153,6 +254,7 @@ def attach_sync(window: Any, **options: Any) -> SyncController:
         ctl.sessionChanged.connect(lambda: build_account_menu(menu, ctl, window))
     if page is not None:
         _hook_history(page, ctl)
+    _hook_shared(window, ctl)
     window.sync_controller = ctl
     window.installEventFilter(_StopOnClose(ctl, window))
     ctl.start()
