@@ -268,10 +268,11 @@ def draw_parameter(fig: Figure, stats: dict[str, Any] | None, frame: pd.DataFram
         box_handles.insert(0, ax_b.scatter(pos[pts.codes[shown]], values[shown], color=c.outlier,
                                            s=18 if total < 500 else 6, zorder=3, label=label))
     if box_handles:
-        ax_b.legend(handles=box_handles, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), borderaxespad=0,
+        ax_b.legend(handles=box_handles, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.005), borderaxespad=0,
                     frameon=False, ncol=min(3, len(box_handles)))
     ax_b.set_ylabel(axis_label(column))
-    ax_b.set_title(f"{column} by type", fontsize=10)
+    # the title sits above the legend row (it was drawn over it)
+    ax_b.set_title(f"{column} by type", fontsize=10, pad=18 if box_handles else 6)
     ax_b.tick_params(axis="x", labelrotation=40)
     for label_ in ax_b.get_xticklabels():
         label_.set_ha("right")
