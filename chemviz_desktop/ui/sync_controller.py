@@ -171,6 +171,7 @@ class SyncController(QObject):
         self.shared_runner = TaskRunner(self)
         self.shared_runner.result.connect(self._shared_read)
         self._actions: set[TaskRunner] = set()
+        self._closed = False
 
     # -- status -------------------------------------------------------------------------------
     @property
@@ -193,7 +194,8 @@ class SyncController(QObject):
     def refresh_shared(self) -> None:
         """Read the outbox, conflicts and last sync time again, on a worker (a busy store never
         stalls the window); a newer request replaces one still running."""
-        self.shared_runner.start(_overview_task, self.store_path)
+        if not self._closed:
+            self.shared_runner.start(_overview_task, self.store_path)
 
     def _shared_read(self, ov: SharedOverview) -> None:
         self.shared = ov
@@ -364,6 +366,7 @@ class SyncController(QObject):
 
     def close(self) -> None:
         """Stop for good (window closing); safe to call twice."""
+        self._closed = True
         self.stop()
         if self._reader is not None:
             self._reader.close()

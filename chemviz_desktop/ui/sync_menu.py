@@ -124,9 +124,12 @@ def _summary(res: Any) -> str:
     rep = res.report
     if rep is None:
         return "The server could not be reached; pending datasets are kept and retried."
-    return (f"Last sync: {len(rep.pushed)} uploaded, {len(rep.pulled)} new on the server, "
+    text = (f"Last sync: {len(rep.pushed)} uploaded, {len(rep.pulled)} new on the server, "
             f"{len(rep.vanished)} no longer on the server, {len(rep.failed)} refused, "
             f"{res.pending} still pending.")
+    if rep.shared is not None:
+        text += f"\n{rep.shared.lines()[0].capitalize()}."
+    return text
 
 
 class _StopOnClose(QObject):

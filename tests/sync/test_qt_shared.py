@@ -16,6 +16,7 @@ import engine
 from chemviz_desktop.core.store import Store, limits, shared
 from chemviz_desktop.core.sync.api_client import ApiClient
 from chemviz_desktop.ui.main_window import MainWindow
+from chemviz_desktop.ui.monitoring_wiring import open_limits
 from chemviz_desktop.ui.settings import AppSettings
 from chemviz_desktop.ui.workers import wait_all
 from engine.limits import Limit
@@ -81,6 +82,19 @@ def test_status_label_counts_an_edit_before_the_pass_and_shows_the_sync_time_aft
     qtbot.waitUntil(lambda: _minutes_ago_or_now(label.text()), timeout=10_000)
     b.sync()
     assert b.info("P-101").notes == "seal replaced"        # it really went out
+
+    dialog = open_limits(w)                                   # the limits editor: a new limit
+    dialog.add_row("type", "Pump", "pressure", hi=5.5)
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        assert dialog.save()
+    qtbot.waitUntil(lambda: label.text().startswith("1 change to send · "), timeout=10_000)
+    sync_pass(qtbot, ctl)
+    qtbot.waitUntil(lambda: _minutes_ago_or_now(label.text()), timeout=10_000)
+    page = w.alerts_page                                      # an acknowledgement (P-102 is above 5.5)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10_000)
+    with qtbot.waitSignal(page.acknowledged, timeout=10_000):
+        page.acknowledge([page.model.alert_id(0)], "valve opened", "ana")
+    qtbot.waitUntil(lambda: label.text().startswith("1 change to send · "), timeout=10_000)
 
 
 def test_a_lost_edit_is_shown_restored_and_marked_seen_here_and_on_the_server(qtbot, desk):
@@ -178,3 +192,18 @@ def test_a_limit_deleted_on_the_other_side_asks_keep_mine_or_take_theirs(qtbot, 
     b.sync()
     assert [(x.parameter, x.hi) for x in limits.listing(b.store.db)] == [("pressure", 5.7)]
     assert not w.shared_status_label.text().startswith("2 decisions")
+
+
+def test_offline_the_panel_lists_what_is_here_and_says_the_server_is_not_reachable(qtbot, desk, server):
+    w, ctl, _b = desk
+    edit_equipment(qtbot, w, "P-101", status="maintenance")
+    server.kill()
+    sync_pass(qtbot, ctl)
+    assert ctl.status.startswith("Offline")
+    panel = w.open_sync_panel()
+    model = panel.changes_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10_000)
+    assert [model.data(model.index(0, c)) for c in range(3)] == ["P-101", "set status", "to send"]
+    assert "is not reachable" in panel.connection.text()
+    assert w.shared_status_label.text().startswith("1 change to send · synced ")
+    assert w.open_sync_panel() is panel                       # one panel, raised again
