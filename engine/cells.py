@@ -173,11 +173,6 @@ def _words(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     return out
 
 
-def words(data: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """`_words` for callers that read a string array's bytes themselves."""
-    return _words(data, at)
-
-
 def _ascii_lower(w: np.ndarray) -> np.ndarray:
     """`A`-`Z` to `a`-`z` in each byte of uint64 words of ASCII text, in place (no byte reaches
     0x80 when adding, so bytes never carry into each other)."""

@@ -5,7 +5,7 @@ a file with no acceptable row is rejected.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Callable, Mapping
 
@@ -101,7 +101,8 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     time_series = cmap.time_series
     # A snapshot's duplicates need only the names: found beside the numbers (one more job for
     # the cores while the table is still read). A time series' need its times, read below.
-    dup_job = None if time_series else _POOL.submit(_find_duplicates, name, name_empty, rows)
+    dup_job: Future[tuple[np.ndarray | None, Any]] | None = (
+        None if time_series else _POOL.submit(_find_duplicates, name, name_empty, rows))
     if schema.TYPE in cmap.canonical:
         types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
     else:
