@@ -153,6 +153,7 @@ class SharedStatusLabel(QLabel):
         super().__init__(parent)
         self._open = open_panel
         self.setCursor(Qt.PointingHandCursor)
+        self.setContentsMargins(6, 0, 6, 0)
         self.setToolTip("Shared changes (equipment, limits, acknowledgements): click for the Sync panel")
         self.show_text("")
 

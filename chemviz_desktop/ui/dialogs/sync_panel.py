@@ -29,7 +29,7 @@ def _table(model: Any) -> QTableView:
     view.setModel(model)
     setup_table(view)
     view.setSelectionMode(QTableView.SingleSelection)
-    for col, width in enumerate((160, 140, 130)):
+    for col, width in enumerate((170, 170, 140)):
         view.setColumnWidth(col, width)
     return view
 
@@ -74,7 +74,7 @@ class SyncPanel(QDialog):
 
         self.conflicts_model = ConflictsModel(self)
         self.conflicts_view = _table(self.conflicts_model)
-        self.conflicts_view.setColumnWidth(0, 130)
+        self.conflicts_view.setColumnWidth(0, 150)
         self.conflicts_view.setColumnWidth(2, 110)
         self.restore_button = QPushButton("Restore my value")
         self.restore_button.setToolTip("Set your lost value again here; it goes to the server at the next sync")
