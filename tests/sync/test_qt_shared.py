@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QApplication
 
 import engine
 from chemviz_desktop.core.store import Store, limits, shared
@@ -165,6 +166,7 @@ def test_a_limit_deleted_on_the_other_side_asks_keep_mine_or_take_theirs(qtbot, 
     sync_pass(qtbot, ctl)
     assert len(told) == 1 and len(told[0]) == 2              # told once, for the pass
     assert "decision" in w.statusBar().currentMessage()
+    assert QApplication.activeModalWidget() is None          # asked in the panel, no pop-up
     assert w.shared_status_label.text().startswith("2 decisions needed")
     assert sorted(x.parameter for x in limits.listing(w.store.db)) == ["pressure", "temperature"]  # kept here
 
@@ -208,3 +210,33 @@ def test_offline_the_panel_lists_what_is_here_and_says_the_server_is_not_reachab
     assert "is not reachable" in panel.connection.text()
     assert w.shared_status_label.text().startswith("1 change to send · synced ")
     assert w.open_sync_panel() is panel                       # one panel, raised again
+
+
+def test_a_lost_limit_value_is_restored_through_the_limits(qtbot, desk):
+    w, ctl, b = desk
+    with b.store.transaction() as db:
+        limits.put(db, [Limit("type", "Pump", "pressure", hi=5.5)], NOW)
+    b.sync()
+    sync_pass(qtbot, ctl)
+    editor = Store(w.store.path)
+    with editor.transaction() as db:                          # ana: hi 5.8, sent first
+        limits.put(db, [Limit("type", "Pump", "pressure", hi=5.8)], NOW)
+    editor.close()
+    with b.store.transaction() as db:                         # bob: hi 6.0 (offline), arrives later
+        limits.put(db, [Limit("type", "Pump", "pressure", hi=6.0)], NOW)
+    sync_pass(qtbot, ctl)
+    b.sync()
+    sync_pass(qtbot, ctl)
+    assert [x.hi for x in limits.listing(w.store.db)] == [6.0]
+    panel = w.open_sync_panel()
+    qtbot.waitUntil(lambda: panel.conflicts_model.rowCount() == 1, timeout=10_000)
+    assert panel.conflicts_model.data(panel.conflicts_model.index(0, 2)) == "hi"
+    panel.select_conflict(0)
+    with qtbot.waitSignal(ctl.sharedActionDone, timeout=10_000):
+        panel.restore_button.click()
+    assert [(x.name, x.hi) for x in limits.listing(w.store.db)] == [("Pump", 5.8)]
+    [op] = shared.listing(w.store.db)
+    assert (op.kind, op.key, op.set.get("hi")) == ("limit", "type|pump|pressure", 5.8)
+    sync_pass(qtbot, ctl)
+    b.sync()
+    assert [x.hi for x in limits.listing(b.store.db)] == [5.8]
