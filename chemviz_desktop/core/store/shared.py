@@ -161,12 +161,16 @@ def pending_fields(db: sqlite3.Connection, kind: str, key: str) -> set[str]:
 
 
 def done(db: sqlite3.Connection, op: PendingOp, version: int, fields: Mapping[str, Any]) -> None:
-    """The server applied (or merged) `op`: the record is at `version` with `fields`; later
-    operations on the same record are re-based on that, so they never conflict with this one."""
+    """The server applied (or merged) `op`: the record is at `version` with `fields`. Later
+    operations on the same record move their base version up to that one (so an op after this
+    op's delete does not read as an edit of a record deleted on the server); their base values
+    stay as they were made: they already hold this op's values and those of the ops between,
+    which may still be on their way (e.g. in the same push request). Replacing them with this
+    op's fields made the next op's base older than the op before it: a conflict with itself."""
     db.execute("DELETE FROM change_outbox WHERE op_id=?", (op.op_id,))
     set_state(db, op.kind, op.key, version, fields)
-    db.execute("UPDATE change_outbox SET base_version=?, base=? WHERE kind=? AND key=? AND state='pending'",
-               (int(version), _json(dict(fields)), op.kind, op.key))
+    db.execute("UPDATE change_outbox SET base_version=MAX(base_version, ?) WHERE kind=? AND key=?"
+               " AND state='pending' AND seq > ?", (int(version), op.kind, op.key, op.seq))
 
 
 def hold(db: sqlite3.Connection, op: PendingOp, outcome: str, detail: str, version: int,
