@@ -141,10 +141,21 @@ def main() -> int:
         if made:
             from django.db import connections
             connections.close_all()
-            import psycopg
-            with psycopg.connect(args.database_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
+            _drop(args.database_url, made)
     return 0
+
+
+def _drop(url: str, name: str) -> None:
+    """Drop the throwaway database; autovacuum may still be on it for a moment (not ours to end)."""
+    import psycopg
+    for _ in range(30):
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            time.sleep(1)
+    print(f"could not drop database {name} (still in use); drop it by hand", file=sys.stderr)
 
 
 def _empty_readings() -> None:
