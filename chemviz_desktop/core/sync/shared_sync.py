@@ -42,6 +42,20 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _one_request(ops: list[shared.PendingOp]) -> list[shared.PendingOp]:
+    """The ops to send together: up to (not including) the first op on a record that an earlier
+    op in the list deletes. That op goes in the next request, once the delete's answer has moved
+    its base version up; sent with it, the server would take it for an edit of a record deleted
+    on the server (by this very workstation) and ask the user."""
+    deleted: set[tuple[str, str]] = set()
+    for i, op in enumerate(ops):
+        if (op.kind, op.key) in deleted:
+            return ops[:i]
+        if op.delete:
+            deleted.add((op.kind, op.key))
+    return ops
+
+
 class SharedSync:
     """One workstation's shared-record sync with one server."""
 
@@ -62,7 +76,7 @@ class SharedSync:
     def push(self, rep: SharedReport) -> None:
         while True:
             ops = shared.pending(self.store.db, PUSH_BATCH)
-            ops = [o for o in ops if o.seq not in self._waiting]
+            ops = _one_request([o for o in ops if o.seq not in self._waiting])
             if not ops:
                 return
             answers = self.client.sync_push([self._payload(o) for o in ops])
