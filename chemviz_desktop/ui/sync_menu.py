@@ -61,10 +61,12 @@ def build_account_menu(menu: QMenu, ctl: SyncController, parent: QWidget | None)
     s = ctl.session
     if s is None:
         menu.addAction("Sign in…", lambda: open_account_dialog(ctl, parent))
+        menu.addAction("Sync panel…", lambda: open_sync_panel(ctl, parent))   # offline: local changes
         return
     who = menu.addAction(f"Signed in as {s.username}" + (f" ({s.role})" if s.role else ""))
     who.setEnabled(False)
     menu.addAction("Sync now", ctl.sync_now)
+    menu.addAction("Sync panel…", lambda: open_sync_panel(ctl, parent))
     menu.addAction("Sign out", ctl.sign_out)
 
 

@@ -23,7 +23,8 @@ class ChangesView(APIView):
     at most `limit` (default and maximum 1000): {changes, cursor, more}."""
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[OpenApiParameter("since", int), OpenApiParameter("limit", int)])
+    @extend_schema(parameters=[OpenApiParameter("since", int), OpenApiParameter("limit", int)],
+                   responses={200: dict})
     def get(self, request):
         raw_since = (request.query_params.get("since") or "0").strip()
         since = params.positive_int(raw_since, "since") if raw_since not in ("", "0") else 0
@@ -69,7 +70,7 @@ class ConflictsView(APIView):
     ones not yet marked seen."""
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[OpenApiParameter("unseen", bool)])
+    @extend_schema(parameters=[OpenApiParameter("unseen", bool)], responses={200: dict})
     def get(self, request):
         qs = Conflict.objects.filter(lost_by=request.user).select_related("lost_by", "won_by")
         if params.flag(request, "unseen"):

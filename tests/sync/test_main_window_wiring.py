@@ -17,7 +17,7 @@ def test_main_window_shows_signed_out_and_offers_sign_in(qtbot):
     assert w.sync_controller is not None
     assert w.sync_status_label.text() == "Signed out"
     actions = w.account_menu.actions()
-    assert [a.text() for a in actions] == ["Sign in…"] and actions[0].isEnabled()
+    assert [a.text() for a in actions] == ["Sign in…", "Sync panel…"] and actions[0].isEnabled()
     w.close()
     assert not w.sync_controller.timer.isActive()
 

@@ -62,7 +62,7 @@ def test_status_goes_signed_out_syncing_online_offline_signed_out(qtbot, server,
         import_csv(store, f"s{i}.csv", make_csv(f"S{i}"), queue=False)
     ctl = attach_sync(window, policy=FAST, interval=600, tick_ms=50)
     assert window.sync_status_label.text() == "Signed out"
-    assert [a.text() for a in window.account_menu.actions()] == ["Sign in…"]
+    assert [a.text() for a in window.account_menu.actions()] == ["Sign in…", "Sync panel…"]
     assert window.account_menu.actions()[0].isEnabled()
     seen: list[str] = []
     ctl.statusChanged.connect(seen.append)
@@ -73,7 +73,7 @@ def test_status_goes_signed_out_syncing_online_offline_signed_out(qtbot, server,
     assert "Syncing (3 pending) — " + server.url in seen
     assert all(i.sync_state == SYNCED for i in store.list())
     texts = [a.text() for a in window.account_menu.actions()]
-    assert texts == ["Signed in as alice (engineer)", "Sync now", "Sign out"]
+    assert texts == ["Signed in as alice (engineer)", "Sync now", "Sync panel…", "Sign out"]
     assert [i.model.items for i in [window.history_page]][0][0].sync_state == SYNCED  # History refreshed
 
     server.kill()
@@ -90,7 +90,7 @@ def test_status_goes_signed_out_syncing_online_offline_signed_out(qtbot, server,
     qtbot.waitUntil(lambda: requests.get(server.api + "auth/user/me/", timeout=5,
                                          headers={"Authorization": f"Token {token}"}).status_code == 401,
                     timeout=10_000)
-    assert [a.text() for a in window.account_menu.actions()] == ["Sign in…"]
+    assert [a.text() for a in window.account_menu.actions()] == ["Sign in…", "Sync panel…"]
 
 
 def test_the_ui_thread_is_never_blocked_by_a_dead_server(qtbot, window, store):

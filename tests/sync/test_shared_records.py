@@ -197,6 +197,12 @@ def test_cli_sync_prints_the_shared_summary_and_the_conflict_and_exits_0(server,
     assert "conflict: your notes on P-101 ('ana: seal weeping') was replaced by bob's edit" in again.stdout
     shown = cli("equipment", "--json")
     assert '"notes": "bob: replaced the seal"' in shown.stdout
+    from chemviz_desktop.core.sync.shared_sync import last_sync
+    store = Store(tmp_path / "cli" / "chemviz.sqlite3")
+    try:   # the window's "synced HH:MM" counts a CLI sync too
+        assert last_sync(store.db) is not None
+    finally:
+        store.close()
 
 
 def test_a_dataset_renamed_on_one_workstation_is_renamed_on_the_other(plant):

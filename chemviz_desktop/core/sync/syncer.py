@@ -447,9 +447,13 @@ class SyncEngine:
     def _shared(self, rep: SyncReport) -> None:
         """Equipment edits, limits and acknowledgements both ways (docs/sync_shared_records.md).
         A server without the sync endpoints (older release) is skipped; unreachable is offline."""
-        from .shared_sync import SharedSync
+        from chemviz_desktop.core.store import settings as store_settings
+
+        from .shared_sync import LAST_SYNC_SETTING, SharedSync
         try:
             rep.shared = SharedSync(self.store, self.client).run()
+            with self.store.transaction() as db:   # "synced 10:42" in the window, after a CLI sync too
+                store_settings.put(db, LAST_SYNC_SETTING, self.now().isoformat(timespec="seconds"))
         except Unreachable:
             rep.offline = True
         except ApiError as exc:
