@@ -7,6 +7,7 @@ Run by hand:
     python bench/engine_bench.py --save-digests ref.json   # with the reference engine, then later:
     python bench/engine_bench.py --check-against ref.json
     python bench/engine_bench.py --files /tmp/engine-bench-files ...   # generate the files once, reuse them
+    python bench/engine_bench.py --upload-memory [--baseline /path/to/other/checkout]   # the server's 9.9 MB file
 
 Each measurement runs in its own process (so its peak RSS is its own), the kinds of work are
 interleaved (a busy machine slows all alike) and medians are printed with the ratio to a bare
@@ -230,6 +231,46 @@ def check_against(other: Path, files: list[Path]) -> int:
     return 1 if differ or missing else 0
 
 
+# engine.load of the server's 9.9 MB valid upload (bench/server_upload_memory.py's `valid` case),
+# in a fresh process with the engine's imports done first: RSS growth (VmHWM reset through
+# /proc/self/clear_refs) and, in another fresh process, tracemalloc's peak (numpy, Python).
+UPLOAD = r"""
+import sys, time
+sys.path.insert(0, ROOT); sys.path.insert(0, BENCH)
+from server_load import csv_rows
+data = csv_rows(300_000)
+data = data[: data.rfind(b"\n", 0, 9_900_000) + 1]
+import engine, engine.loading, engine.stats
+engine.load(b"Equipment Name,Type,Flowrate,Pressure,Temperature\nP-1,Pump,1,2,3\n")
+def status(key):
+    return int([ln for ln in open("/proc/self/status") if ln.startswith(key)][0].split()[1]) / 1024
+if TRACE:
+    import tracemalloc
+    tracemalloc.start()
+else:
+    open("/proc/self/clear_refs", "w").write("5")
+before = status("VmRSS:")
+r = engine.load(data, file_name="upload.csv")
+assert r.accepted
+print(len(data) / 1e6, tracemalloc.get_traced_memory()[1] / 1e6 if TRACE else status("VmHWM:") - before)
+"""
+
+
+def upload_memory(root: Path, repeat: int) -> None:
+    """Print the upload's figures (medians of `repeat` fresh processes each) for `root`'s engine."""
+    rss, traced, size = [], [], 0.0
+    for _ in range(repeat):
+        for trace, out in ((False, rss), (True, traced)):
+            code = f"ROOT = {str(root)!r}; BENCH = {str(ROOT / 'bench')!r}; TRACE = {trace}\n" + UPLOAD
+            got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            mb, value = got.stdout.split()[-2:]
+            size = float(mb)
+            out.append(float(value))
+    r, t = statistics.median(rss), statistics.median(traced)
+    print(f"{str(root):<40} upload {size:.1f} MB: RSS growth {r:.1f} MB ({r / size:.1f}x), "
+          f"tracemalloc peak {t:.1f} MB ({t / size:.1f}x), medians of {repeat}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100000,1000000")
@@ -248,7 +289,13 @@ def main() -> int:
                     "runs (they are seeded: the same sizes give the same files)")
     ap.add_argument("--save-digests", type=Path, help="write the digests of this checkout's results (bench files "
                     "and corpus) to this JSON file, to check a later version against with --check-against")
+    ap.add_argument("--upload-memory", action="store_true", help="only measure engine.load of the server's "
+                    "9.9 MB valid upload in fresh processes (with --baseline: that checkout too)")
     opts = ap.parse_args()
+    if opts.upload_memory:
+        for root in [ROOT] + ([opts.baseline] if opts.baseline else []):
+            upload_memory(root, opts.repeat)
+        return 0
     sizes = [int(s) for s in opts.sizes.split(",")]
     kinds = opts.kinds.split(",")
     chosen = {"arrow", "engine", *opts.works.split(",")}
