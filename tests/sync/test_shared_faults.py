@@ -198,6 +198,14 @@ def server_count(server, table: str) -> int:
         db.close()
 
 
+def last_seq(server) -> int:
+    db = server_db(server)
+    try:
+        return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM sharing_change").fetchone()[0])
+    finally:
+        db.close()
+
+
 def record_versions(server) -> dict[tuple[str, str], int]:
     db = server_db(server)
     try:
@@ -409,37 +417,49 @@ def test_cli_sync_killed_10_times_with_mixed_changes_applies_each_change_once(se
     a.close()
     written = record_ops(monkeypatch)
     since, applied_before = server_cursor(b.client), applied_op_ids(server)
+    b.client.close()           # the CLI's sign-ins replace this client's token
+    b.client = ApiClient(server.url, policy=FAST)   # (signed in again for the checks)
     rng = random.Random(int(os.environ.get("CHEMVIZ_FAULT_SEED", "23")))
     edits = Edits(b, rng)
     edits.mixed(30, acks=len(PUMPS))
-    edits.bulk(300)
+    edits.bulk(250)
     env = cli_env(CHEMVIZ_PASSWORD=PW)
     cmd = [PYTHON, "main.py", "sync", "--server", server.url, "--user", "bob"]
 
     def pending() -> int:
         return shared.counts(b.store.db)["pending"]
 
-    killed_mid_sync, modes = 0, Counter()
-    for _run in range(CLI_KILLS):
-        if pending() < 120:
-            edits.bulk(200)
+    def cursor() -> int:
+        row = b.store.db.execute("SELECT value FROM settings WHERE key=?", (shared.CURSOR_SETTING,)).fetchone()
+        return int(row[0]) if row else 0
+
+    modes = ["server applying"] * 4 + ["after a settled push"] * 4 + ["pulling"] * 2
+    rng.shuffle(modes)
+    if modes[-1] == "pulling":   # the last killed run leaves changes for the final clean run
+        i = modes.index("server applying")
+        modes[i], modes[-1] = modes[-1], modes[i]
+    killed, with_outbox, mid_pull = 0, 0, 0
+    for mode in modes:
+        if pending() < 100:
+            edits.bulk(150)
         start_pending, start_applied = pending(), server_count(server, "sharing_appliedop")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        mode = rng.choice(["server applying", "after a settled push"])
         deadline = time.monotonic() + 60
         if mode == "server applying":     # the server has applied some ops of a push not yet answered
             target = start_applied + rng.randint(1, 80)
-            while server_count(server, "sharing_appliedop") < target and proc.poll() is None and time.monotonic() < deadline:
+            while (server_count(server, "sharing_appliedop") < target and proc.poll() is None
+                   and time.monotonic() < deadline):
                 time.sleep(0.01)
-        else:                             # a push answer stored: mid next push, or settling it
-            target = start_pending - rng.randint(1, 150)
+        else:   # a push answer stored: mid next push or settling it; or all pushed: mid-pull
+            target = start_pending - rng.randint(1, min(150, start_pending - 1)) if mode != "pulling" else 0
             while pending() > target and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)
-            time.sleep(rng.uniform(0.0, 0.3))
-        os.kill(proc.pid, signal.SIGKILL)
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.3 if mode != "pulling" else 0.04))
+        proc.send_signal(signal.SIGKILL)    # (nothing if it has already ended)
         proc.wait(10)
-        modes[mode] += 1
-        killed_mid_sync += proc.returncode == -signal.SIGKILL and pending() > 0
+        killed += proc.returncode == -signal.SIGKILL       # still running: killed mid-sync
+        with_outbox += pending() > 0
+        mid_pull += mode == "pulling" and cursor() < last_seq(server)
     final = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert final.returncode == 0, final.stdout + final.stderr
     assert re.search(r"shared changes: [1-9]\d* sent", final.stdout), final.stdout   # the clean run had work left
@@ -450,11 +470,10 @@ def test_cli_sync_killed_10_times_with_mixed_changes_applies_each_change_once(se
     finally:
         check.close()
     b.store = Store(b_path)    # opens fine after ten kill -9
-    b.client.close()           # the CLI's sign-ins replaced this client's token
-    b.client = ApiClient(server.url, policy=FAST)
     b.client.sign_in("bob", PW)
     summary = assert_exactly_once(server, b, written, since, applied_before)
-    print(f"\nshared CLI kill -9: {killed_mid_sync} runs killed mid-sync ({dict(modes)}), final run: "
+    print(f"\nshared CLI kill -9: {killed} runs killed mid-sync ({with_outbox} mid-push with changes in the "
+          f"outbox, {mid_pull} of 2 mid-pull with the cursor short of the log), final run: "
           f"{final.stdout.strip().splitlines()[-1]}; {summary}; made: {dict(edits.made)}")
-    assert killed_mid_sync == CLI_KILLS
+    assert killed == CLI_KILLS and with_outbox == 8
     b.close()
