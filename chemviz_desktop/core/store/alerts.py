@@ -238,6 +238,8 @@ def dataset_findings(db: sqlite3.Connection, dataset_id: int) -> tuple[bool, lis
     its equipment, the alerts of its equipment overlapping its readings' time span: a time
     series' first to last reading, a snapshot's reading time). No readings stored: (False, [])."""
     from chemviz_desktop.core.store.limits import load
+    if db.execute("SELECT NOT EXISTS (SELECT 1 FROM limits)").fetchone()[0]:
+        return False, []    # no limit at all (alerts go with their limits): no work on 1M equipment
     row = db.execute("SELECT time_series, taken_ns FROM reading_sets WHERE dataset_id=?", (dataset_id,)).fetchone()
     ids = _dataset_equipment(db, dataset_id)
     if row is None or not ids:
@@ -403,8 +405,15 @@ def _readings(db: sqlite3.Connection, dataset_ids: list[int], equipment_ids: set
 
 
 def _registry(db: sqlite3.Connection, ids: set[int]) -> dict[int, tuple[str, str]]:
-    rows = db.execute("SELECT id, name, type FROM equipment WHERE id IN (SELECT value FROM json_each(?))", (_in(ids),))
-    return {int(i): (str(n), str(t)) for i, n, t in rows}
+    """(name, type) per id, asked in pieces of 20k ids (one JSON text of a million ids holds the
+    GIL ~200 ms: the window that exported the PDF stalled)."""
+    out: dict[int, tuple[str, str]] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), 20_000):
+        rows = db.execute("SELECT id, name, type FROM equipment WHERE id IN (SELECT value FROM json_each(?))",
+                          (_in(ordered[i:i + 20_000]),))
+        out.update({int(e): (str(n), str(t)) for e, n, t in rows})
+    return out
 
 
 
