@@ -33,6 +33,8 @@ class Dataset:
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     headers: list[str] = field(default_factory=list)   # header cells as read (for the column-mapping dialog)
     taken_at: str = ""        # a snapshot's reading time (UTC ISO) as stored; "" when not stored
+    visible: np.ndarray | None = None     # positions of the accepted rows (the Data page's first view)
+    long_cells: dict[str, set[int] | None] = field(default_factory=dict)   # text cells to elide, per column
 
     @property
     def time_series(self) -> bool:
@@ -63,6 +65,10 @@ def _finish(ds: Dataset) -> Dataset:
         ds.excluded = ~accepted_mask(f)
         ds.rows = (f[schema.ROW].to_numpy(dtype=np.int64) if schema.ROW in f
                    else np.arange(2, len(f) + 2, dtype=np.int64))
+        ds.visible = np.flatnonzero(~ds.excluded)
+        from chemviz_desktop.core.formatting import long_cells
+        ds.long_cells = {str(c): long_cells(f[c].array) for c in f.columns
+                         if not pd.api.types.is_numeric_dtype(f[c])}
     return ds
 
 

@@ -77,3 +77,23 @@ def local_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         return iso
+
+
+def arrow_of(values: Any) -> Any:
+    """The pyarrow array behind an Arrow-backed pandas string column (None otherwise)."""
+    return getattr(values, "_pa_array", None)   # (chunked: slicing and lengths never copy the text)
+
+
+def long_cells(values: Any) -> set[int] | None:
+    """Positions of Arrow text cells longer than CELL_LIMIT (reading one of those would copy the
+    whole string out of Arrow on every paint); None for other columns or when there are none.
+    Arrow kernels (no GIL); the import worker runs it so the window does not."""
+    arr = arrow_of(values)
+    if arr is None:
+        return None
+    import numpy as np
+    import pyarrow.compute as pc
+    long = pc.fill_null(pc.greater(pc.binary_length(arr), CELL_LIMIT), False)
+    if not pc.any(long).as_py():
+        return None
+    return set(np.flatnonzero(long.to_numpy(zero_copy_only=False)).tolist())

@@ -13,7 +13,7 @@ import pandas as pd
 from PyQt5.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
 from PyQt5.QtGui import QFont
 
-from chemviz_desktop.core.formatting import CELL_LIMIT, elide, fmt_value
+from chemviz_desktop.core.formatting import CELL_LIMIT, arrow_of, elide, fmt_value, long_cells
 from chemviz_desktop.ui import limit_colors, theme
 from engine import schema
 
@@ -27,22 +27,8 @@ def _header(column: str) -> str:
     return f"{column} ({unit})" if unit else column
 
 
-def _arrow(values: Any) -> Any:
-    """The pyarrow array behind an Arrow-backed pandas string column (None otherwise)."""
-    return getattr(values, "_pa_array", None)   # (chunked: slicing and lengths never copy the text)
-
-
-def _long_cells(values: Any) -> set[int] | None:
-    """Positions of Arrow text cells longer than CELL_LIMIT (reading one of those would copy the
-    whole string out of Arrow on every paint); None for other columns."""
-    arr = _arrow(values)
-    if arr is None:
-        return None
-    import pyarrow.compute as pc
-    long = pc.fill_null(pc.greater(pc.binary_length(arr), CELL_LIMIT), False)   # Arrow kernels, no GIL
-    if not pc.any(long).as_py():
-        return None
-    return set(np.flatnonzero(long.to_numpy(zero_copy_only=False)).tolist())
+_arrow = arrow_of
+_long_cells = long_cells
 
 
 class FrameModel(QAbstractTableModel):
@@ -69,8 +55,10 @@ class FrameModel(QAbstractTableModel):
         self._levels: list[np.ndarray | None] = []
 
     # -- data in ------------------------------------------------------------------------------
-    def set_frame(self, frame: pd.DataFrame | None, excluded: np.ndarray | None, index: np.ndarray) -> None:
-        """Point the model at a frame (zero-copy views of its columns) and a display order."""
+    def set_frame(self, frame: pd.DataFrame | None, excluded: np.ndarray | None, index: np.ndarray,
+                  long: dict[str, set[int] | None] | None = None) -> None:
+        """Point the model at a frame (zero-copy views of its columns) and a display order.
+        `long`: the long text cells per column when a worker found them already."""
         self.beginResetModel()
         self._frame = frame
         if frame is None:
@@ -85,7 +73,8 @@ class FrameModel(QAbstractTableModel):
             self._arrays = [frame[c].to_numpy() if num else frame[c].array
                             for c, num in zip(self._cols, self._numeric, strict=True)]
             self._excluded = excluded if excluded is not None else np.zeros(len(frame), dtype=bool)
-        self._long = [_long_cells(a) if not num else None for a, num in zip(self._arrays, self._numeric, strict=True)]
+        self._long = [None if num else long.get(c) if long is not None and c in long else _long_cells(a)
+                      for c, a, num in zip(self._cols, self._arrays, self._numeric, strict=True)]
         self._short_text: dict[tuple[int, int], str] = {}
         self._levels = [None] * len(self._cols)
         self._index = index

@@ -196,8 +196,9 @@ class DataPage(QWidget):
             self.count_label.setText("No dataset")
             self.refresh_limits()
             return
-        index = np.flatnonzero(~ds.excluded)
-        self.model.set_frame(ds.frame, ds.excluded, index)
+        # the import worker found the visible rows and long cells already (a 1M-row first view)
+        index = ds.visible if ds.visible is not None else np.flatnonzero(~ds.excluded)
+        self.model.set_frame(ds.frame, ds.excluded, index, ds.long_cells or None)
         self.refresh_limits()
         self._size_columns()
         self._update_count()
