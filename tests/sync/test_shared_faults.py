@@ -7,10 +7,13 @@ changed and deleted; acknowledgements of alerts the server has) and syncs while
 
 Either way every change must be applied exactly once: the server's AppliedOp ids are exactly
 the ops written here; its change log has one version per op and record (every op changes
-something); no conflict was recorded (an op replayed after a later op on the same field would
-lose nothing silently: it would make a conflict and an extra version); each acknowledgement
-comment appears once in the alert's comment (a second application would append it twice); the
-server's state equals the workstation's for every record; the outbox is empty."""
+something); no conflict was recorded (an op applied again after a later op on the same field
+would show as a conflict and an extra version); each acknowledgement comment appears once in
+the alert's comment (a second application would append it twice); the server's state equals
+the workstation's for every record, at the same version; the outbox is empty.
+
+The first test needs no kill: it pins the two outbox shapes the kills first exposed (edits of
+one record split over push requests; a limit deleted and added again before a sync)."""
 from __future__ import annotations
 
 import os
