@@ -50,7 +50,7 @@ def desk(qtbot, server, tmp_path):
     ctl.connectivity.interval = 600          # only the passes the test asks for
     with qtbot.waitSignal(ctl.syncFinished, timeout=30_000):
         ctl.sign_in(server.url, "ana", PW, False)
-    b = Workstation(server, tmp_path, "b", "bob")
+    b = Workstation(server, tmp_path / "b" / "store.sqlite3", "bob")
     b.store.add(engine.load(PLANT, file_name="plant.csv"), file_name="plant.csv", csv_bytes=PLANT, queue=True,
                 taken_at=TAKEN)
     b.sync()

@@ -39,8 +39,9 @@ from chemviz_desktop.core.sync.syncer import SyncEngine
 from engine.limits import Limit
 
 from .conftest import PYTHON, ROOT, cli_env
+from .test_shared_records import PW
+from .test_shared_records import Workstation as SharedWorkstation
 
-PW = "Correct-horse-9"
 FAST = RetryPolicy(total=2, backoff_factor=0.05, backoff_max=0.5, connect_timeout=0.5, read_timeout=15)
 PUMPS = [f"P-{i:02d}" for i in range(1, 13)]      # pressure 5.6 .. 6.7: all above the Pump limit
 VALVES = [f"V-{i}" for i in range(1, 7)]          # never beyond a limit
@@ -55,25 +56,11 @@ STATUSES = ("active", "maintenance", "inactive")
 ACK_RE = re.compile(r"^ana first: (?P<eq>P-\d\d)\nbob \d{4}-\d\d-\d\d \d\d:\d\dZ: (?P<c>bob ack [^\n]+)$")
 
 
-class Workstation:
-    """One engineer's machine: its own store, signed in as `user` (as in test_shared_records)."""
+class Workstation(SharedWorkstation):
+    """test_shared_records' workstation with this file's quick retry policy (kills are expected)."""
 
     def __init__(self, server, path: Path, user: str):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.store = Store(path)
-        self.store.set_keep(100)
-        self.client = ApiClient(server.url, policy=FAST)
-        self.client.sign_in(user, PW)
-        self.user = user
-
-    def sync(self):
-        rep = SyncEngine(self.store, self.client, self.user).sync()
-        assert rep.shared is not None and not rep.offline
-        return rep.shared
-
-    def close(self):
-        self.client.close()
-        self.store.close()
+        super().__init__(server, path, user, policy=FAST)
 
 
 def plant(server, a_path: Path, b_path: Path) -> tuple[Workstation, Workstation]:

@@ -6,6 +6,7 @@ other side deleted asks instead of resurrecting it; a pass killed mid-way is app
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -25,13 +26,14 @@ TAKEN = datetime(2026, 3, 1, 8, tzinfo=timezone.utc)
 
 
 class Workstation:
-    """One engineer's machine: its own store, signed in as `user`."""
+    """One engineer's machine: its own store at `path`, signed in as `user` (also used by
+    test_shared_faults.py and test_qt_shared.py)."""
 
-    def __init__(self, server, tmp_path, name: str, user: str):
-        (tmp_path / name).mkdir()
-        self.store = Store(tmp_path / name / "store.sqlite3")
+    def __init__(self, server, path: Path, user: str, policy: RetryPolicy = FAST):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.store = Store(path)
         self.store.set_keep(100)
-        self.client = ApiClient(server.url, policy=FAST)
+        self.client = ApiClient(server.url, policy=policy)
         self.client.sign_in(user, PW)
         self.user = user
 
@@ -59,7 +61,8 @@ def plant(server, tmp_path):
     upload made the equipment on the server (so ana may edit it, bob as admin too)."""
     server.add_user("ana", PW, "engineer")
     server.add_user("bob", PW, "admin")
-    a, b = Workstation(server, tmp_path, "a", "ana"), Workstation(server, tmp_path, "b", "bob")
+    a, b = Workstation(server, tmp_path / "a" / "store.sqlite3", "ana"), \
+        Workstation(server, tmp_path / "b" / "store.sqlite3", "bob")
     for ws in (a, b):   # one snapshot, taken at one time, imported on both machines
         res = engine.load(PLANT, file_name="plant.csv")
         ws.store.add(res, file_name="plant.csv", csv_bytes=PLANT, queue=True, taken_at=TAKEN)
@@ -184,7 +187,7 @@ def test_cli_sync_prints_the_shared_summary_and_the_conflict_and_exits_0(server,
     assert cli("equipment", "set", "P-101", "--notes", "ana: seal weeping").returncode == 0
     first = cli(*sync)
     assert first.returncode == 0 and "shared changes: 1 sent" in first.stdout, first.stdout + first.stderr
-    b = Workstation(server, tmp_path, "b", "bob")
+    b = Workstation(server, tmp_path / "b" / "store.sqlite3", "bob")
     try:
         res = engine.load(PLANT, file_name="plant.csv")
         b.store.add(res, file_name="plant.csv", csv_bytes=PLANT, queue=True, taken_at=TAKEN)
