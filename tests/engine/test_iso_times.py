@@ -8,7 +8,6 @@ import pyarrow as pa
 from engine.iso_times import fixed_iso_ns
 from engine.timestamps import parse_times
 
-
 _SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$")
 
 
