@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from PyQt5 import sip
 from PyQt5.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
 
 from engine.progress import Cancelled, ProgressState
@@ -72,10 +73,11 @@ class TaskRunner(QObject):
         self.cancel()
         task = Task(fn, *args)
         s = task.signals
-        s.progress.connect(lambda f, m, t=task: self._relay(t, self.progress, f, m))
-        s.result.connect(lambda v, t=task: self._relay(t, self.result, v))
-        s.error.connect(lambda e, t=task: self._relay(t, self.error, e))
-        s.cancelled.connect(lambda t=task: self._relay(t, self.cancelled))
+        # by name: a runner whose widget was closed is gone by the time a late signal arrives
+        s.progress.connect(lambda f, m, t=task: self._relay(t, "progress", f, m))
+        s.result.connect(lambda v, t=task: self._relay(t, "result", v))
+        s.error.connect(lambda e, t=task: self._relay(t, "error", e))
+        s.cancelled.connect(lambda t=task: self._relay(t, "cancelled"))
         s.finished.connect(lambda t=task: self._done(t))
         self.current = task
         TaskRunner._live.add(task)
@@ -89,13 +91,13 @@ class TaskRunner(QObject):
             self.cancelled.emit()
             self.finished.emit()
 
-    def _relay(self, task: Task, signal: Any, *args: Any) -> None:
-        if task is self.current:
-            signal.emit(*args)
+    def _relay(self, task: Task, name: str, *args: Any) -> None:
+        if task is self.current and not sip.isdeleted(self):
+            getattr(self, name).emit(*args)
 
     def _done(self, task: Task) -> None:
         TaskRunner._live.discard(task)
-        if task is self.current:
+        if task is self.current and not sip.isdeleted(self):
             self.current = None
             self.finished.emit()
 
