@@ -420,7 +420,7 @@ def update(db: sqlite3.Connection, name: str, now: str, **changes: str | None) -
     sets = ", ".join(f"{k}=?" for k in values)
     db.execute(f"UPDATE equipment SET {sets}, updated_at=? WHERE id=?", (*values.values(), now, row[0]))
     # the edit goes to the team at the next sync, queued in this same transaction
-    shared.record_edit(db, "equipment", name_key(name), before, {"name": before["name"], **values}, now)
+    shared.record_edit(db, "equipment", name_key(name), before, values, now)
 
 
 def equipment_id(db: sqlite3.Connection, name: str) -> tuple[int, str]:
