@@ -114,8 +114,8 @@ def _item_task(state: Any, store_path: Path, session: Session, policy: RetryPoli
         note = ""
         if action == "fetch":
             sync.fetch_rows(dataset_id)
-        else:
-            note = sync.delete(dataset_id, on_server=True)
+        else:   # "delete", or "delete_later" when the last pass found the server unreachable
+            note = sync.delete(dataset_id, on_server=True, reach=action == "delete")
         return action, dataset_id, note
     finally:
         client.close()
@@ -350,8 +350,10 @@ class SyncController(QObject):
             self.item_runner.start(_item_task, self.store_path, self.session, self.policy, "fetch", dataset_id)
 
     def delete_on_server(self, dataset_id: int) -> None:
+        """Delete here and on the server; offline, the delete there is queued for the next sync."""
         if self.session is not None:
-            self.item_runner.start(_item_task, self.store_path, self.session, self.policy, "delete", dataset_id)
+            action = "delete_later" if self.state == OFFLINE else "delete"
+            self.item_runner.start(_item_task, self.store_path, self.session, self.policy, action, dataset_id)
 
     def _item_done(self, value: tuple[str, int, str]) -> None:
         action, dataset_id, note = value

@@ -258,7 +258,7 @@ def append_ack_comment(key: str, text: str) -> None:
         a.save(update_fields=["comment"])
 
 
-# -- datasets (renames; deletions go through the datasets endpoint as before) -------------------
+# -- datasets (renames, and deletions queued offline; online ones use the datasets endpoint) ----
 DATASET_FIELDS = ("name",)
 
 
@@ -289,16 +289,33 @@ def _write_dataset(key: str, changed: dict[str, Any], user: Any) -> None:
 
 def _may_write_dataset(key: str, user: Any, deleting: bool) -> str | None:
     """The datasets rule (server.api.permissions.DatasetAccess): admins, or the engineer who
-    uploaded it. Deleting goes through the datasets endpoint (History's delete)."""
-    if deleting:
-        return "delete a dataset through the datasets endpoint (History's Delete), not as a shared record"
+    uploaded it (to rename it or delete it)."""
     role = role_of(user)
     if role == Role.ADMIN:
         return None
-    d = _dataset(key)
+    d = _owned_dataset(key, user)
     if role != Role.ENGINEER or (d is not None and d.uploaded_by_id != user.pk):
-        return "only an admin or the engineer who uploaded this dataset can rename it"
+        return f"only an admin or the engineer who uploaded this dataset can {'delete' if deleting else 'rename'} it"
     return None
+
+
+def _owned_dataset(key: str, user: Any) -> Any:
+    """The dataset with this client_id that `user` uploaded, else the first one (an admin's
+    delete of another engineer's dataset)."""
+    d = _dataset(key)
+    if d is not None and d.uploaded_by_id != getattr(user, "pk", None):
+        from server.analytics.models import CSVDataset
+        d = CSVDataset.objects.filter(client_id=d.client_id, uploaded_by=user).first() or d
+    return d
+
+
+def _delete_dataset(key: str, user: Any) -> None:
+    """A delete queued on a workstation while offline ("delete it on the server too"): the
+    dataset and the readings it brought go, as with the datasets endpoint."""
+    from server.analytics import services
+    d = _owned_dataset(key, user)
+    if d is not None:
+        services.delete_dataset(d)
 
 
 KINDS: dict[str, Kind] = {
@@ -307,7 +324,7 @@ KINDS: dict[str, Kind] = {
     "limit": Kind(LIMIT_FIELDS, _read_limit, _write_limit, _delete_limit,
                   lambda key, f: f"{key.split('|')[0]} {(f or {}).get('name') or key.split('|')[1]} "
                                  f"{key.split('|')[-1]} limits", _team_write),
-    "dataset": Kind(DATASET_FIELDS, _read_dataset, _write_dataset, None,
+    "dataset": Kind(DATASET_FIELDS, _read_dataset, _write_dataset, _delete_dataset,
                     lambda key, f: f"dataset {(f or {}).get('name') or key}", _may_write_dataset),
     "ack": Kind(ACK_FIELDS, _read_ack, _write_ack, None,
                 lambda key, f: f"acknowledgement of {key.split('|')[0]} {key.split('|')[1]}", _team_write),

@@ -177,3 +177,24 @@ def test_edits_through_the_rest_api_reach_the_pull_feed_and_values_only_do_not(c
                     ("ack", f"p-102|pressure|hi|{start_us}", "upsert", 1),
                     ("limit", "type|pump|pressure", "delete", 2)]
     assert pull(vic)["changes"][0]["fields"]["notes"] == "from the web"
+
+
+def test_a_dataset_delete_queued_offline_deletes_it_by_client_id_unless_renamed_meanwhile(client_for):
+    eve, ed, ada = client_for("engineer"), client_for("engineer2"), client_for("admin")
+    cid = str(uuid.uuid4())
+    made = upload(eve, SNAPSHOT, fields={"client_id": cid})
+    assert made.status_code == 200, made.content
+    sid = made.json()["id"]
+    [other] = push(ed, op("dataset", cid, 0, {"name": "equipment.csv"}, delete=True))
+    assert other["outcome"] == "refused" and "uploaded this dataset can delete it" in other["detail"]
+    assert eve.get(API + f"analytics/csv/datasets/{sid}/").status_code == 200
+    [renamed] = push(ada, op("dataset", cid, 0, {"name": "equipment.csv"}, name="Unit A"))
+    [stale] = push(eve, op("dataset", cid, 0, {"name": "equipment.csv"}, delete=True))
+    assert stale["outcome"] == "edited_on_server" and stale["fields"]["name"] == "Unit A"
+    assert eve.get(API + f"analytics/csv/datasets/{sid}/").status_code == 200          # nothing deleted
+    [gone] = push(eve, op("dataset", cid, renamed["version"], renamed["fields"], delete=True))   # decided
+    assert gone["outcome"] == "applied" and gone["exists"] is False
+    assert eve.get(API + f"analytics/csv/datasets/{sid}/").status_code == 404
+    assert eve.get(API + "equipment/?search=P-101").json()["count"] == 1   # the registry stays
+    [again] = push(eve, op("dataset", cid, gone["version"], {}, delete=True))
+    assert again["outcome"] == "applied"                                     # already gone: done

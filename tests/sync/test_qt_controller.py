@@ -252,3 +252,29 @@ def test_account_dialog_signs_in_through_the_controller(qtbot, server, window, s
         dlg.submit()
     assert ctl.session.username == "alice" and dlg.password_edit.text() == ""
     wait_status(qtbot, ctl, "Online")
+
+
+def test_delete_on_the_server_too_while_offline_is_queued_and_done_at_the_next_sync(qtbot, server, window, store):
+    server.add_user("alice", PW, "engineer")
+    mine = import_csv(store, "mine.csv", make_csv("M"))
+    ctl = attach_sync(window, policy=FAST, interval=600, tick_ms=50)
+    sign_in_with(qtbot, ctl, server)
+    wait_status(qtbot, ctl, "Online")
+    qtbot.waitUntil(lambda: store.by_uuid(mine).sync_state == SYNCED, timeout=10_000)
+    server.kill()
+    ctl.sync_now()
+    wait_status(qtbot, ctl, "Offline")
+    page = window.history_page
+    ctl.ask_delete_scope = lambda parent, name: "server"
+    page.select_id(store.by_uuid(mine).id)
+    with qtbot.waitSignal(ctl.message, timeout=20_000) as told:
+        page.delete_button.click()
+    assert "will be deleted on the server at the next sync" in told.args[0]
+    assert store.by_uuid(mine) is None
+    qtbot.waitUntil(lambda: ctl.shared_status.startswith("1 change to send"), timeout=10_000)
+    server.start()
+    ctl.sync_now()
+    wait_status(qtbot, ctl, "Online")
+    qtbot.waitUntil(lambda: not ctl.shared_status.startswith("1 change"), timeout=20_000)
+    left = requests.get(server.api + "analytics/csv/datasets/?limit=100", auth=("alice", PW), timeout=5).json()
+    assert left["results"] == [] and store.by_uuid(mine) is None

@@ -2,7 +2,8 @@
 server process: different fields edited offline both survive; the same field edited on both
 sides ends with the later arrival and the other user is told; a limit set on one workstation
 raises the alert on the other; acknowledgements from both keep the first; an edit of a limit the
-other side deleted asks instead of resurrecting it; a pass killed mid-way is applied once."""
+other side deleted asks instead of resurrecting it; a pass killed mid-way is applied once; a
+dataset deleted offline "on the server too" is deleted there at the next sync."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -222,3 +223,57 @@ def test_a_dataset_renamed_on_one_workstation_is_renamed_on_the_other(plant):
     b.sync()
     a.sync()
     assert {i.uuid: i.display_name for i in a.store.list()}[mine.uuid] == "bob's name"
+
+
+def test_a_dataset_deleted_offline_on_the_server_too_is_deleted_there_at_the_next_sync(plant):
+    """The user chose "delete on the server too" while the server could not be reached: the
+    delete is queued with the local one, the next sync carries it out, and no pull in between
+    brings the dataset back as server-only (on either workstation)."""
+    a, b = plant
+    [mine] = [i for i in a.store.list() if i.file_name == "plant.csv"]
+    assert mine.server_id is not None
+    offline = ApiClient("http://127.0.0.1:9", policy=RetryPolicy(total=0, connect_timeout=1))
+    note = SyncEngine(a.store, offline, "ana").delete(mine.id, on_server=True)
+    offline.close()
+    assert "will be deleted on the server at the next sync" in note
+    assert mine.uuid not in {i.uuid for i in a.store.list()}
+    assert [(o.kind, o.key, o.delete) for o in shared.listing(a.store.db)] == [("dataset", mine.uuid, True)]
+    assert mine.uuid in {d["client_id"] for d in b.client.datasets(limit=100)}   # not yet
+    rep = a.sync()
+    assert rep.pushed == 1 and shared.counts(a.store.db)["pending"] == 0
+    assert mine.uuid not in {i.uuid for i in a.store.list()}                   # not pulled back
+    assert mine.uuid not in {d["client_id"] for d in b.client.datasets(limit=100)}
+    b.sync()
+    a.sync()
+    assert mine.uuid not in {i.uuid for i in a.store.list()} | {i.uuid for i in b.store.list()}
+    assert len(b.store.list()) == 1               # bob's own import of the snapshot stays
+
+
+def test_a_dataset_renamed_on_the_server_while_deleted_offline_asks_first(plant):
+    a, b = plant
+    [mine] = [i for i in a.store.list() if i.file_name == "plant.csv"]
+    [theirs] = [i for i in b.store.list() if i.uuid == mine.uuid]
+    b.store.rename(theirs.id, "kept by bob")
+    b.sync()
+    a.store.delete(mine.id, on_server=True)         # queued, as when the server was unreachable
+    rep = a.sync()
+    assert rep.decisions == ["dataset plant.csv: edited on the server since you deleted it"]
+    assert mine.uuid not in {i.uuid for i in a.store.list()}      # nothing comes back while asked
+    [asked] = [o for o in shared.listing(a.store.db) if o.state == "needs_decision"]
+    SharedSync(a.store, a.client).decide(asked.op_id, keep_mine=True)
+    a.sync()
+    assert mine.uuid not in {d["client_id"] for d in b.client.datasets(limit=100)}
+
+
+def test_changes_waiting_for_their_record_do_not_hold_back_the_ones_behind_them(plant):
+    """More acknowledgements than one push request holds wait for alerts the server does not
+    have; the equipment edit queued after them still goes in the same pass."""
+    a, b = plant
+    with a.store.transaction() as db:
+        for i in range(150):
+            shared.record_edit(db, "ack", f"p-101|pressure|hi|{i}", {}, {"comment": "x"}, NOW)
+        equipment.update(db, "P-101", NOW, notes="behind the acks")
+    rep = a.sync()
+    assert rep.pushed == 1 and rep.waiting == 150
+    b.sync()
+    assert b.info("P-101").notes == "behind the acks"

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import pandas as pd
 
 from chemviz_desktop.core.paths import store_path
-from chemviz_desktop.core.store import alerts, equipment, schema, settings
+from chemviz_desktop.core.store import alerts, equipment, schema, settings, shared
 from chemviz_desktop.core.store.codec import frame_to_parquet, parquet_to_frame
 from chemviz_desktop.core.store.errors import DamagedDataset, DatasetGone, NewerStoreError, StoreError, explain
 from chemviz_desktop.core.store.schema import sha256_hex
@@ -270,6 +270,8 @@ class Store:
             row = db.execute("SELECT id FROM datasets WHERE uuid=?", (uuid,)).fetchone()
             if row:
                 return int(row["id"])
+            if "*" in shared.pending_fields(db, "dataset", uuid):
+                return 0       # deleted here, its delete on the server still queued
             cur = db.execute(
                 "INSERT INTO datasets (uuid, file_name, display_name, imported_at, rows_total, rows_accepted,"
                 " rows_excluded, status, report_json, statistics_json, has_rows, sync_state, server_id,"
@@ -300,7 +302,6 @@ class Store:
     @_mapped("renaming")
     def rename(self, dataset_id: int, display_name: str) -> None:
         """The new name is queued for the team too (a shared record, #19)."""
-        from chemviz_desktop.core.store import shared
         with self.transaction() as db:
             row = db.execute("SELECT uuid, display_name FROM datasets WHERE id=?", (dataset_id,)).fetchone()
             db.execute("UPDATE datasets SET display_name=? WHERE id=?", (display_name.strip(), dataset_id))
@@ -315,10 +316,18 @@ class Store:
             db.execute("UPDATE datasets SET pinned=? WHERE id=?", (int(bool(pinned)), dataset_id))
 
     @_mapped("deleting")
-    def delete(self, dataset_id: int) -> None:
+    def delete(self, dataset_id: int, *, on_server: bool = False) -> None:
         """Delete a dataset and its readings; alerts are re-evaluated from the readings left (see
-        `alerts`: unacknowledged alerts no longer found go, acknowledged ones stay as records)."""
+        `alerts`: unacknowledged alerts no longer found go, acknowledged ones stay as records).
+        `on_server`: the server could not be reached, so the delete there is queued in the same
+        transaction (a shared-record op, #19) and the next sync carries it out; until then the
+        pull does not bring the dataset back as server-only."""
         with self.transaction() as db:
+            row = db.execute("SELECT uuid, display_name, server_id FROM datasets WHERE id=?",
+                             (dataset_id,)).fetchone()
+            if on_server and row is not None and row[2] is not None:
+                shared.record_edit(db, "dataset", str(row[0]), {"name": row[1]}, {},
+                                   self.now().isoformat(timespec="seconds"), delete=True)
             before = alerts.touched(db, dataset_id)
             db.execute("DELETE FROM datasets WHERE id=?", (dataset_id,))
             equipment.forget(db, dataset_id)

@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 SQL_V6 = """
 CREATE TABLE shared_state (
@@ -139,10 +139,12 @@ _COLUMNS = ("seq, op_id, kind, key, base_version, base, payload, is_delete, stat
             " server_fields")
 
 
-def pending(db: sqlite3.Connection, limit: int = 200) -> list[PendingOp]:
-    """Operations to push, oldest first."""
+def pending(db: sqlite3.Connection, limit: int = 200, skip: Iterable[int] = ()) -> list[PendingOp]:
+    """Operations to push, oldest first, leaving out the `skip` seqs (ops put off in this pass,
+    so a full batch of them cannot hide the ops behind it)."""
     return [_op(r) for r in db.execute(f"SELECT {_COLUMNS} FROM change_outbox WHERE state='pending'"
-                                       " ORDER BY seq LIMIT ?", (limit,))]
+                                       " AND seq NOT IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?",
+                                       (json.dumps(sorted(skip)), limit))]
 
 
 def listing(db: sqlite3.Connection) -> list[PendingOp]:

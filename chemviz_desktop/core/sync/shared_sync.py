@@ -75,8 +75,7 @@ class SharedSync:
     # -- push ------------------------------------------------------------------------------------
     def push(self, rep: SharedReport) -> None:
         while True:
-            ops = shared.pending(self.store.db, PUSH_BATCH)
-            ops = _one_request([o for o in ops if o.seq not in self._waiting])
+            ops = _one_request(shared.pending(self.store.db, PUSH_BATCH, skip=self._waiting))
             if not ops:
                 return
             answers = self.client.sync_push([self._payload(o) for o in ops])

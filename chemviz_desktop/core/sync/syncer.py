@@ -488,19 +488,26 @@ class SyncEngine:
         self.store.attach_rows(dataset_id, res.frame, report=report,
                                statistics=detail.get("statistics") or res.statistics)
 
-    def delete(self, dataset_id: int, on_server: bool = False) -> str:
+    def delete(self, dataset_id: int, on_server: bool = False, *, reach: bool = True) -> str:
         """Delete here, and first on the server when asked -- only the server dataset that still
-        carries this dataset's identity and owner (a refusal keeps both). Returns a note ("" when
+        carries this dataset's identity and owner (a refusal keeps both). Offline (unreachable,
+        or `reach=False` when the caller knows it is), the delete there is queued with the local one (docs/sync_shared_records.md). Returns a note ("" when
         none), e.g. that it was no longer on the server."""
         info = self.store.info(dataset_id)
         if info is None:
             return ""
         note = ""
-        if on_server and info.server_id is not None:
+        if on_server and info.server_id is not None and reach:
             try:
                 self.client.delete(self.locate(info))
             except NotOnServer as exc:
                 note = f"{exc} Nothing was deleted there."
+            except Unreachable:
+                reach = False
+        if on_server and info.server_id is not None and not reach:
+            self.store.delete(dataset_id, on_server=True)     # queued: the next sync deletes it there
+            return (f"The server could not be reached: '{info.display_name}' was deleted here and will be "
+                    "deleted on the server at the next sync.")
         self.store.delete(dataset_id)
         return note
 
