@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -85,7 +86,7 @@ def _taken_at(raw) -> datetime | None:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
-def _repeat(existing, data) -> Response:
+def _repeat(existing, data: bytes | UploadedFile) -> Response:
     """A client_id seen before: the same bytes answer 200 with the existing dataset and
     "created": false; different bytes are 409 (a client_id names one upload, never two files)."""
     if not services.same_bytes(existing, data):
@@ -95,10 +96,10 @@ def _repeat(existing, data) -> Response:
     return Response(upload_response(existing, created=False), status=status.HTTP_200_OK)
 
 
-def _queued(request, data: bytes, file_name: str, client_id, taken_at) -> Response:
+def _queued(request, upload: UploadedFile, file_name: str, client_id, taken_at) -> Response:
     """Large upload with a task queue: 202 with the import id and a Location to poll."""
     try:
-        sub = imports.submit_upload(request.user, data, file_name, client_id, taken_at, queue=True)
+        sub = imports.submit_upload(request.user, upload, file_name, client_id, taken_at, queue=True)
     except imports.ClientIdConflict as exc:
         return Response({"detail": str(exc), "import_id": exc.job.pk}, status=status.HTTP_409_CONFLICT)
     body = accepted_body(sub.job, created=sub.created)
@@ -169,12 +170,12 @@ class UploadView(APIView):
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
 
         file_name = services.safe_file_name(upload.name)
-        data = upload.read()
         existing = services.find_existing(request.user, client_id)
         if existing is not None:
-            return _repeat(existing, data)
-        if imports.defers(len(data)):
-            return _queued(request, data, file_name, client_id, taken_at)
+            return _repeat(existing, upload)
+        if imports.defers(upload.size):   # the file is queued as it is: not read, not copied
+            return _queued(request, upload, file_name, client_id, taken_at)
+        data = upload.read()
         refusal = upload_guard.check(data)
         if refusal is not None:
             return _refused(refusal)

@@ -113,6 +113,10 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 CHEMVIZ_MAX_UPLOAD_BYTES = int(os.environ.get("CHEMVIZ_MAX_UPLOAD_BYTES", schema.SERVER_UPLOAD_LIMIT_BYTES))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # non-file form/JSON fields
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # larger files spool to a temp file
+# spooled uploads on the media's disk, so a queued upload is moved into storage, never copied
+FILE_UPLOAD_TEMP_DIR = str(private_dir(SERVER_DIR / "upload-tmp"))
+FILE_UPLOAD_HANDLERS = ["server.analytics.upload_handlers.MemoryUpload",     # Django's two, reading
+                        "server.analytics.upload_handlers.TemporaryUpload"]  # 1 MiB at a time
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 CHEMVIZ_KEEP_PER_USER = max(1, int(os.environ.get("CHEMVIZ_KEEP_PER_USER", 5)))

@@ -4,6 +4,7 @@ writes, stale `processing` jobs put back or failed. The Celery/Redis/PostgreSQL 
 test_postgres_celery.py."""
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -79,13 +80,33 @@ def test_large_upload_answers_202_with_location_and_the_job_completes(users, cli
     assert again.status_code == 202 and again.json()["import_id"] == job_id and again.json()["created"] is False
     assert upload(eve, PARTLY_BAD_CSV, fields={"client_id": cid}).status_code == 409
     assert queue == [job_id]
+    assert ImportJob.objects.get(pk=job_id).content_sha256 == ""     # hashed by the task, not the request
     assert jobs.run_import(job_id, worker="test") == "completed"
+    assert ImportJob.objects.get(pk=job_id).content_sha256 == hashlib.sha256(CLEAN_CSV).hexdigest()
     done = eve.get(f"{API}analytics/csv/import/{job_id}/").json()
     assert done["status"] == "completed" and done["records_imported"] == 4
     ds = CSVDataset.objects.get(pk=done["dataset_id"])
     assert str(ds.client_id) == cid and ds.readings.count() == 4
     # the finished dataset now answers the client_id, as a synchronous upload's would
     assert upload(eve, fields={"client_id": cid}).json()["dataset_id"] == ds.pk
+
+
+def test_a_large_queued_upload_is_stored_as_sent_and_a_repeat_with_other_bytes_is_409(users, client_for, queue):
+    """Over FILE_UPLOAD_MAX_MEMORY_SIZE the upload spools to a temporary file, which becomes the
+    job's file (moved, not read into memory); a repeat of its client_id is compared by content."""
+    data = big_csv(60_000)
+    assert len(data) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    cid = str(uuid.uuid4())
+    eve = client_for("engineer")
+    r = upload(eve, data, fields={"client_id": cid})
+    assert r.status_code == 202, r.content
+    job = ImportJob.objects.get(pk=r.json()["import_id"])
+    with job.file.open("rb") as fh:
+        assert fh.read() == data and job.file_size == len(data)
+    assert upload(eve, data, fields={"client_id": cid}).status_code == 202
+    assert upload(eve, data[:-40] + data[-40:].replace(b"5", b"6"), fields={"client_id": cid}).status_code == 409
+    assert jobs.run_import(job.pk, worker="test") == "completed"
+    assert ImportJob.objects.get(pk=job.pk).records_imported == 60_000
 
 
 def test_a_viewer_cannot_upload_and_an_unknown_import_is_404(users, client_for, queue):
