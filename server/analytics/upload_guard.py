@@ -7,6 +7,7 @@ ChemViz analyses five columns, extra ones are only carried along)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -38,8 +39,17 @@ def column_count(line: bytes) -> int:
     return 1 + max(line.count(d) for d in (bytes([c]) for c in DELIMITERS))
 
 
+def head(upload: BinaryIO) -> bytes:
+    """The bytes `check` looks at (read from the start; the file is left at its start)."""
+    upload.seek(0)
+    data = upload.read(settings.CHEMVIZ_MAX_HEADER_BYTES + 1)
+    upload.seek(0)
+    return data
+
+
 def check(data: bytes) -> Refusal | None:
-    """A Refusal when the header is too long or too wide, else None (the engine decides the rest)."""
+    """A Refusal when the header is too long or too wide, else None (the engine decides the rest).
+    `data`: the whole file or its first CHEMVIZ_MAX_HEADER_BYTES + 1 bytes (`head`)."""
     max_header = settings.CHEMVIZ_MAX_HEADER_BYTES
     max_columns = settings.CHEMVIZ_MAX_COLUMNS
     line = header_line(data, max_header)

@@ -175,17 +175,17 @@ class UploadView(APIView):
             return _repeat(existing, upload)
         if imports.defers(upload.size):   # the file is queued as it is: not read, not copied
             return _queued(request, upload, file_name, client_id, taken_at)
-        data = upload.read()
-        refusal = upload_guard.check(data)
+        refusal = upload_guard.check(upload_guard.head(upload))
         if refusal is not None:
             return _refused(refusal)
-        result = engine.load(data, file_name=file_name, max_bytes=limit)
+        # the engine reads the file itself, so its copy of the bytes goes once parsed (this view
+        # holding them too kept 10 MB through validation and planning)
+        result = engine.load(upload, file_name=file_name, max_bytes=limit)
         report = result.report
         if not result.accepted:
             if any(i.code == "file_too_large" for i in report.file_errors):
                 return _too_large(limit)
             return _rejected(report.summary(), [i.to_dict() for i in report.issues])
-        del data   # from here the upload's own (temporary) file is the copy: 10 MB less while rows are written
         upload.seek(0)
         outcome = services.store_upload(request.user, upload, file_name, client_id, result, taken_at)
         if not outcome.created:        # a concurrent repeat of the same client_id won the race

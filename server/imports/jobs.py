@@ -250,29 +250,28 @@ def run_import(job_id: int, *, worker: str = "") -> str:
 
 
 def _process(job: ImportJob) -> None:
-    """Inside the job's transaction: read the stored bytes, validate, store dataset + equipment
+    """Inside the job's transaction: read the stored file, validate, store dataset + equipment
     + readings (the synchronous upload's calls), mark the job completed or failed."""
     try:
-        with job.file.open("rb") as fh:
-            data = fh.read()
+        fh = job.file.open("rb")
     except (FileNotFoundError, OSError, ValueError) as exc:
         _finish_failed(job, f"The uploaded file is no longer in storage ({exc}); upload it again.")
         return
-    job.content_sha256 = job.content_sha256 or services.content_sha256(data)   # saved with the outcome
-    limit = settings.CHEMVIZ_MAX_UPLOAD_BYTES
-    refusal = upload_guard.check(data)
-    if refusal is not None:
-        _finish_failed(job, f"Rejected: {refusal.message}")
-        return
-    result = engine.load(data, file_name=job.file_name, max_bytes=limit)
-    report = result.report
-    if not result.accepted:
-        _finish_failed(job, _rejection(report), records_failed=report.rows_total)
-        return
-    if job.dataset_id is not None:       # a dataset left by an earlier run is replaced
-        services.delete_dataset(job.dataset)
-    user = job.imported_by
-    outcome = services.store_upload(user, data, job.file_name, job.client_id, result, job.taken_at)
+    with fh:   # read by the engine itself, so its copy of the bytes goes once parsed
+        job.content_sha256 = job.content_sha256 or services.content_sha256(fh)   # saved with the outcome
+        refusal = upload_guard.check(upload_guard.head(fh))
+        if refusal is not None:
+            _finish_failed(job, f"Rejected: {refusal.message}")
+            return
+        result = engine.load(fh, file_name=job.file_name, max_bytes=settings.CHEMVIZ_MAX_UPLOAD_BYTES)
+        report = result.report
+        if not result.accepted:
+            _finish_failed(job, _rejection(report), records_failed=report.rows_total)
+            return
+        if job.dataset_id is not None:       # a dataset left by an earlier run is replaced
+            services.delete_dataset(job.dataset)
+        fh.seek(0)
+        outcome = services.store_upload(job.imported_by, fh, job.file_name, job.client_id, result, job.taken_at)
     ds = outcome.dataset
     job.dataset = ds
     job.status = JobStatus.COMPLETED

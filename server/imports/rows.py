@@ -112,7 +112,8 @@ def _statuses(col: pd.Series | None, n: int) -> tuple[list[str | None], np.ndarr
 
 
 def upload_rows(frame: pd.DataFrame) -> UploadRows:
-    """The accepted rows of an engine frame, planned for storage."""
+    """The accepted rows of an engine frame, planned for storage. Consumes the frame: columns
+    are taken out of it as they are planned (the caller lets it go afterwards)."""
     mask = np.asarray(accepted_mask(frame), dtype=bool) if schema.EXCLUDED in frame.columns else None
     if mask is not None and mask.all():
         mask = None
@@ -123,7 +124,10 @@ def upload_rows(frame: pd.DataFrame) -> UploadRows:
             return None
         return frame[name] if mask is None else frame[name][mask]
 
-    shown_rows, key_rows = _names_and_keys(_strings(column(schema.NAME)))
+    names = _strings(column(schema.NAME))
+    del frame[schema.NAME]     # its Python strings (most of the frame's memory) go before the planning
+    shown_rows, key_rows = _names_and_keys(names)
+    del names
     key, first = _factorize(key_rows)
     keys, shown = key_rows.take(pa.array(first)), shown_rows.take(pa.array(first))
     del shown_rows, key_rows
