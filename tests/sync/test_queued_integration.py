@@ -19,8 +19,8 @@ from chemviz_desktop.core.sync.account import sign_in
 from chemviz_desktop.core.sync.api_client import RetryPolicy
 from chemviz_desktop.core.sync.import_wait import WaitPolicy
 from chemviz_desktop.core.sync.syncer import SyncEngine
+from tests.celery_stack import celery_stack
 
-from .celery_stack import celery_stack
 from .conftest import PYTHON, ROOT, cli_env, import_csv, make_csv
 
 PW = "Correct-horse-9"
