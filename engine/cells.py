@@ -16,6 +16,8 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
+from .read import combine
+
 SLICE_CELLS = 1 << 14          # cells per piece: temporaries stay small whatever the chunking
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -95,7 +97,7 @@ def _slices(col: pa.Array | pa.ChunkedArray) -> Iterator[pa.Array]:
     for a in range(0, len(col), SLICE_CELLS):
         piece = col.slice(a, SLICE_CELLS)
         if isinstance(piece, pa.ChunkedArray):
-            piece = piece.chunk(0) if piece.num_chunks == 1 else piece.combine_chunks()
+            piece = piece.chunk(0) if piece.num_chunks == 1 else combine(piece)
         yield piece
 
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cells import is_ascii, plain_number_mask, slices, usable
+from .read import combine
 
 _S = r"^[+-]?"
 _EXP = r"([eE][+-]?\d+)?"
@@ -175,7 +176,7 @@ def _parse_as(text: pa.Array, decimal: str, decide: bool) -> Numbers:
 
 
 def _one(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    return combine(a)
 
 
 def _ascii(a: pa.Array | pa.ChunkedArray) -> bool:
@@ -183,10 +184,12 @@ def _ascii(a: pa.Array | pa.ChunkedArray) -> bool:
 
 
 def _np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    a = combine(a)
     return a.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _np_float(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
-    return a.fill_null(np.nan).to_numpy(zero_copy_only=False)
+    a = combine(a)
+    if a.null_count:   # (fill_null copies the column even when it has no null)
+        a = a.fill_null(np.nan)
+    return a.to_numpy(zero_copy_only=False)

@@ -11,6 +11,7 @@ import pandas as pd
 from . import schema
 from .frames import accepted_mask, accepted_rows
 from .readings import running_mask
+from .workers import pool_for
 
 __all__ = ["accepted_rows", "compute_statistics", "filter_by_type", "iqr_fence", "type_order"]
 
@@ -131,7 +132,7 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
             overall[f"median_{key}"] = _r(_quantiles(v, (0.5,))[0])
         return per_type, overall
 
-    results = list(_POOL.map(one_column, schema.NUMERIC_COLUMNS))
+    results = list(pool_for(len(frame), _POOL).map(one_column, schema.NUMERIC_COLUMNS))
     by_type: dict[str, Any] = {}
     for i, (name, lo, hi) in enumerate(present):
         entry: dict[str, Any] = {"count": int(hi - lo)}

@@ -19,11 +19,12 @@ from .columns import ColumnMap
 from .header_rows import find_header_rows
 from .limits import name_key
 from .numbers import parse_numbers
-from .read import RawTable, release_memory
+from .read import MEMORY_POOL, RawTable, combine, release_memory
 from .readings import normalise_status_column
 from .report import Issue, Report, Severity
 from .timestamps import ParsedTimes, local_zone, parse_cells
 from .units import ATMOSPHERE_BAR, Unit
+from .workers import pool_for
 
 # Order in which a row's first error is recorded as its exclusion reason.
 _REASON_CODES = ["missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value",
@@ -89,8 +90,9 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     # names and types are checked here; their issues are still added in column order. In a time
     # series they start after the times are read: pandas' time parsing is the memory peak there.
     parsing: dict[str, Any] = {}
+    numbers_pool = pool_for(n, _NUMBERS)
     if not cmap.time_series:
-        parsing = {c: _NUMBERS.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
+        parsing = {c: numbers_pool.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
     name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
     if name is not cols[schema.NAME]:   # a trimmed copy: the table holds it instead of the names as read
         t = t.set_column(cmap.canonical[schema.NAME], t.column_names[cmap.canonical[schema.NAME]], name)
@@ -107,7 +109,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     if time_series:
         times = _read_times(cols[schema.TIMESTAMP], raw, report, checks, timezone)
         release_memory()
-        parsing = {c: _NUMBERS.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
+        parsing = {c: numbers_pool.submit(parse_numbers, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
     if time_series:   # Type is optional in readings over time: the registry's, else Unassigned
@@ -185,10 +187,11 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     # found beside the number parsing they cost 5M dirty rows ~50 MB more for no time measured on
     # a busy machine), beside the value checks below.
     dup_job: Future[tuple[np.ndarray | None, Any]]
+    dup_pool = pool_for(n, _POOL)
     if times is not None:
-        dup_job = _POOL.submit(_find_duplicate_readings, name, name_empty, times, rows)
+        dup_job = dup_pool.submit(_find_duplicate_readings, name, name_empty, times, rows)
     else:
-        dup_job = _POOL.submit(_find_duplicates, name, name_empty, rows)
+        dup_job = dup_pool.submit(_find_duplicates, name, name_empty, rows)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
         fv = numeric[schema.FLOWRATE]
@@ -278,7 +281,9 @@ def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.Chunk
                  ) -> pd.DataFrame:
     """Every data row as a DataFrame: schema columns (Timestamp in UTC and Status for readings
     over time), extras, then the bookkeeping columns."""
-    data: dict[str, object] = {schema.NAME: name, schema.TYPE: types}   # the names' chunks as they are: no copy
+    # The names' bytes as they are (no copy); pandas keeps text as large_string, so the offsets are
+    # widened here, from the engine's pool, rather than by pandas from Arrow's default one.
+    data: dict[str, object] = {schema.NAME: _large(name), schema.TYPE: types}
     for column in schema.NUMERIC_COLUMNS:
         data[column] = pa.array(numeric[column])
     if times is not None:
@@ -289,13 +294,13 @@ def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.Chunk
         label = headers[idx]
         if label in data or label in schema.META_COLUMNS:
             label = f"{label} (extra)"
-        data[label] = _one_chunk(extras[idx])
+        data[label] = _large(_one_chunk(extras[idx]))
     data[schema.ROW] = pa.array(rows)
     data[schema.EXCLUDED] = pa.array(excluded)
     data[schema.REASON] = pa.DictionaryArray.from_arrays(
         pa.array(np.add(reason, 1, dtype=np.int32)), pa.array([""] + _REASON_CODES))
     # split_blocks: no copy into one 2-D float block (pandas would otherwise consolidate).
-    frame = pa.table(data).to_pandas(split_blocks=True)
+    frame = pa.table(data).to_pandas(split_blocks=True, memory_pool=MEMORY_POOL)
     if status is not None:   # the seed's values, None (not NaN) where the status was not recognised
         frame[schema.STATUS] = pd.Series(status, index=frame.index, dtype=object)
     return frame
@@ -504,7 +509,12 @@ def _empty_text(trimmed: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def _one_chunk(a: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Dictionary codes must come from one dictionary, in first-seen order, across the file."""
-    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    return combine(a)
+
+
+def _large(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A text column as large_string (what pandas' `str` columns hold), cast in the engine's pool."""
+    return pc.cast(a, pa.large_string(), memory_pool=MEMORY_POOL) if pa.types.is_string(a.type) else a
 
 
 def _is_ascii(a: pa.Array | pa.ChunkedArray) -> bool:
@@ -522,5 +532,5 @@ def _trim(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 
 def _np_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    a = combine(a)
     return a.fill_null(False).to_numpy(zero_copy_only=False)
