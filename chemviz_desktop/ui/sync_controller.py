@@ -19,8 +19,10 @@ from chemviz_desktop.core.store import Store, equipment, limits
 from chemviz_desktop.core.store import settings as store_settings
 from chemviz_desktop.core.sync.account import Session, last_account, restore, sign_in, sign_in_problem, sign_out
 from chemviz_desktop.core.sync.api_client import RetryPolicy
+from chemviz_desktop.core.sync.background import PassResult, sync_pass
 from chemviz_desktop.core.sync.connectivity import OFFLINE, ONLINE, SIGNED_OUT, SYNCING, Connectivity, status_text
 from chemviz_desktop.core.sync.credentials import delete_token
+from chemviz_desktop.core.sync.server_datasets import can_delete_on_server
 from chemviz_desktop.core.sync.shared_sync import (
     LAST_SYNC_SETTING,
     SharedOverview,
@@ -28,7 +30,7 @@ from chemviz_desktop.core.sync.shared_sync import (
     overview,
     status_summary,
 )
-from chemviz_desktop.core.sync.syncer import PassResult, SyncEngine, can_delete_on_server, sync_pass
+from chemviz_desktop.core.sync.syncer import SyncEngine
 from chemviz_desktop.ui.workers import TaskRunner
 from engine.limits import Limit
 

@@ -208,7 +208,8 @@ def test_retry_time_stamped_by_a_clock_that_ran_ahead_does_not_stall_uploads(sto
 
 def test_the_window_is_told_which_datasets_vanished_from_the_server(qtbot, store):
     from chemviz_desktop.core.sync.account import Session
-    from chemviz_desktop.core.sync.syncer import PassResult, SyncReport
+    from chemviz_desktop.core.sync.background import PassResult
+    from chemviz_desktop.core.sync.syncer import SyncReport
     from chemviz_desktop.ui.sync_controller import SyncController
     ctl = SyncController(store.path, restore_session=False)
     ctl.session = Session("http://127.0.0.1:9", "alice", "t", "engineer", False)

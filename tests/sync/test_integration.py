@@ -11,7 +11,8 @@ from chemviz_desktop.core.store import FAILED, SERVER_ONLY, SYNCED
 from chemviz_desktop.core.sync import credentials
 from chemviz_desktop.core.sync.account import restore, sign_in, sign_out
 from chemviz_desktop.core.sync.api_client import ApiClient, ApiError, RetryPolicy
-from chemviz_desktop.core.sync.syncer import SyncEngine, sync_pass
+from chemviz_desktop.core.sync.background import sync_pass
+from chemviz_desktop.core.sync.syncer import SyncEngine
 
 from .conftest import PYTHON, ROOT, cli_env, import_csv, make_csv
 

@@ -7,7 +7,8 @@ import pytest
 
 from chemviz_desktop.core.store import FAILED, LOCAL, PENDING, SERVER_ONLY, SYNCED
 from chemviz_desktop.core.sync.api_client import ApiError, AuthError
-from chemviz_desktop.core.sync.syncer import SyncEngine, can_delete_on_server, outbox_delay, server_uuid
+from chemviz_desktop.core.sync.server_datasets import can_delete_on_server, server_uuid
+from chemviz_desktop.core.sync.syncer import SyncEngine, outbox_delay
 
 from .conftest import BAD_CSV, import_csv, make_csv
 from .fake_api import FakeApi

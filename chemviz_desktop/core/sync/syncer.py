@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -35,6 +34,7 @@ from chemviz_desktop.core.store import (
 )
 from chemviz_desktop.core.sync.api_client import ApiClient, ApiError, AuthError, Unreachable
 from chemviz_desktop.core.sync.import_wait import ImportFailed, StillProcessing, WaitPolicy, wait_for_import
+from chemviz_desktop.core.sync.server_datasets import identity, owner_of, row_counts, server_uuid
 from engine import Report
 from engine.frames import clean_rows
 from engine.progress import Cancelled, Progress, quiet
@@ -110,52 +110,6 @@ def failure_message(exc: ApiError) -> str:
     if texts:
         msg += ": " + "; ".join(texts)
     return msg
-
-
-def can_delete_on_server(info: DatasetInfo, role: str, username: str) -> bool:
-    """Mirror of the server's rule: admins delete anything, engineers their own, viewers nothing."""
-    if info.server_id is None:
-        return False
-    return role == "admin" or (role == "engineer" and info.server_owner == username)
-
-
-def server_uuid(server_url: str, server_id: int, owner: str = "", uploaded_at: str = "") -> str:
-    """A stable local uuid for a server dataset uploaded without a client_id (e.g. from the web).
-    Owner and upload time are part of it, so a reused id after a server reset is a new dataset."""
-    key = f"{server_url.rstrip('/')}/datasets/{server_id}"
-    if owner or uploaded_at:
-        key += f"/{owner}/{uploaded_at}"
-    return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, key))
-
-
-def owner_of(d: dict) -> str:
-    return (d.get("uploaded_by") or {}).get("username", "") or ""
-
-
-def identity(server_url: str, d: dict) -> str:
-    """The local uuid naming server dataset `d`: its client_id, else one derived from id, owner
-    and upload time."""
-    cid = d.get("client_id")
-    if cid:
-        return str(cid)
-    return server_uuid(server_url, int(d["id"]), owner_of(d), str(d.get("uploaded_at") or ""))
-
-
-def row_counts(d: dict) -> tuple[int, int, int]:
-    """(total, accepted, excluded) as the server means them: `row_count` counts every data row,
-    `rows_accepted`/`rows_excluded` split it. An older server without the split: from the report,
-    else all rows count as accepted (what it said)."""
-    total = int(d.get("row_count") or 0)
-    if d.get("rows_accepted") is not None:
-        accepted = int(d["rows_accepted"])
-        raw_excluded = d.get("rows_excluded")
-        excluded = int(raw_excluded) if raw_excluded is not None else total - accepted
-        return total, accepted, excluded
-    report = d.get("report") or {}
-    if isinstance(report, dict) and report.get("rows_accepted") is not None:
-        accepted = int(report["rows_accepted"])
-        return total, accepted, int(report.get("rows_excluded", total - accepted))
-    return total, total, 0
 
 
 class NotOnServer(ExpectedError):
@@ -510,30 +464,3 @@ class SyncEngine:
                     "deleted on the server at the next sync.")
         self.store.delete(dataset_id)
         return note
-
-
-@dataclass
-class PassResult:
-    """The outcome of one background pass, small enough to hand across threads."""
-    online: bool
-    pending: int = 0
-    report: SyncReport | None = None
-    auth_error: str = ""
-
-
-def sync_pass(store: Store, client: ApiClient, username: str, *, force: bool = False,
-              state: Progress | None = None) -> PassResult:
-    """What the background worker does each tick: probe health/, queue what was imported while
-    signed out, push, pull. Never raises for network trouble; a 401 comes back as auth_error."""
-    if not client.health():
-        return PassResult(online=False, pending=store.pending_count())
-    watch = state or quiet()
-    store.enqueue_all_local()
-    watch.progress(float(store.pending_count()), "pending")   # the fraction carries the count here
-    sync = SyncEngine(store, client, username)
-    try:
-        rep = sync.sync(force=force, state=watch,
-                        on_item=lambda *_: watch.progress(float(store.pending_count()), "pending"))
-    except AuthError as exc:
-        return PassResult(online=True, pending=store.pending_count(), auth_error=exc.detail)
-    return PassResult(online=not rep.offline, pending=store.pending_count(), report=rep)
