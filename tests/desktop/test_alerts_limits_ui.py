@@ -186,6 +186,44 @@ def test_limits_dialog_refuses_lo_above_hi_in_words_and_saves_valid_rows(qtbot, 
     assert len(one.rows()) == 3
 
 
+def test_limits_dialog_is_edited_in_its_table_with_the_keyboard(qtbot, store):
+    from PyQt5.QtWidgets import QApplication
+
+    from chemviz_desktop.ui.dialogs.limits_dialog import LimitsDialog
+    put(store, PUMP)
+    dialog = LimitsDialog(str(store.path))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QApplication.setActiveWindow(dialog)
+    model = dialog.table.model()
+    assert model.data(model.index(0, 0)) == "Equipment type" and model.data(model.index(0, 2)) == "Pressure"
+    assert model.data(model.index(0, 5), Qt.TextAlignmentRole) & Qt.AlignRight          # numbers to the right
+    dialog.add_button.click()                          # a new type row; its Name cell opens for typing
+    name = dialog.table.indexWidget(model.index(1, 1))
+    assert name is not None
+    qtbot.keyClicks(name, "Valve")
+    qtbot.keyClick(name, Qt.Key_Tab)                   # Parameter: a combo of the three, by their words
+    parameter = dialog.table.indexWidget(model.index(1, 2))
+    assert [parameter.itemText(i) for i in range(parameter.count())] == ["Flowrate", "Pressure", "Temperature"]
+    parameter.setCurrentIndex(parameter.findData("temperature"))
+    parameter.activated.emit(parameter.currentIndex())  # picked from the list: taken at once
+    assert dialog.cell(1, "name") == "Valve" and dialog.cell(1, "parameter") == "temperature"
+    assert not model.setData(model.index(1, 0), "plant")                                  # not a scope
+    assert model.setData(model.index(1, 5), "90") and dialog.cell(1, "hi") == "90"
+    model.setData(model.index(1, 4), "95")             # lo above hi: said in words, nothing saved
+    with qtbot.assertNotEmitted(dialog.saved):
+        assert dialog.save() is False
+    assert "Row 2" in dialog.message.text() and "lo (95) is above hi (90)" in dialog.message.text()
+    assert dialog.table.selectionModel().isRowSelected(1, model.index(1, 0).parent())     # the row is shown
+    model.setData(model.index(1, 4), "85")             # an edit clears the error
+    assert not dialog.message.isVisibleTo(dialog)
+    dialog.table.setFocus()
+    dialog.table.selectRow(0)
+    qtbot.keyClick(dialog.table, Qt.Key_Delete)        # Delete removes the selected row
+    assert [(r["name"], r["parameter"], r["lo"], r["hi"]) for r in dialog.rows()] == \
+        [("Valve", "temperature", "85", "90")]
+
+
 def test_control_chart_lists_rule_4_at_point_18_only_with_cpk(qtbot, store):
     from chemviz_desktop.ui.control_chart import ControlChart
     # points 1-10 alternate 10, 9; 11-18 are 10.1; 19, 20 are 9, 10. Mean 9.74, MR-bar 12.2/19, sigma MR-bar/1.128

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PyQt5.QtWidgets import QDialogButtonBox
+from PyQt5.QtCore import Qt
+from PyQt5.QtWidgets import QApplication, QDialogButtonBox
 
 from chemviz_desktop.core import import_prefs, user_types
 from chemviz_desktop.ui.dialogs.equipment_types_dialog import EquipmentTypesDialog
@@ -115,8 +116,13 @@ def test_sheet_dialog_preselects_the_sheet_with_a_header(qtbot):
                 SheetPreview("Data", [["Title", ""], COLUMNS, ["P-1", "Pump", "1", "2", "3"]], 2)]
     d = SheetDialog(previews, "x.xlsx")
     qtbot.addWidget(d)
-    assert d.choice() == ("Data", 2) and d.preview.rowCount() == 3
-    assert d.preview.item(1, 0).font().bold()
+    model = d.preview.model()
+    assert d.choice() == ("Data", 2) and model.rowCount() == 3
+    assert model.data(model.index(1, 0), Qt.FontRole).bold()                     # the header row
+    assert model.data(model.index(0, 0), Qt.ForegroundRole) is not None          # the title above: greyed
+    assert model.data(model.index(2, 0), Qt.FontRole) is None
+    d.header_spin.setValue(3)                                                    # the user moves the header
+    assert model.data(model.index(2, 0), Qt.FontRole).bold() and model.data(model.index(1, 0), Qt.FontRole) is None
     d.sheet_combo.setCurrentIndex(0)
     assert d.choice() == ("Cover", 1)
 
@@ -129,6 +135,28 @@ def test_equipment_types_dialog_round_trip(qtbot):
     d.table.selectRow(0)
     d.remove_selected()
     assert d.aliases() == {"Tower": "Column", "Exch": "HeatExchanger"}
+
+
+def test_equipment_types_dialog_is_edited_with_the_keyboard(qtbot):
+    d = EquipmentTypesDialog({"Tower": "Column"})
+    qtbot.addWidget(d)
+    d.show()
+    QApplication.setActiveWindow(d)                     # keys go where a user's would: the focused cell
+    d.add_row("", "")                                   # what Add does: the new spelling cell opens for typing
+    editor = d.table.indexWidget(d.model.index(1, 0))
+    assert editor is not None
+    qtbot.keyClicks(editor, "Centrifugal")
+    qtbot.keyClick(editor, Qt.Key_Tab)                  # on to "Read as type": a combo of suggestions
+    combo = d.table.indexWidget(d.model.index(1, 1))
+    assert combo is not None and combo.findText("Pump") >= 0
+    qtbot.keyClicks(combo.lineEdit(), "Pump")
+    qtbot.keyClick(combo.lineEdit(), Qt.Key_Return)
+    assert d.aliases() == {"Tower": "Column", "Centrifugal": "Pump"}
+    assert d.model.data(d.model.index(1, 1)) == "Pump"
+    d.table.setFocus()
+    d.table.selectRow(0)
+    qtbot.keyClick(d.table, Qt.Key_Delete)              # Delete removes the selected row
+    assert d.aliases() == {"Centrifugal": "Pump"}
 
 
 def test_settings_menu_sets_the_pressure_reference(qtbot, monkeypatch):

@@ -2,36 +2,55 @@
 the data (core/user_types) and applied to every import."""
 from __future__ import annotations
 
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
-    QComboBox,
+    QAbstractItemView,
+    QAction,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from chemviz_desktop.ui.models.rows_model import ChoiceDelegate, Column, RowsModel
 from chemviz_desktop.ui.widgets import styled_label
 from engine import schema
+
+# the target is open text: the standard types and a few common own groups are only suggestions
+SUGGESTED = [(t, t) for t in list(schema.CANONICAL_TYPES) + ["Column", "Tank", "Vessel"]]
+COLUMNS = [Column("Spelling in your files", "spelling"),
+           Column("Read as type", "target", choices=SUGGESTED, free=True)]
 
 
 class EquipmentTypesDialog(QDialog):
     def __init__(self, aliases: dict[str, str], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Equipment types")
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Spelling in your files", "Read as type"])
+        self.model = RowsModel(COLUMNS, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(ChoiceDelegate(COLUMNS, self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked
+                                   | QAbstractItemView.EditKeyPressed | QAbstractItemView.AnyKeyPressed)
+        self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         for spelling, target in sorted(aliases.items(), key=lambda kv: kv[0].casefold()):
-            self.add_row(spelling, target)
+            self.model.append({"spelling": spelling, "target": target})
         add = QPushButton("Add")
         remove = QPushButton("Remove")
         add.clicked.connect(lambda: self.add_row("", ""))
         remove.clicked.connect(self.remove_selected)
+        delete = QAction("Remove", self.table)
+        delete.setShortcut(QKeySequence.Delete)
+        delete.setShortcutContext(Qt.WidgetShortcut)     # the table's own key, not while a cell is edited
+        delete.triggered.connect(self.remove_selected)
+        self.table.addAction(delete)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -49,29 +68,20 @@ class EquipmentTypesDialog(QDialog):
         self.resize(520, 380)
 
     def add_row(self, spelling: str, target: str) -> None:
-        r = self.table.rowCount()
-        self.table.insertRow(r)
-        self.table.setItem(r, 0, QTableWidgetItem(spelling))
-        combo = QComboBox()
-        combo.setEditable(True)
-        combo.addItems(list(schema.CANONICAL_TYPES) + ["Column", "Tank", "Vessel"])
-        combo.setCurrentText(target)
-        self.table.setCellWidget(r, 1, combo)
+        """A new row; an empty one opens its spelling cell for typing."""
+        r = self.model.append({"spelling": spelling, "target": target})
         if not spelling:
-            self.table.setCurrentCell(r, 0)
-            self.table.editItem(self.table.item(r, 0))
+            index = self.model.index(r, 0)
+            self.table.setCurrentIndex(index)
+            self.table.edit(index)
 
     def remove_selected(self) -> None:
-        for r in sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True):
-            self.table.removeRow(r)
+        self.model.remove(sorted({i.row() for i in self.table.selectionModel().selectedIndexes()}))
 
     def aliases(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        for r in range(self.table.rowCount()):
-            item = self.table.item(r, 0)
-            combo = self.table.cellWidget(r, 1)
-            spelling = item.text().strip() if item else ""
-            target = combo.currentText().strip() if isinstance(combo, QComboBox) else ""
+        for row in self.model.rows():
+            spelling, target = row["spelling"].strip(), row["target"].strip()
             if spelling and target:
                 out[spelling] = target
         return out

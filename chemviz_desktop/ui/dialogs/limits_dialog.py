@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -22,14 +22,15 @@ from PyQt5.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QShortcut,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from chemviz_desktop.core import monitoring
 from chemviz_desktop.core.errors import describe
+from chemviz_desktop.ui.models.rows_model import ChoiceDelegate, Column, RowsModel
 from chemviz_desktop.ui.widgets import MessageBar, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 from engine.limits import PARAMETERS, SCOPES, Limit, LimitError, name_key, read_limits_csv, write_limits_csv
@@ -41,6 +42,10 @@ COLUMNS: list[tuple[str, str]] = [("Scope", "scope"), ("Name", "name"), ("Parame
 KEYS = [k for _h, k in COLUMNS]
 COMBOS = {"scope": SCOPES, "parameter": PARAMETERS}
 SCOPE_WORDS = {"type": "Equipment type", "equipment": "One equipment"}
+CHOICES = {key: [(v, SCOPE_WORDS.get(v, v.title()) if key == "scope" else v.title()) for v in values]
+           for key, values in COMBOS.items()}
+TABLE_COLUMNS = [Column(h, k, choices=CHOICES.get(k, ()), align_right=k not in COMBOS and k != "name",
+                        default=COMBOS[k][0] if k in COMBOS else "") for h, k in COLUMNS]
 
 
 def _text(value: float | None) -> str:
@@ -70,9 +75,13 @@ class LimitsDialog(QDialog):
         self.runner.result.connect(self._saved)
         self.runner.error.connect(self._save_failed)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([h for h, _k in COLUMNS])
+        self.model = RowsModel(TABLE_COLUMNS, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(ChoiceDelegate(TABLE_COLUMNS, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked
+                                   | QAbstractItemView.EditKeyPressed | QAbstractItemView.AnyKeyPressed)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
@@ -80,7 +89,10 @@ class LimitsDialog(QDialog):
         self.table.setColumnWidth(2, 120)
         for c in range(3, len(COLUMNS)):
             self.table.setColumnWidth(c, 80)
-        self.table.itemChanged.connect(lambda _i: self._edited())
+        self.model.dataChanged.connect(lambda *_a: self._edited())
+        delete = QShortcut(QKeySequence(QKeySequence.Delete), self.table)
+        delete.setContext(Qt.WidgetShortcut)           # the table's key, not while a cell is being edited
+        delete.activated.connect(lambda: self.delete_rows(self._selected_rows()))
 
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Filter by name…")
@@ -140,29 +152,14 @@ class LimitsDialog(QDialog):
 
     # -- rows -----------------------------------------------------------------------------------
     def _append(self, limit: Limit | None = None, values: dict[str, str] | None = None) -> int:
-        row = self.table.rowCount()
-        self.table.insertRow(row)
         vals = values or ({"scope": limit.scope, "name": limit.name, "parameter": limit.parameter,
                            **{k: _text(getattr(limit, k)) for k in ("lolo", "lo", "hi", "hihi")},
                            "deadband": _text(limit.deadband) if limit.deadband else "",
                            "delay_s": _text(limit.delay_s) if limit.delay_s else ""} if limit else {})
-        was = self.table.blockSignals(True)
-        for c, key in enumerate(KEYS):
-            if key in COMBOS:
-                combo = QComboBox()
-                for choice in COMBOS[key]:
-                    combo.addItem(SCOPE_WORDS.get(choice, choice.title()) if key == "scope" else choice.title(), choice)
-                i = combo.findData(vals.get(key, COMBOS[key][0]))
-                combo.setCurrentIndex(max(i, 0))
-                combo.currentIndexChanged.connect(lambda _i: self._edited())
-                self.table.setCellWidget(row, c, combo)
-            else:
-                item = QTableWidgetItem(vals.get(key, ""))
-                if key != "name":
-                    item.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
-                self.table.setItem(row, c, item)
-        self.table.blockSignals(was)
-        return row
+        for key, choices in COMBOS.items():     # a choice not offered reads as the first one
+            if vals.get(key) not in choices:
+                vals = {**vals, key: choices[0]}
+        return self.model.append(vals)
 
     def add_row(self, scope: str = "", name: str = "", parameter: str = "pressure", **levels: str | float) -> int:
         """A new row (defaults: this dialog's equipment, else type); returns its row number."""
@@ -179,50 +176,38 @@ class LimitsDialog(QDialog):
 
     def _add_clicked(self) -> None:
         row = self.add_row()
-        self.table.setCurrentCell(row, 1 if not self.equipment else 3)
-        self.table.editItem(self.table.item(row, 1 if not self.equipment else 3))
+        index = self.model.index(row, 1 if not self.equipment else 3)
+        self.table.setCurrentIndex(index)
+        self.table.edit(index)
 
     def set_cell(self, row: int, key: str, text: str) -> None:
         """Type `text` into a cell (combo cells take the value: type/equipment, a parameter)."""
-        c = KEYS.index(key)
-        if key in COMBOS:
-            combo = self.table.cellWidget(row, c)
-            i = combo.findData(text)
-            if i < 0:
-                raise ValueError(f"{key} must be one of {', '.join(COMBOS[key])}")
-            combo.setCurrentIndex(i)
-        else:
-            self.table.item(row, c).setText(str(text))
+        self.model.set_cell(row, key, str(text))
 
     def cell(self, row: int, key: str) -> str:
-        c = KEYS.index(key)
-        if key in COMBOS:
-            return str(self.table.cellWidget(row, c).currentData())
-        item = self.table.item(row, c)
-        return item.text() if item is not None else ""
+        return self.model.cell(row, key)
 
     def rows(self) -> list[dict[str, str]]:
         """Every row (shown or filtered out) as text by CSV column."""
-        return [{k: self.cell(r, k) for k in KEYS} for r in range(self.table.rowCount())]
+        return self.model.rows()
 
     def delete_rows(self, rows: list[int]) -> None:
-        for r in sorted(set(rows), reverse=True):
-            self.table.removeRow(r)
+        self.model.remove(rows)
         self._edited()
 
     def _selected_rows(self) -> list[int]:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
-        if not rows and self.table.currentRow() >= 0:
-            rows = {self.table.currentRow()}
+        if not rows and self.table.currentIndex().isValid():
+            rows = {self.table.currentIndex().row()}
         return sorted(rows)
 
     def visible_rows(self) -> list[int]:
-        return [r for r in range(self.table.rowCount()) if not self.table.isRowHidden(r)]
+        return [r for r in range(self.model.rowCount()) if not self.table.isRowHidden(r)]
 
     def _apply_filter(self) -> None:
         text = " ".join(self.search_edit.text().split()).casefold()
         focus = self.equipment is not None and self.only_check.isChecked()
-        for r in range(self.table.rowCount()):
+        for r in range(self.model.rowCount()):
             name, scope = name_key(self.cell(r, "name")), self.cell(r, "scope")
             show = not text or text in name
             if focus and name:       # a new, still empty row stays visible
@@ -258,7 +243,7 @@ class LimitsDialog(QDialog):
         self.message.show_message(text, "error")
         self.failed.emit(text)
         row = _row_in(text)
-        if row is not None and 0 <= row < self.table.rowCount():
+        if row is not None and 0 <= row < self.model.rowCount():
             self.table.setRowHidden(row, False)
             self.table.selectRow(row)
 
@@ -288,11 +273,11 @@ class LimitsDialog(QDialog):
             self._show_error(f"{Path(path).name}: {exc}")
             return -1
         by_key = {(self.cell(r, "scope"), name_key(self.cell(r, "name")), self.cell(r, "parameter")): r
-                  for r in range(self.table.rowCount())}
+                  for r in range(self.model.rowCount())}
         for limit in found:
             r = by_key.get(limit.key())
             if r is not None:
-                self.table.removeRow(r)
+                self.model.remove([r])
                 by_key = {k: (v - 1 if v > r else v) for k, v in by_key.items() if v != r}
             self._append(limit)
         self._apply_filter()

@@ -1,19 +1,19 @@
 """Which sheet of a workbook, and which row is its header, with a preview of the first rows."""
 from __future__ import annotations
 
-from PyQt5.QtGui import QBrush, QColor, QFont
 from PyQt5.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from chemviz_desktop.ui.models.preview_model import SheetPreviewModel
 from chemviz_desktop.ui.widgets import styled_label
 from engine.workbook import SheetPreview
 
@@ -30,8 +30,10 @@ class SheetDialog(QDialog):
             self.sheet_combo.addItem(p.name if p.header_row else f"{p.name} (no header found)", p.name)
         self.header_spin = QSpinBox()
         self.header_spin.setRange(1, 1_048_576)
-        self.preview = QTableWidget()
-        self.preview.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.model = SheetPreviewModel(self)
+        self.preview = QTableView()
+        self.preview.setModel(self.model)
+        self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Import")
         buttons.accepted.connect(self.accept)
@@ -54,28 +56,12 @@ class SheetDialog(QDialog):
 
     def _sheet_changed(self, index: int) -> None:
         p = self.previews[index]
-        rows = p.rows
-        self.preview.clear()
-        self.preview.setRowCount(len(rows))
-        self.preview.setColumnCount(max((len(r) for r in rows), default=0))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                self.preview.setItem(r, c, QTableWidgetItem(text))
+        self.model.set_rows(p.rows)
         self.header_spin.setValue(p.header_row or 1)
         self._paint()
 
     def _paint(self) -> None:
-        header = self.header_spin.value()
-        bold, normal = QFont(), QFont()
-        bold.setBold(True)
-        grey = QBrush(QColor(150, 150, 150))
-        for r in range(self.preview.rowCount()):
-            for c in range(self.preview.columnCount()):
-                item = self.preview.item(r, c)
-                if item is None:
-                    continue
-                item.setFont(bold if r + 1 == header else normal)
-                item.setForeground(grey if r + 1 < header else QBrush())
+        self.model.set_header_row(self.header_spin.value())
 
     def choice(self) -> tuple[str, int]:
         """(sheet name, header row)."""
