@@ -1,9 +1,9 @@
 """The trend chart, painted with QPainter from data a worker already prepared (core.trend_series:
 buckets decimated to at most two points per pixel column), so a year of one-minute readings costs
 the GUI thread a few thousand points. A shared time axis (local time), one y axis per unit (left,
-then right), min-max bands for bucketed intervals, a cursor showing each line's value, and an
-overview strip of the whole range on which a drag picks the time window. The same painter code
-writes the PNG and SVG exports.
+then right), min-max bands for bucketed intervals and a cursor showing each line's value. The same
+painter code writes the PNG and SVG exports. The overview strip under the chart, on which a drag
+picks the time window, is trend_overview.OverviewStrip.
 
 Operating limits (#16) are dashed horizontal lines on their parameter's axis: amber Lo/Hi, red
 LoLo/HiHi (shades per theme, `figures.limit_color`), each labelled at its right end ("HI 5.5";
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
-from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PyQt5.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPolygonF
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from chemviz_desktop.core.chart_style import TYPE_PALETTE, ChartColors, style_for
@@ -424,116 +424,6 @@ class TrendPlot(QWidget):
         super().leaveEvent(event)
 
 
-class OverviewStrip(QWidget):
-    """The whole time range of the selection, small; the current window is highlighted. Drag to
-    choose a window; double-click for all."""
-    windowChosen = pyqtSignal(object, object)     # start_ns, end_ns (Python ints: beyond 32 bits)
-    allRequested = pyqtSignal()
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.data: TrendData | None = None
-        self.colors = style_for("light")
-        self._drag: tuple[float, float] | None = None
-        self.setFixedHeight(56)
-        self.setMouseTracking(False)
-        self.setToolTip("The whole history: drag to choose the time window, double-click for all")
-        self.setCursor(Qt.CrossCursor)
-
-    def set_data(self, data: TrendData | None) -> None:
-        self.data = data
-        self.update()
-
-    def _span(self) -> tuple[int, int] | None:
-        if self.data is None or self.data.extent is None:
-            return None
-        a, b = self.data.extent
-        return a, max(b + 1, a + 1)
-
-    def _area(self) -> QRectF:
-        return QRectF(AXIS_W, 2, max(10, self.width() - AXIS_W * 2 - 12), self.height() - 4)
-
-    def x_of(self, ns: int) -> float:
-        span, area = self._span(), self._area()
-        if span is None:
-            return area.left()
-        return area.left() + (ns - span[0]) / (span[1] - span[0]) * area.width()
-
-    def ns_of(self, x: float) -> int:
-        span, area = self._span(), self._area()
-        if span is None:
-            return 0
-        f = min(1.0, max(0.0, (x - area.left()) / max(1.0, area.width())))
-        return int(span[0] + f * (span[1] - span[0]))
-
-    def paintEvent(self, _event: Any) -> None:
-        p = QPainter(self)
-        c = self.colors
-        p.fillRect(self.rect(), self.palette().window())
-        area = self._area()
-        p.fillRect(area, QColor(c.background))
-        p.setPen(QPen(QColor(c.grid), 1))
-        p.drawRect(area)
-        span = self._span()
-        if self.data is not None and span is not None:
-            p.setRenderHint(QPainter.Antialiasing, True)
-            for i, (x, y) in enumerate(self.data.overview):
-                if not len(x):
-                    continue
-                lo, hi = float(np.min(y)), float(np.max(y))
-                hi = hi if hi > lo else lo + 1
-                xs = area.left() + (x - span[0]).astype(np.float64) * (area.width() / (span[1] - span[0]))
-                ys = area.bottom() - 3 - (y - lo) / (hi - lo) * (area.height() - 6)
-                p.setPen(QPen(series_color(i), 1))
-                p.drawPolyline(polygon(xs, ys))
-            a, b = self.x_of(self.data.start_ns), self.x_of(self.data.end_ns)
-            shade = QColor(c.text)
-            shade.setAlpha(40)
-            path = QPainterPath()
-            path.addRect(area)
-            inner = QPainterPath()
-            inner.addRect(QRectF(a, area.top(), max(2.0, b - a), area.height()))
-            p.fillPath(path.subtracted(inner), shade)
-            p.setPen(QPen(QColor(c.text), 1))
-            p.setBrush(Qt.NoBrush)
-            p.drawRect(QRectF(a, area.top(), max(2.0, b - a), area.height()))
-        if self._drag is not None:
-            band = QColor("#2f6fb3")
-            band.setAlpha(70)
-            x0, x1 = sorted(self._drag)
-            p.fillRect(QRectF(x0, area.top(), x1 - x0, area.height()), band)
-        p.end()
-
-    def mousePressEvent(self, event: Any) -> None:
-        if event.button() == Qt.LeftButton and self._span() is not None:
-            self._drag = (event.pos().x(), event.pos().x())
-            self.update()
-
-    def mouseMoveEvent(self, event: Any) -> None:
-        if self._drag is not None:
-            self._drag = (self._drag[0], event.pos().x())
-            self.update()
-
-    def mouseReleaseEvent(self, event: Any) -> None:
-        if self._drag is None:
-            return
-        x0, x1 = sorted((self._drag[0], event.pos().x()))
-        self._drag = None
-        self.update()
-        if x1 - x0 >= 4:
-            self.choose(x0, x1)
-
-    def choose(self, x0: float, x1: float) -> None:
-        """The window between two x positions of the strip."""
-        a, b = self.ns_of(x0), self.ns_of(x1)
-        if b > a:
-            self.windowChosen.emit(a, b)
-
-    def mouseDoubleClickEvent(self, event: Any) -> None:
-        self._drag = None
-        self.allRequested.emit()
-
-
 def render_image(data: TrendData | None, width: int, height: int, scale: float = 2.0) -> QImage:
     """The chart as an image (PNG export), light colours on white."""
     image = QImage(int(width * scale), int(height * scale), QImage.Format_ARGB32)
@@ -558,4 +448,4 @@ def write_svg(data: TrendData | None, path: str, width: int, height: int) -> Non
     p.end()
 
 
-__all__ = ["LABELS", "OverviewStrip", "TrendPlot", "paint_trend", "render_image", "time_ticks", "write_svg"]
+__all__ = ["LABELS", "TrendPlot", "paint_trend", "render_image", "time_ticks", "write_svg"]

@@ -35,7 +35,8 @@ from chemviz_desktop.core.trend_series import (
 )
 from chemviz_desktop.ui import theme
 from chemviz_desktop.ui.equipment_picker import EquipmentPicker
-from chemviz_desktop.ui.trend_plot import OverviewStrip, TrendPlot, render_image, write_svg
+from chemviz_desktop.ui.trend_overview import OverviewStrip
+from chemviz_desktop.ui.trend_plot import TrendPlot, render_image, write_svg
 from chemviz_desktop.ui.widgets import MessageBar, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 
