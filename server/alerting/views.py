@@ -7,13 +7,15 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from engine.alerts import STATES
 from engine.limits import LEVELS, PARAMETERS
+from server.api.pagination import Pagination
+from server.api.parsers import JSON_ONLY
 from server.audit.log import record
 from server.equipment import params
 from server.sharing.kinds import ack_key
@@ -47,9 +49,10 @@ def _conflict(exc: IntegrityError) -> Response:
 class RuleListView(generics.ListCreateAPIView):
     """GET: every rule (team-shared), paginated. POST: a new rule (201); the alerts of the
     equipment it applies to are re-evaluated in the same transaction."""
+    parser_classes = JSON_ONLY
     permission_classes = [AlertingAccess]
     serializer_class = AlertRuleSerializer
-    pagination_class = params.SeedPagination
+    pagination_class = Pagination
     queryset = AlertRule.objects.select_related("created_by", "updated_by")
 
     def create(self, request, *args, **kwargs):
@@ -68,6 +71,7 @@ class RuleListView(generics.ListCreateAPIView):
 class RuleDetailView(generics.RetrieveUpdateDestroyAPIView):
     """GET, PUT, PATCH, DELETE one rule; a change re-evaluates the alerts of the equipment the old
     and the new rule apply to."""
+    parser_classes = JSON_ONLY
     permission_classes = [AlertingAccess]
     serializer_class = AlertRuleSerializer
     queryset = AlertRule.objects.select_related("created_by", "updated_by")
@@ -98,8 +102,8 @@ class RuleDetailView(generics.RetrieveUpdateDestroyAPIView):
 
 
 def _choice(request, name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
-    raw = (request.query_params.get(name) or "").strip()
-    if not raw:
+    raw = params.given(request, name)
+    if raw is None:
         return default
     if raw not in choices:
         raise params.bad(name, f"must be one of {', '.join(choices)}.")
@@ -110,14 +114,15 @@ class AlertListView(generics.ListAPIView):
     """Alerts, newest start first, paginated {count, next, previous, results}."""
     permission_classes = [AlertingAccess]
     serializer_class = AlertSerializer
-    pagination_class = params.SeedPagination
+    pagination_class = Pagination
 
     def get_queryset(self):
         r = self.request
         qs = Alert.objects.select_related("equipment", "acknowledged_by").filter(
             _STATE_Q[_choice(r, "state", STATE_FILTERS, "all")])
-        if (r.query_params.get("equipment_id") or "").strip():
-            qs = qs.filter(equipment_id=params.positive_int(r.query_params.get("equipment_id"), "equipment_id"))
+        equipment_id = params.given(r, "equipment_id")
+        if equipment_id is not None:
+            qs = qs.filter(equipment_id=params.positive_int(equipment_id, "equipment_id"))
         parameter = _choice(r, "parameter", PARAMETERS)
         if parameter:
             qs = qs.filter(parameter=parameter)
@@ -136,8 +141,7 @@ class AlertListView(generics.ListAPIView):
         OpenApiParameter("equipment_id", int), OpenApiParameter("parameter", str, enum=list(PARAMETERS)),
         OpenApiParameter("level", str, enum=list(LEVELS)),
         OpenApiParameter("start_date", str, description="alerts still going at or after this (ISO 8601)"),
-        OpenApiParameter("end_date", str, description="alerts starting before this (a date includes its day)"),
-        OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
+        OpenApiParameter("end_date", str, description="alerts starting before this (a date includes its day)")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -146,9 +150,11 @@ class AcknowledgeView(APIView):
     """POST {"comment": "..."}: acknowledge one alert (200, the alert). The first acknowledgement
     stands: acknowledging an acknowledged alert is 409 with the alert as it is (its user, time and
     comment unchanged)."""
+    parser_classes = JSON_ONLY
     permission_classes = [AlertingAccess]
 
-    @extend_schema(request=AcknowledgeSerializer, responses={200: AlertSerializer, 409: AlertSerializer})
+    @extend_schema(request=AcknowledgeSerializer, responses={200: AlertSerializer, 409: inline_serializer(
+        "AlreadyAcknowledged", {"detail": serializers.CharField(), "alert": AlertSerializer()})})
     def post(self, request, pk: int):
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)

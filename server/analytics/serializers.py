@@ -5,6 +5,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from server.api.errors import ErrorSerializer
+
 from .models import CSVDataset
 
 
@@ -87,7 +89,6 @@ class UploadRequestSerializer(serializers.Serializer):
                                          "taken (default: now); time-series rows keep their Timestamp")
 
 
-class UploadErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    issues = serializers.ListField(child=serializers.DictField(), required=False,
-                                   help_text="validation issues, when the file itself was read")
+# the upload's errors are the API's one error body (server.api.errors), under the name the
+# upload view imports
+UploadErrorSerializer = ErrorSerializer

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import engine
+from server.api.query import given
 from server.equipment.models import STATUSES, Equipment
 
 from .models import CSVDataset, Status
@@ -56,12 +57,13 @@ class StatisticsView(APIView):
         OpenApiParameter("dataset", int, description="dataset id (default: the latest upload)")],
         responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        status_value = (request.query_params.get("status") or "").strip()
-        if status_value:
+        status_value = given(request, "status")
+        raw = given(request, "dataset")
+        if status_value is not None:
             if status_value not in STATUSES:
                 return Response({"detail": f"'status' must be one of {', '.join(STATUSES)}."},
                                 status=status.HTTP_400_BAD_REQUEST)
-            if request.query_params.get("dataset") not in (None, ""):
+            if raw is not None:
                 return Response({"detail": "'status' filters the equipment registry; it cannot be combined "
                                            "with 'dataset'."}, status=status.HTTP_400_BAD_REQUEST)
             stats = registry_statistics(status_value)
@@ -69,9 +71,8 @@ class StatisticsView(APIView):
             if equipment_type:
                 stats = engine.filter_by_type(stats, equipment_type)
             return Response({**stats, "source": "equipment", "status": status_value})
-        raw = request.query_params.get("dataset")
         qs = CSVDataset.objects.filter(status=Status.COMPLETED)
-        if raw not in (None, ""):
+        if raw is not None:
             try:
                 qs = qs.filter(pk=_dataset_id(raw, "dataset"))
             except ValueError as exc:

@@ -16,9 +16,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 
+from server.api.pagination import AuditPagination
+from server.api.query import given
 from server.users.models import Role, role_of
 
 from .models import Action, AuditEntry
@@ -32,15 +33,9 @@ class IsAdminRole(BasePermission):
         return role_of(request.user) == Role.ADMIN
 
 
-class AuditPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
 def _when(request, name: str, *, end: bool = False) -> datetime | None:
-    raw = (request.query_params.get(name) or "").strip()
-    if not raw:
+    raw = given(request, name)
+    if raw is None:
         return None
     raw = raw.replace(" ", "+") if len(raw) > 10 and raw[-6] == " " else raw   # unencoded "+02:00"
     day = parse_date(raw) if len(raw) == 10 else None
@@ -85,7 +80,7 @@ class AuditLogView(generics.ListAPIView):
         model = (p.get("model") or "").strip().lower()
         if model:
             qs = qs.filter(model=model) if "." in model else qs.filter(model__endswith="." + model)
-        action = (p.get("action") or "").strip().lower()
+        action = (given(self.request, "action") or "").lower()
         if action:
             if action not in Action.values:
                 raise ValidationError({"detail": f"'action' must be one of {', '.join(Action.values)}."})

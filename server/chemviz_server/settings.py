@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "server.api.middleware.SecurityHeadersMiddleware",   # no-store on the API, CSP on HTML
+    "server.api.middleware.OneValuePerParameterMiddleware",   # ?a=1&a=2 is a 400
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,7 +149,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "server.api.openapi.ErrorDocumentingAutoSchema",   # documents every error
     "EXCEPTION_HANDLER": "server.api.errors.exception_handler",
     # X-Forwarded-For is trusted only through this many proxies (0: the socket address counts)
     "NUM_PROXIES": CHEMVIZ_TRUSTED_PROXIES,

@@ -5,33 +5,23 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+
+from server.api.query import bad, given
 
 from .models import STATUSES
 
+__all__ = ["bad", "given", "when", "window", "status_param", "flag", "positive_int"]
+
 _BOOLEAN = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 _OFFSET_SPACE = re.compile(r" (\d\d:?\d\d)$")     # "+02:00" sent unencoded arrives as " 02:00"
-
-
-class SeedPagination(PageNumberPagination):
-    """`page`, `page_size` (default 20, at most 1000) -> {count, next, previous, results}."""
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
-def bad(name: str, message: str) -> ValidationError:
-    """400 {"detail": "'name' message"}, the shape of the other query-parameter errors."""
-    return ValidationError({"detail": f"'{name}' {message}"})
 
 
 def when(request, name: str, *, end: bool = False) -> datetime | None:
     """An ISO 8601 date or date-time query parameter in UTC (a time without a zone is UTC). A
     date alone starts at 00:00 UTC; as `end_date` it includes that whole day. Ranges are
     start <= t < end."""
-    raw = (request.query_params.get(name) or "").strip()
-    if not raw:
+    raw = given(request, name)
+    if raw is None:
         return None
     raw = _OFFSET_SPACE.sub(r"+\1", raw)
     try:
@@ -57,8 +47,8 @@ def window(request) -> tuple[datetime | None, datetime | None]:
 
 
 def status_param(request) -> str | None:
-    raw = (request.query_params.get("status") or "").strip()
-    if not raw:
+    raw = given(request, "status")
+    if raw is None:
         return None
     if raw not in STATUSES:
         raise bad("status", f"must be one of {', '.join(STATUSES)}.")
@@ -66,20 +56,20 @@ def status_param(request) -> str | None:
 
 
 def flag(request, name: str, default: bool = False) -> bool:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
+    raw = given(request, name)
+    if raw is None:
         return default
-    value = _BOOLEAN.get(raw.strip().lower())
+    value = _BOOLEAN.get(raw.lower())
     if value is None:
         raise bad(name, "must be true or false.")
     return value
 
 
-def positive_int(raw: str | None, name: str) -> int:
+def positive_int(raw: str | None, name: str, meaning: str = "an equipment id") -> int:
     try:
         value = int((raw or "").strip())
     except ValueError:
         value = 0
     if value < 1:
-        raise bad(name, "must be a positive whole number (an equipment id).")
+        raise bad(name, f"must be a positive whole number ({meaning}).")
     return value

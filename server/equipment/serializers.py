@@ -80,7 +80,10 @@ class EquipmentSerializer(_Values, serializers.ModelSerializer):
         value = tidy_name(value)
         if not value:
             raise serializers.ValidationError("equipment_type cannot be empty.")
-        return schema.display_type(value)[:TYPE_MAX]     # "pump" -> "Pump", as files are read
+        shown = schema.display_type(value)[:TYPE_MAX]     # "pump" -> "Pump", as files are read
+        if not shown:      # "-" or "--" reads as no type at all: refused, not stored as ""
+            raise serializers.ValidationError(f"equipment_type {value[:40]!r} is not a type name.")
+        return shown
 
     def _save(self, fn, *args):
         try:

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 
 from engine.limits import name_key
 from engine.schema import display_type
+from server.api.pagination import Pagination
+from server.api.parsers import JSON_ONLY
 from server.api.permissions import EquipmentAccess, ReadingAccess
 from server.sharing.push import log_change
 
@@ -18,9 +20,6 @@ from . import params
 from .models import Equipment, ParameterHistory
 from .serializers import EquipmentListSerializer, EquipmentSerializer, ReadingSerializer, reevaluate_alerts
 from .services import refresh_current
-
-_PAGE = [OpenApiParameter("page", int, description="page number (default 1)"),
-         OpenApiParameter("page_size", int, description="items per page (default 20, at most 1000)")]
 
 
 def filtered_equipment(request):
@@ -40,8 +39,9 @@ def filtered_equipment(request):
 
 
 class EquipmentListView(generics.ListCreateAPIView):
+    parser_classes = JSON_ONLY
     permission_classes = [IsAuthenticated, EquipmentAccess]
-    pagination_class = params.SeedPagination
+    pagination_class = Pagination
 
     def get_queryset(self):
         return filtered_equipment(self.request).order_by("id")
@@ -57,7 +57,7 @@ class EquipmentListView(generics.ListCreateAPIView):
     @extend_schema(parameters=[
         OpenApiParameter("equipment_type", str, description="only this type (e.g. Pump)"),
         OpenApiParameter("status", str, enum=["active", "maintenance", "inactive"]),
-        OpenApiParameter("search", str, description="text in the equipment name"), *_PAGE])
+        OpenApiParameter("search", str, description="text in the equipment name")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -65,6 +65,7 @@ class EquipmentListView(generics.ListCreateAPIView):
 class EquipmentDetailView(generics.RetrieveUpdateDestroyAPIView):
     """A change of the shared fields (type, status, dates, notes) or a deletion is logged for the
     workstations' pull (#19, docs/sync_shared_records.md); a rename is a new record."""
+    parser_classes = JSON_ONLY
     permission_classes = [IsAuthenticated, EquipmentAccess]
     serializer_class = EquipmentSerializer
     queryset = Equipment.objects.select_related("created_by")
@@ -89,9 +90,10 @@ class HistoryView(generics.ListCreateAPIView):
     reading (201); a reading at a time the equipment already has is 409. The equipment's alerts
     are derived again in the reading's transaction (a value beyond a rule's limit is an alert in
     alerts/ as soon as the POST answers)."""
+    parser_classes = JSON_ONLY
     permission_classes = [IsAuthenticated, ReadingAccess]
     serializer_class = ReadingSerializer
-    pagination_class = params.SeedPagination
+    pagination_class = Pagination
 
     def equipment(self) -> Equipment:
         if not hasattr(self, "_equipment"):
@@ -109,7 +111,7 @@ class HistoryView(generics.ListCreateAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("start_date", str, description="ISO 8601 date or date-time"),
                                OpenApiParameter("end_date", str, description="ISO 8601 date or date-time "
-                                                "(a date includes its whole day)"), *_PAGE])
+                                                "(a date includes its whole day)")])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -150,7 +150,7 @@ class TrendsView(APIView):
         parameter = (q.get("parameter") or "").strip().lower()
         if parameter not in PARAMETERS:
             raise params.bad("parameter", f"must be one of {', '.join(PARAMETERS)}.")
-        interval = (q.get("interval") or "daily").strip().lower()
+        interval = (params.given(request, "interval") or "daily").lower()
         if interval not in INTERVALS:
             raise params.bad("interval", f"must be one of {', '.join(INTERVALS)}.")
         start, end = params.window(request)

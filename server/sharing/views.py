@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from server.api.parsers import JSON_ONLY
 from server.equipment import params
 
 from . import push
@@ -26,10 +27,10 @@ class ChangesView(APIView):
     @extend_schema(parameters=[OpenApiParameter("since", int), OpenApiParameter("limit", int)],
                    responses={200: dict})
     def get(self, request):
-        raw_since = (request.query_params.get("since") or "0").strip()
-        since = params.positive_int(raw_since, "since") if raw_since not in ("", "0") else 0
-        raw_limit = request.query_params.get("limit")
-        limit = min(params.positive_int(raw_limit, "limit"), PAGE_MAX) if raw_limit else PAGE_MAX
+        raw_since = params.given(request, "since") or "0"
+        since = params.positive_int(raw_since, "since", "a cursor") if raw_since != "0" else 0
+        raw_limit = params.given(request, "limit")
+        limit = min(params.positive_int(raw_limit, "limit", "how many"), PAGE_MAX) if raw_limit else PAGE_MAX
         rows = list(Change.objects.filter(seq__gt=since).select_related("user").order_by("seq")[:limit + 1])
         more = len(rows) > limit
         rows = rows[:limit]
@@ -43,6 +44,7 @@ class ChangesView(APIView):
 class PushView(APIView):
     """{"ops": [...]} (at most 200): one result per op, in order. Each op is applied in its own
     transaction, so one refused op does not undo the others."""
+    parser_classes = JSON_ONLY
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=dict, responses={200: dict})
