@@ -10,7 +10,8 @@ time range, count and last values beside it in SQL, so its history is a handful 
 instead of tens of thousands of rows through the SQLite driver (bench/history_bench.py: 10M
 readings); the few readings of a snapshot are plain indexed rows, and when a dataset has very
 many of those (a 1M-equipment snapshot) they go into one chunk for the dataset, sorted by
-equipment, so the import does not push a million rows through the driver.
+equipment, so the import does not push a million rows through the driver. The chunk format (and
+the Arrow helpers that keep the import GIL-friendly) is reading_chunks.py.
 
 Readings name their dataset without a foreign key on purpose: deleting a dataset deletes its
 readings (`forget`, called by the store), but the history limit, which trims datasets that have a
@@ -38,9 +39,21 @@ __all__ = ["EDITABLE", "EquipmentError", "EquipmentInfo", "equipment_id", "forge
 from engine.readings import ACTIVE, STATUS, STATUS_CHOICES, TIMESTAMP, UNASSIGNED_TYPE
 
 from . import shared  # local edits queued for the team (#19)
+from .reading_chunks import (  # the Arrow form of readings (chunks), and its GIL-friendly helpers
+    PARAMETERS,
+    PIECE,
+    arrow_text,
+    decode,
+    empty,
+    encode,
+    pylist,
+    status_part,
+    status_take,
+)
+
+_decode = decode   # the name alerts.py imports the chunk reader by
 
 STATUSES = tuple(c["value"] for c in STATUS_CHOICES)
-PARAMETERS = ("flowrate", "pressure", "temperature")
 _COLUMN = {"flowrate": engine_schema.FLOWRATE, "pressure": engine_schema.PRESSURE,
            "temperature": engine_schema.TEMPERATURE}
 EDITABLE = ("type", "status", "installation_date", "last_maintenance_date", "notes")
@@ -148,7 +161,7 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     else:
         ts = np.full(len(ok), taken_at_ns, dtype=np.int64)
     # status stays Arrow (take/slice run without the GIL; a million-row object array does not)
-    status = _arrow_text(ok[STATUS]) if STATUS in ok else None
+    status = arrow_text(ok[STATUS]) if STATUS in ok else None
     values = {p: pd.to_numeric(ok[c], errors="coerce").to_numpy(dtype=float) if c in ok else
               np.full(len(ok), np.nan) for p, c in _COLUMN.items()}
     del ok
@@ -166,30 +179,30 @@ def record(db: sqlite3.Connection, dataset_id: int, frame: pd.DataFrame, taken_a
     if status is not None and len(fresh):      # new equipment starts with the status of its latest reading
         last = ends - 1
         last = last[np.isin(eq[last], fresh)]
-        latest = _pylist(status, last)
+        latest = pylist(status, last)
         db.executemany("UPDATE equipment SET status=? WHERE id=?",
                        [(s, int(e)) for s, e in zip(latest, eq[last].tolist(), strict=True)
                         if s in STATUSES and s != ACTIVE])
     big = (ends - starts) >= CHUNK_MIN
     for a, b in zip(starts[big], ends[big], strict=True):
         part = {"ts": ts[a:b], **{p: values[p][a:b] for p in PARAMETERS},
-                "status": _status_part(status, a, b)}
+                "status": status_part(status, a, b)}
         db.execute("INSERT OR REPLACE INTO reading_chunks (equipment_id, dataset_id, ts_min, ts_max, n, last_flowrate,"
                    " last_pressure, last_temperature, chunk) VALUES (?,?,?,?,?,?,?,?,?)",
                    (int(eq[a]), dataset_id, int(ts[a]), int(ts[b - 1]), int(b - a),
-                    *(_num(values[p][b - 1]) for p in PARAMETERS), _encode(part)))
+                    *(_num(values[p][b - 1]) for p in PARAMETERS), encode(part)))
     small = np.repeat(~big, ends - starts)
     n_small = int(small.sum())
     where = np.flatnonzero(small)
     if n_small > PLAIN_MAX:
         part = {"eq": eq[small], "ts": ts[small], **{p: values[p][small] for p in PARAMETERS},
-                "status": _status_take(status, where)}
+                "status": status_take(status, where)}
         db.execute("INSERT OR REPLACE INTO dataset_chunks (dataset_id, n, chunk) VALUES (?,?,?)",
-                   (dataset_id, n_small, _encode(part)))
+                   (dataset_id, n_small, encode(part)))
     elif n_small:
         cols = [eq[small].tolist(), ts[small].tolist(), [dataset_id] * n_small,
                 *[[None if np.isnan(x) else x for x in values[p][small].tolist()] for p in PARAMETERS],
-                _pylist(status, where) if status is not None else [ACTIVE] * n_small]
+                pylist(status, where) if status is not None else [ACTIVE] * n_small]
         db.executemany("INSERT OR REPLACE INTO readings (equipment_id, ts, dataset_id, flowrate, pressure,"
                        " temperature, status) VALUES (?,?,?,?,?,?,?)", zip(*cols, strict=True))
     return len(eq)
@@ -206,31 +219,6 @@ def name_keys(names: np.ndarray) -> np.ndarray:
     return names_and_keys(names)[1]
 
 
-PIECE = 20_000   # names per Python conversion/JSON step: each holds the GIL briefly (~10-20 ms)
-
-
-def _pylist(arr: "pa.Array", idx: np.ndarray | None = None) -> list:  # noqa: F821
-    """Arrow values (at `idx`) as a Python list, in pieces so no single call holds the GIL long."""
-    import pyarrow as pa
-    out: list = []
-    n = len(arr) if idx is None else len(idx)
-    for i in range(0, n, PIECE):
-        part = arr.slice(i, PIECE) if idx is None else arr.take(pa.array(idx[i:i + PIECE]))
-        out.extend(part.to_pylist())
-    return out
-
-
-def _arrow_text(values: pd.Series) -> "pa.Array":  # noqa: F821
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    arr = pa.array(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode() if hasattr(arr, "dictionary_decode") else pc.cast(arr, pa.string())
-    return arr.cast(pa.string()) if arr.type != pa.string() else arr
-
-
 def _upsert_equipment(db: sqlite3.Connection, names: pd.Series, types: pd.Series | None,
                       now: str) -> tuple[np.ndarray, np.ndarray]:
     """The registry id of each row's equipment, creating the new ones and updating a known one's
@@ -240,13 +228,13 @@ def _upsert_equipment(db: sqlite3.Connection, names: pd.Series, types: pd.Series
     registers in seconds without freezing the window that imports it."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    display, keys = names_and_keys_arrow(_arrow_text(names))
+    display, keys = names_and_keys_arrow(arrow_text(names))
     enc = pc.dictionary_encode(keys)
     inverse = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     ukeys = enc.dictionary
     first = np.full(len(ukeys), len(keys), dtype=np.int64)
     np.minimum.at(first, inverse, np.arange(len(keys), dtype=np.int64))   # first row of each name
-    tarr = _arrow_text(types) if types is not None else pa.nulls(len(keys), pa.string())
+    tarr = arrow_text(types) if types is not None else pa.nulls(len(keys), pa.string())
     ids = np.zeros(len(ukeys), dtype=np.int64)
     known_type: dict[int, str] = {}
     if db.execute("SELECT 1 FROM equipment LIMIT 1").fetchone() is not None:
@@ -264,14 +252,14 @@ def _upsert_equipment(db: sqlite3.Connection, names: pd.Series, types: pd.Series
         for i in range(0, len(new), PIECE):
             part = new[i:i + PIECE]
             rows = first[part]
-            kinds = [t or UNASSIGNED_TYPE for t in _pylist(tarr, rows)]
-            payload = json.dumps(list(zip(_pylist(display, rows), _pylist(ukeys, part), kinds, strict=True)))
+            kinds = [t or UNASSIGNED_TYPE for t in pylist(tarr, rows)]
+            payload = json.dumps(list(zip(pylist(display, rows), pylist(ukeys, part), kinds, strict=True)))
             db.execute("INSERT INTO equipment (id, name, name_key, type, created_at, updated_at)"
                        " SELECT ? + j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, ? FROM json_each(?) j",
                        (top + 1 + i, now, now, payload))
     if known_type and types is not None:
         old = np.fromiter(known_type, dtype=np.int64, count=len(known_type))
-        utypes = _pylist(tarr, first[old])
+        utypes = pylist(tarr, first[old])
         retype = [(t, now, int(ids[j])) for j, t in zip(old.tolist(), utypes, strict=True)
                   if t not in (None, "", UNASSIGNED_TYPE) and t != known_type[j]]
         if retype:
@@ -281,44 +269,6 @@ def _upsert_equipment(db: sqlite3.Connection, names: pd.Series, types: pd.Series
 
 def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
-
-
-def _text_in_pieces(values: np.ndarray) -> "pa.Array":  # noqa: F821
-    """Python strings to Arrow PIECE at a time (one call over a million holds the GIL ~100 ms)."""
-    import pyarrow as pa
-    pieces = [pa.array(values[i:i + PIECE], pa.string(), from_pandas=True) for i in range(0, len(values), PIECE)]
-    return pa.chunked_array(pieces, pa.string()).combine_chunks() if pieces else pa.array([], pa.string())
-
-
-def _status_part(status: "pa.Array | None", a: int, b: int) -> "pa.Array":  # noqa: F821
-    """Rows a..b of the status column; a file without one reads Active throughout."""
-    import pyarrow as pa
-    return pa.repeat(ACTIVE, b - a).cast(pa.string()) if status is None else status.slice(a, b - a)
-
-
-def _status_take(status: "pa.Array | None", where: np.ndarray) -> "pa.Array":  # noqa: F821
-    import pyarrow as pa
-    return pa.repeat(ACTIVE, len(where)).cast(pa.string()) if status is None else status.take(pa.array(where))
-
-
-def _encode(part: dict) -> bytes:
-    """One zstd Arrow IPC stream; `status` may be Arrow already (import) or Python strings."""
-    import pyarrow as pa
-    cols = {"eq": pa.array(part["eq"], pa.int64())} if "eq" in part else {}
-    status = part["status"]
-    table = pa.table({**cols, "ts": pa.array(part["ts"], pa.int64()),
-                      **{p: pa.array(part[p], pa.float64(), from_pandas=True) for p in PARAMETERS},
-                      "status": status if isinstance(status, (pa.Array, pa.ChunkedArray))
-                      else _text_in_pieces(status)})
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
-        w.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def _decode(blob: bytes) -> "pa.Table":
-    import pyarrow as pa
-    return pa.ipc.open_stream(blob).read_all()
 
 
 LISTING_COLUMNS = ("id", "name", "type", "status", "installation_date", "last_maintenance_date", "notes",
@@ -347,7 +297,7 @@ def listing_frame(db: sqlite3.Connection, search: str = "") -> pd.DataFrame:
                         columns=["equipment_id", "_ts", *cols[4:]])
     parts.append(agg.merge(last.drop(columns="_ts"), on="equipment_id", how="left"))
     for (blob,) in db.execute("SELECT chunk FROM dataset_chunks"):
-        t = _decode(blob)
+        t = decode(blob)
         e, ts = t["eq"].to_numpy(), t["ts"].to_numpy()
         bounds = np.flatnonzero(np.diff(e)) + 1          # sorted by equipment, then time
         starts = np.concatenate(([0], bounds))
@@ -431,12 +381,6 @@ def equipment_id(db: sqlite3.Connection, name: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def _empty() -> "pa.Table":
-    import pyarrow as pa
-    return pa.table({"ts": pa.array([], pa.int64()), **{p: pa.array([], pa.float64()) for p in PARAMETERS},
-                     "status": pa.array([], pa.string())})
-
-
 def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_ns: int | None = None,
             running_only: bool = True) -> pd.DataFrame:
     """One equipment's readings in time order (columns timestamp UTC, flowrate, pressure,
@@ -454,7 +398,7 @@ def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_
     sources: list[tuple[int, pa.Table]] = []      # (dataset id, readings) pairs
     for dataset_id, blob in db.execute("SELECT dataset_id, chunk FROM reading_chunks WHERE equipment_id=?" + window
                                        + " ORDER BY ts_min, dataset_id", [eid, *args]):
-        sources.append((int(dataset_id), _decode(blob)))
+        sources.append((int(dataset_id), decode(blob)))
     plain = db.execute("SELECT dataset_id, ts, flowrate, pressure, temperature, status FROM readings"
                        " WHERE equipment_id=?" + window.replace("ts_max", "ts").replace("ts_min", "ts"),
                        [eid, *args]).fetchall()
@@ -467,13 +411,13 @@ def history(db: sqlite3.Connection, name: str, start_ns: int | None = None, end_
                                               **{p: pa.array(c[k + 1], pa.float64()) for k, p in enumerate(PARAMETERS)},
                                               "status": pa.array(c[4], pa.string())})))
     for dataset_id, blob in db.execute("SELECT dataset_id, chunk FROM dataset_chunks"):
-        t = _decode(blob)
+        t = decode(blob)
         e = t["eq"].to_numpy()
         a, b = np.searchsorted(e, eid, "left"), np.searchsorted(e, eid, "right")
         if b > a:
             sources.append((int(dataset_id), t.slice(int(a), int(b - a)).drop(["eq"])))
     tables = [t for _d, t in sources]
-    table = pa.concat_tables(tables) if tables else _empty()
+    table = pa.concat_tables(tables) if tables else empty()
     mask = None
     if start_ns is not None:
         mask = pc.greater_equal(table["ts"], int(start_ns))
