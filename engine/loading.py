@@ -20,6 +20,7 @@ from .report import DEFAULT_MAX_ISSUES, Issue, Report
 from .stats import compute_statistics
 from .validate import validate
 from .workbook import SheetPreview, is_workbook, pick_sheet, preview_sheets, read_sheet
+from .workers import table_memory
 
 HEADER_SEARCH_ROWS = 30   # title rows above a CSV header are looked through this far
 _MapHeaders = Callable[[list[str]], ColumnMap]
@@ -128,8 +129,9 @@ def load(source: str | os.PathLike | bytes | BinaryIO, *, file_name: str | None 
     checkpoint(0.5, "Validating rows")
     handed = [raw]
     del raw        # validate holds the only reference: it lets the text columns go once read
-    frame = validate(handed.pop(), cmap, report, dict(opts.type_aliases), map_headers, timezone=opts.timezone,
-                     known_types=known_types)
+    with table_memory(handed[0].table.num_rows):
+        frame = validate(handed.pop(), cmap, report, dict(opts.type_aliases), map_headers, timezone=opts.timezone,
+                         known_types=known_types)
     release_memory()
     result.frame = frame
     if frame is None or not report.valid:

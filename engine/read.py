@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .workers import memory_pool
+
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -453,21 +455,19 @@ class _InvalidUtf8(Exception):
 
 
 _FIRST_TEXT = re.compile(rb"[^ \t\r\n]")
-# The table and the parser's scratch blocks, and the engine's other big Arrow buffers (combined
-# columns, the frame's conversions), come from the C heap, not Arrow's default mimalloc pool:
-# mimalloc keeps what the reader's threads freed in their own heaps (a 9.9 MB upload left ~25 MB
-# more resident; ~8 MB more at its peak for the validation's buffers), the C heap gives it back
-# at `release_memory`.
-MEMORY_POOL = pa.system_memory_pool()
-_POOL = MEMORY_POOL
+# The table and the parser's scratch blocks come from the C heap, not Arrow's default mimalloc
+# pool: mimalloc keeps what the reader's threads freed in their own heaps (a 9.9 MB upload left
+# ~25 MB more resident), the C heap gives it back at `release_memory`.
+_POOL = pa.system_memory_pool()
 
 
 def combine(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """One array of a column's chunks (dictionaries unified), in MEMORY_POOL: what
-    `ChunkedArray.combine_chunks` gives, but that one ignores the pool it is handed."""
+    """One array of a column's chunks (dictionaries unified), in the engine's pool for this table
+    (`workers.memory_pool`): what `ChunkedArray.combine_chunks` gives, but that one ignores the
+    pool it is handed."""
     if not isinstance(a, pa.ChunkedArray):
         return a
-    return pa.concat_arrays(a.chunks, memory_pool=MEMORY_POOL) if a.num_chunks else a.combine_chunks()
+    return pa.concat_arrays(a.chunks, memory_pool=memory_pool()) if a.num_chunks else a.combine_chunks()
 
 
 def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,

@@ -19,12 +19,12 @@ from .columns import ColumnMap
 from .header_rows import find_header_rows
 from .limits import name_key
 from .numbers import parse_numbers
-from .read import MEMORY_POOL, RawTable, combine, release_memory
+from .read import RawTable, combine, release_memory
 from .readings import normalise_status_column
 from .report import Issue, Report, Severity
 from .timestamps import ParsedTimes, local_zone, parse_cells
 from .units import ATMOSPHERE_BAR, Unit
-from .workers import pool_for
+from .workers import memory_pool, pool_for
 
 # Order in which a row's first error is recorded as its exclusion reason.
 _REASON_CODES = ["missing_value", "not_a_number", "number_format_conflict", "not_finite", "negative_value",
@@ -300,7 +300,7 @@ def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.Chunk
     data[schema.REASON] = pa.DictionaryArray.from_arrays(
         pa.array(np.add(reason, 1, dtype=np.int32)), pa.array([""] + _REASON_CODES))
     # split_blocks: no copy into one 2-D float block (pandas would otherwise consolidate).
-    frame = pa.table(data).to_pandas(split_blocks=True, memory_pool=MEMORY_POOL)
+    frame = pa.table(data).to_pandas(split_blocks=True, memory_pool=memory_pool())
     if status is not None:   # the seed's values, None (not NaN) where the status was not recognised
         frame[schema.STATUS] = pd.Series(status, index=frame.index, dtype=object)
     return frame
@@ -514,7 +514,7 @@ def _one_chunk(a: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def _large(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """A text column as large_string (what pandas' `str` columns hold), cast in the engine's pool."""
-    return pc.cast(a, pa.large_string(), memory_pool=MEMORY_POOL) if pa.types.is_string(a.type) else a
+    return pc.cast(a, pa.large_string(), memory_pool=memory_pool()) if pa.types.is_string(a.type) else a
 
 
 def _is_ascii(a: pa.Array | pa.ChunkedArray) -> bool:
