@@ -4,7 +4,9 @@ status-bar text. `attach_sync(window)` wires it into MainWindow with one call.
 
 Shared records (#19): after each pass and each local edit the outbox, conflicts and last sync
 time are read on a worker (`sharedChanged`, `sharedStatusChanged`); the Sync panel's answers
-(decide, mark seen, restore a lost value) run on workers too."""
+(decide, mark seen, restore a lost value) run on workers too. The datasets waiting to upload
+("Offline (3 pending)") are counted in that same worker read: no store query runs on the GUI
+thread, so a store busy with an import never stalls the status bar."""
 from __future__ import annotations
 
 import dataclasses
@@ -53,10 +55,11 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _overview_task(_state: Any, store_path: Path) -> SharedOverview:
+def _overview_task(_state: Any, store_path: Path) -> tuple[int, SharedOverview]:
+    """The datasets waiting to upload and the shared records' overview, in one store read."""
     store = Store(store_path)
     try:
-        return overview(store)
+        return store.pending_count(), overview(store)
     finally:
         store.close()
 
@@ -153,8 +156,7 @@ class SyncController(QObject):
         self.server_url = self.session.server_url if self.session else last_account().server_url
         self.connectivity = Connectivity(interval=interval)
         self.state = SIGNED_OUT if self.session is None else OFFLINE
-        self._reader: Store | None = Store(self.store_path)   # GUI-thread reads (pending count) only
-        self.pending = self._reader.pending_count()
+        self.pending = 0        # datasets waiting to upload: read on a worker (refresh_status), or a pass's count
         self.timer = QTimer(self)
         self.timer.setInterval(tick_ms)
         self.timer.timeout.connect(self.tick)
@@ -187,19 +189,23 @@ class SyncController(QObject):
         self.statusChanged.emit(self.status)
 
     def refresh_status(self) -> None:
-        """Re-read the outbox size (after an import, say) and re-emit the text."""
-        self.pending = self._pending_now()
-        self.statusChanged.emit(self.status)
+        """Re-read the outbox size (after an import, say) on a worker; the text follows when read
+        (statusChanged, with the shared records' sharedChanged)."""
         self.refresh_shared()
 
     # -- shared records (#19) ----------------------------------------------------------------------
     def refresh_shared(self) -> None:
-        """Read the outbox, conflicts and last sync time again, on a worker (a busy store never
-        stalls the window); a newer request replaces one still running."""
+        """Read the outbox, conflicts, last sync time and pending datasets again, on a worker (a
+        busy store never stalls the window); a newer request replaces one still running, so a
+        read started before a pass ended never overwrites the count read after it."""
         if not self._closed:
             self.shared_runner.start(_overview_task, self.store_path)
 
-    def _shared_read(self, ov: SharedOverview) -> None:
+    def _shared_read(self, value: tuple[int, SharedOverview]) -> None:
+        pending, ov = value
+        if pending != self.pending:
+            self.pending = pending
+            self.statusChanged.emit(self.status)
         self.shared = ov
         self.shared_status = status_summary(ov.counts, ov.synced_at)
         self.sharedStatusChanged.emit(self.shared_status)
@@ -372,9 +378,3 @@ class SyncController(QObject):
         """Stop for good (window closing); safe to call twice."""
         self._closed = True
         self.stop()
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-
-    def _pending_now(self) -> int:
-        return self._reader.pending_count() if self._reader is not None else self.pending

@@ -120,6 +120,36 @@ def test_the_ui_thread_is_never_blocked_by_a_dead_server(qtbot, window, store):
     mute.close()
 
 
+def test_the_pending_count_is_read_on_a_worker_and_follows_an_import(qtbot, window, store, monkeypatch):
+    """The status bar's "(n pending)" comes from a worker's store read, never the GUI thread's,
+    and a new import shows up in it after refresh_status (what History's `changed` calls)."""
+    import socket
+    import threading
+
+    from chemviz_desktop.core.store import Store
+    from chemviz_desktop.core.sync.account import Session
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()                      # nothing listens: every pass is refused at once (Offline)
+    import_csv(store, "a.csv", make_csv("A"))
+    threads: list[bool] = []
+    count = Store.pending_count
+    monkeypatch.setattr(Store, "pending_count",
+                        lambda self: threads.append(threading.current_thread() is threading.main_thread())
+                        or count(self))
+    ctl = SyncController(store.path, window, policy=FAST, tick_ms=50, interval=600,
+                         session=Session(url, "alice", "tok"))
+    ctl.start()
+    qtbot.waitUntil(lambda: ctl.status == f"Offline (1 pending) — {url}" and not ctl.runner.busy, timeout=15_000)
+    import_csv(store, "b.csv", make_csv("B"))
+    with qtbot.waitSignal(ctl.statusChanged, timeout=10_000) as changed:
+        ctl.refresh_status()
+    assert changed.args == [f"Offline (2 pending) — {url}"]
+    assert threads and not any(threads)     # every count ran off the GUI thread
+    ctl.close()
+
+
 def test_revoked_token_signs_the_user_out(qtbot, server, window, store):
     server.add_user("alice", PW, "engineer")
     ctl = attach_sync(window, policy=FAST, interval=600, tick_ms=50)
