@@ -21,7 +21,7 @@ from .read import combine
 SLICE_CELLS = 1 << 14          # cells per piece: temporaries stay small whatever the chunking
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
-# plain_number_mask: per byte (minus, dot, other) in fields of one uint16 cumulative sum; a cell of
+# plain_number_mask: per byte (minus, dot, other) in fields of one cumulative sum, modulo 2**16; a cell of
 # at most 15 bytes cannot overflow a field, so a cell's code is exact modulo 2**16.
 _CLASS = np.full(256, 1 << 8, dtype=np.uint16)
 _CLASS[ord("0"):ord("9") + 1] = 0
@@ -132,9 +132,11 @@ def plain_number_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
         n = len(arr)
         offsets, data = _buffers(arr)
         if len(data):
-            counts = np.zeros(len(data) + 1, dtype=np.uint16)
-            np.cumsum(np.take(_CLASS, data), dtype=np.uint16, out=counts[1:])
-            code: np.ndarray = np.diff(np.take(counts, offsets)).astype(np.intp)
+            # uint32 sums, cut to 16 bits (the same codes): numpy's uint16 cumsum is ~40 % slower
+            counts = np.zeros(len(data) + 1, dtype=np.uint32)
+            np.cumsum(np.take(_CLASS, data), dtype=np.uint32, out=counts[1:])
+            code: np.ndarray = np.diff(np.take(counts, offsets))
+            code &= np.uint32(0xFFFF)
             length = np.diff(offsets)
             not_digits = np.take(_NOT_DIGITS, code)
             ok = (not_digits >= 0) & (length > not_digits) & (length <= _MAX_PLAIN)
