@@ -5,6 +5,7 @@ from rest_framework import serializers
 from engine.alerts import state
 from engine.excursions import iso_z
 from engine.limits import LEVELS, PARAMETERS, SCOPES, Limit, name_key
+from server.api.strict import StrictJSONTypes
 
 from .models import Alert, AlertRule
 
@@ -13,7 +14,7 @@ def _tidy(name: str) -> str:
     return " ".join(str(name).split())
 
 
-class AlertRuleSerializer(serializers.ModelSerializer):
+class AlertRuleSerializer(StrictJSONTypes, serializers.ModelSerializer):
     """The desktop's limits columns (scope, name, parameter, lolo, lo, hi, hihi, deadband, delay_s)
     checked by engine.limits.Limit.problems (lolo <= lo <= hi <= hihi, at least one level,
     deadband and delay_s not negative)."""
@@ -76,5 +77,5 @@ class AlertSerializer(serializers.ModelSerializer):
                 "acknowledged_at": iso_z(a.acknowledged_at), "comment": a.comment}
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(StrictJSONTypes, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

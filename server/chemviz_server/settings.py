@@ -90,8 +90,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     if DATABASES["default"]["NAME"] and ":memory:" not in str(DATABASES["default"]["NAME"]):
         private_file(Path(DATABASES["default"]["NAME"]))   # created 0600 before SQLite opens it
     # Threaded server: wait for the write lock instead of failing; WAL is switched on in
-    # server.analytics.apps so readers never block behind an upload.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # server.analytics.apps so readers never block behind an upload. A transaction takes the
+    # write lock when it begins (IMMEDIATE): a deferred one that had read first cannot wait for
+    # it, and SQLite failed it at once with "database is locked" (a 500 under concurrent edits).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [{"NAME": f"django.contrib.auth.password_validation.{name}"} for name in (

@@ -9,6 +9,7 @@ from engine import schema
 from engine.limits import name_key
 from engine.readings import ACTIVE
 from server.alerting import services as alerting
+from server.api.strict import StrictJSONTypes
 
 from .models import PARAMETERS, STATUSES, Equipment, ParameterHistory
 from .services import tidy_name, value_problem
@@ -44,7 +45,7 @@ class _Values(serializers.Serializer):
         return self._value("temperature", value)
 
 
-class EquipmentSerializer(_Values, serializers.ModelSerializer):
+class EquipmentSerializer(StrictJSONTypes, _Values, serializers.ModelSerializer):
     """Detail, POST, PUT, PATCH (seed §3.2). The values are the newest reading's; changing them
     through the API records a reading at that moment (recorded_by the caller), so history and
     trends see every value the equipment had."""
@@ -138,7 +139,7 @@ class EquipmentListSerializer(EquipmentSerializer):
         fields = [f for f in EquipmentSerializer.Meta.fields if f != "created_by"]
 
 
-class ReadingSerializer(_Values, serializers.ModelSerializer):
+class ReadingSerializer(StrictJSONTypes, _Values, serializers.ModelSerializer):
     """A reading (seed §3.3) plus its `status`. POST: flowrate, pressure, temperature (at least
     one), optional timestamp (default now) and status (default active)."""
     equipment = serializers.PrimaryKeyRelatedField(read_only=True)

@@ -112,3 +112,18 @@ def test_json_endpoints_take_json_only(schema, client_for):
         op = schema["paths"][path][method]
         assert list(op["requestBody"]["content"]) == ["application/json"], path
         assert "415" in op["responses"]
+
+
+def test_a_value_of_the_wrong_json_type_is_refused_not_coerced(schema, client_for):
+    c = client_for("engineer")
+    body = assert_error_body(schema, c.post(API + "equipment/", {"equipment_name": 0, "equipment_type": "Pump"},
+                                            format="json"))
+    assert body["equipment_name"] == ["Must be a string, not a number."]      # was stored as "0"
+    made = c.post(API + "equipment/", {"equipment_name": "P-3", "equipment_type": "Pump"}, format="json").json()
+    body = assert_error_body(schema, c.post(API + f"equipment/{made['id']}/history/", {"temperature": False},
+                                            format="json"))
+    assert body["temperature"] == ["Must be a number, not a boolean."]        # was stored as 0.0
+    body = assert_error_body(schema, c.post(API + "alerts/rules/", {**RULE, "hihi": False}, format="json"))
+    assert "hihi: Must be a number, not a boolean." in body["detail"]
+    assert c.post(API + "alerts/rules/", {**RULE, "lo": None}, format="json").status_code == 201   # null stays
+    assert Equipment.objects.count() == 1
