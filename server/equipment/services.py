@@ -31,7 +31,9 @@ from server.imports.rows import UploadRows, upload_rows
 
 from .models import PARAMETERS, STATUSES, Equipment, ParameterHistory
 
-PIECE = 10_000        # equipment or readings written per piece
+PIECE = 10_000        # readings (or equipment ids) written per piece
+KEY_PIECE = 5_000     # equipment registered per piece: each key is a Python string then (10k held
+                      # ~8 MB more at the peak of a 270k-equipment upload)
 KEY_BATCH = 900       # names per IN (...) lookup on SQLite, ids per ORM update
 VACUUM_TOLERANCE_BAR = 1e-5   # as engine/validate.py
 _EQUIPMENT_KINDS = {"id": "int", "equipment_name": "text", "name_key": "text", "equipment_type": "text",
@@ -115,7 +117,7 @@ def _status_text(plan: UploadRows, idx: np.ndarray) -> pa.Array:
 
 def _register(plan: UploadRows, snapshot_us: int, uid: int | None) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Equipment ids per key (new ones inserted with their newest values, a named type set on
-    known ones), in pieces of PIECE keys. Returns (ids, which were created, created, retyped)."""
+    known ones), in pieces of KEY_PIECE keys. Returns (ids, which were created, created, retyped)."""
     eq_id = np.zeros(plan.equipment, dtype=np.int64)
     fresh = np.zeros(plan.equipment, dtype=bool)
     created = retyped = 0
@@ -123,8 +125,8 @@ def _register(plan: UploadRows, snapshot_us: int, uid: int | None) -> tuple[np.n
     stamp = connection.ops.adapt_datetimefield_value(now)
     storable = pa.array([s if s in STATUSES else ACTIVE for s in plan.statuses], pa.string())
     returning = connection.features.can_return_rows_from_bulk_insert
-    for lo in range(0, plan.equipment, PIECE):
-        keys = plan.keys.slice(lo, PIECE).to_pylist()
+    for lo in range(0, plan.equipment, KEY_PIECE):
+        keys = plan.keys.slice(lo, KEY_PIECE).to_pylist()
         found = _known(keys)
         new = np.array([i for i, k in enumerate(keys) if k not in found], dtype=np.int64)
         if len(new):

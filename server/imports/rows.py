@@ -111,6 +111,22 @@ def _statuses(col: pd.Series | None, n: int) -> tuple[list[str | None], np.ndarr
     return ([None if pd.isna(s) else str(s) for s in uniques], np.asarray(codes, dtype=np.int64))
 
 
+def _readings(key: np.ndarray, us: np.ndarray | None, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows kept as readings (one per equipment per time: the file's first row for it),
+    sorted by key then time, and each key's newest row."""
+    by_time = us if us is not None else np.zeros(n, dtype=np.int64)
+    order = np.lexsort((np.arange(n), by_time, key))
+    k_s, t_s = key[order], by_time[order]
+    keep = np.concatenate(([True], (k_s[1:] != k_s[:-1]) | (t_s[1:] != t_s[:-1]))) if n else np.zeros(0, bool)
+    rows = order[keep]
+    del order, k_s, t_s, keep
+    rk = key[rows]
+    last = np.concatenate((rk[1:] != rk[:-1], [True])) if len(rk) else np.zeros(0, bool)
+    newest = np.empty(k, dtype=np.int64)
+    newest[rk[last]] = rows[last]
+    return rows, newest
+
+
 def upload_rows(frame: pd.DataFrame) -> UploadRows:
     """The accepted rows of an engine frame, planned for storage. Consumes the frame: columns
     are taken out of it as they are planned (the caller lets it go afterwards)."""
@@ -129,7 +145,11 @@ def upload_rows(frame: pd.DataFrame) -> UploadRows:
     shown_rows, key_rows = _names_and_keys(names)
     del names
     key, first = _factorize(key_rows)
-    keys, shown = key_rows.take(pa.array(first)), shown_rows.take(pa.array(first))
+    distinct = len(first) == n      # every row names its own equipment (a typical snapshot): first = 0..n-1
+    if distinct:
+        keys, shown = key_rows, shown_rows
+    else:
+        keys, shown = key_rows.take(pa.array(first)), shown_rows.take(pa.array(first))
     del shown_rows, key_rows
     _release()
 
@@ -137,18 +157,10 @@ def upload_rows(frame: pd.DataFrame) -> UploadRows:
     if (times := column(TIMESTAMP)) is not None:
         us = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns").asi8 // 1000
         del times
-    # one reading per equipment per time: the first row of the file for it
-    by_time = us if us is not None else np.zeros(n, dtype=np.int64)
-    order = np.lexsort((np.arange(n), by_time, key))
-    k_s, t_s = key[order], by_time[order]
-    keep = np.concatenate(([True], (k_s[1:] != k_s[:-1]) | (t_s[1:] != t_s[:-1]))) if n else np.zeros(0, bool)
-    rows = order[keep]
-    del order, k_s, t_s, keep
-    # each key's newest reading (rows are sorted by key, then time)
-    rk = key[rows]
-    last = np.concatenate((rk[1:] != rk[:-1], [True])) if len(rk) else np.zeros(0, bool)
-    newest = np.empty(len(keys), dtype=np.int64)
-    newest[rk[last]] = rows[last]
+    if distinct and us is None:     # one reading per equipment already, in key order
+        rows = newest = np.arange(n, dtype=np.int64)
+    else:
+        rows, newest = _readings(key, us, n, len(keys))
 
     kinds, kind = _kinds(column(schema.TYPE), first)
     statuses, status = _statuses(column(STATUS), n)
