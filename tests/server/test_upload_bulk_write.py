@@ -48,6 +48,7 @@ def _stamp(ts: datetime) -> str:
 
 def test_every_reading_and_equipment_is_stored_once_with_the_files_values(client_for, users, monkeypatch):
     monkeypatch.setattr(eq_services, "PIECE", 7)     # many pieces, some across one equipment's readings
+    monkeypatch.setattr(eq_services, "KEY_PIECE", 3)  # the 8 equipment registered in 3 pieces
     data, want = _series()
     r = upload(client_for("engineer"), data, "series.csv")
     assert r.status_code == 200, r.content
@@ -97,6 +98,7 @@ def test_a_large_snapshot_is_stored_once_in_several_pieces(client_for):
 @pytest.mark.parametrize("table", ["readings", "equipment"])
 def test_an_upload_failing_after_half_its_pieces_leaves_nothing(client_for, monkeypatch, table):
     monkeypatch.setattr(eq_services, "PIECE", 10)
+    monkeypatch.setattr(eq_services, "KEY_PIECE", 10)
     target = (ParameterHistory if table == "readings" else Equipment)._meta.db_table
     real, calls = bulk.insert, []
 
