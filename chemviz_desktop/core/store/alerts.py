@@ -37,6 +37,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from chemviz_desktop.core.store.reading_chunks import decode
 from engine.alerts import point_rows, series_rows, state
 from engine.excursions import iso_z
 from engine.limits import LimitSet, limited_equipment
@@ -256,7 +257,6 @@ def dataset_findings(db: sqlite3.Connection, dataset_id: int) -> tuple[bool, lis
 
 def _dataset_span(db: sqlite3.Connection, dataset_id: int) -> tuple[int, int] | None:
     """First and last reading time (epoch ns) of one dataset's stored readings."""
-    from chemviz_desktop.core.store.equipment import _decode
     found: list[int] = []
     for lo, hi in db.execute("SELECT MIN(ts_min), MAX(ts_max) FROM reading_chunks WHERE dataset_id=?"
                              " UNION ALL SELECT MIN(ts), MAX(ts) FROM readings WHERE dataset_id=?",
@@ -264,7 +264,7 @@ def _dataset_span(db: sqlite3.Connection, dataset_id: int) -> tuple[int, int] | 
         if lo is not None:
             found += [int(lo), int(hi)]
     for (blob,) in db.execute("SELECT chunk FROM dataset_chunks WHERE dataset_id=?", (dataset_id,)):
-        ts = _decode(blob)["ts"].to_numpy()
+        ts = decode(blob)["ts"].to_numpy()
         if len(ts):
             found += [int(ts.min()), int(ts.max())]
     return (min(found), max(found)) if found else None
@@ -276,12 +276,11 @@ def _in(ids: Iterable[int]) -> str:
 
 
 def _dataset_equipment(db: sqlite3.Connection, dataset_id: int) -> set[int]:
-    from chemviz_desktop.core.store.equipment import _decode
     ids = {int(r[0]) for r in db.execute("SELECT equipment_id FROM reading_chunks WHERE dataset_id=?"
                                          " UNION SELECT DISTINCT equipment_id FROM readings WHERE dataset_id=?",
                                          (dataset_id, dataset_id))}
     for (blob,) in db.execute("SELECT chunk FROM dataset_chunks WHERE dataset_id=?", (dataset_id,)):
-        ids |= {int(x) for x in np.unique(_decode(blob)["eq"].to_numpy())}
+        ids |= {int(x) for x in np.unique(decode(blob)["eq"].to_numpy())}
     return ids
 
 
@@ -332,7 +331,6 @@ def fill_reading_sets(db: sqlite3.Connection) -> None:
     """Migration v4: note the kind of every stored dataset's readings. A dataset whose statistics
     have a first_reading is a time series; a dataset gone from the history (trimmed, readings
     kept) is one when its readings span more than one time."""
-    from chemviz_desktop.core.store.equipment import _decode
     span: dict[int, tuple[int, int]] = {}
 
     def note(ds: int, lo: int, hi: int) -> None:
@@ -342,7 +340,7 @@ def fill_reading_sets(db: sqlite3.Connection) -> None:
                                  " UNION ALL SELECT dataset_id, MIN(ts), MAX(ts) FROM readings GROUP BY dataset_id"):
         note(int(ds), int(lo), int(hi))
     for ds, blob in db.execute("SELECT dataset_id, chunk FROM dataset_chunks"):
-        ts = _decode(blob)["ts"].to_numpy()
+        ts = decode(blob)["ts"].to_numpy()
         if len(ts):
             note(int(ds), int(ts.min()), int(ts.max()))
     hinted = {int(r[0]) for r in db.execute(
@@ -360,7 +358,6 @@ def _readings(db: sqlite3.Connection, dataset_ids: list[int], equipment_ids: set
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from chemviz_desktop.core.store.equipment import _decode
     cols = ["eq", "ts", "dataset_id", *PARAMETERS]
     schema = pa.schema([("eq", pa.int64()), ("ts", pa.int64()), ("dataset_id", pa.int64()),
                         *((p, pa.float64()) for p in PARAMETERS)])
@@ -381,7 +378,7 @@ def _readings(db: sqlite3.Connection, dataset_ids: list[int], equipment_ids: set
         else ("", [])
     for eid, did, blob in db.execute("SELECT equipment_id, dataset_id, chunk FROM reading_chunks"
                                      " WHERE dataset_id IN (SELECT value FROM json_each(?))" + eq_sql, [ds, *eq_args]):
-        t = _decode(blob)
+        t = decode(blob)
         keep(t, pa.array(np.full(len(t), int(eid), dtype=np.int64)), int(did))
     rows = db.execute("SELECT equipment_id, ts, dataset_id, flowrate, pressure, temperature FROM readings"
                       " WHERE dataset_id IN (SELECT value FROM json_each(?)) AND status = ?" + eq_sql,
@@ -394,7 +391,7 @@ def _readings(db: sqlite3.Connection, dataset_ids: list[int], equipment_ids: set
                                           schema=schema, preserve_index=False))
     for did, blob in db.execute("SELECT dataset_id, chunk FROM dataset_chunks"
                                 " WHERE dataset_id IN (SELECT value FROM json_each(?))", [ds]):
-        keep(_decode(blob), None, int(did))
+        keep(decode(blob), None, int(did))
     if not parts:
         return schema.empty_table().to_pandas()
     table = pa.concat_tables(parts).sort_by([("eq", "ascending"), ("ts", "ascending"), ("dataset_id", "ascending")])

@@ -51,8 +51,6 @@ from .reading_chunks import (  # the Arrow form of readings (chunks), and its GI
     status_take,
 )
 
-_decode = decode   # the name alerts.py imports the chunk reader by
-
 STATUSES = tuple(c["value"] for c in STATUS_CHOICES)
 _COLUMN = {"flowrate": engine_schema.FLOWRATE, "pressure": engine_schema.PRESSURE,
            "temperature": engine_schema.TEMPERATURE}
