@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from .read import combine
 
-SLICE_CELLS = 1 << 14          # cells per piece: temporaries stay small whatever the chunking
+SLICE_CELLS = 1 << 16          # cells per piece: temporaries stay small whatever the chunking
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 # plain_number_mask: per byte (minus, dot, other) in fields of one cumulative sum, modulo 2**16; a cell of
