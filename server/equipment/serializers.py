@@ -1,6 +1,8 @@
 """JSON shapes of seed §3.2 (equipment list item, detail) and §3.3 (parameter history)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import serializers
@@ -15,6 +17,10 @@ from .models import PARAMETERS, STATUSES, Equipment, ParameterHistory
 from .services import tidy_name, value_problem
 
 NAME_MAX, TYPE_MAX = 255, 50
+# the times the engine computes with (pandas nanoseconds: 1677-09-21 .. 2262-04-11), a day inside
+# them; a file's time cell outside them is a bad cell (engine.timestamps), a posted one a 400
+READING_FIRST = datetime(1677, 9, 22, tzinfo=UTC)
+READING_LAST = datetime(2262, 4, 10, tzinfo=UTC)
 
 
 def reevaluate_alerts(equipment_id: int) -> None:
@@ -147,13 +153,20 @@ class ReadingSerializer(StrictJSONTypes, _Values, serializers.ModelSerializer):
     flowrate = serializers.FloatField(allow_null=True, required=False)
     pressure = serializers.FloatField(allow_null=True, required=False)
     temperature = serializers.FloatField(allow_null=True, required=False)
-    timestamp = serializers.DateTimeField(required=False)
+    timestamp = serializers.DateTimeField(required=False, help_text="default now; from 1677-09-22 to "
+                                          "2262-04-10 UTC (the times trends are computed over)")
     status = serializers.ChoiceField(choices=STATUSES, required=False, default=ACTIVE)
 
     class Meta:
         model = ParameterHistory
         fields = ["id", "equipment", "flowrate", "pressure", "temperature", "timestamp", "recorded_by", "status"]
         read_only_fields = ["id", "equipment", "recorded_by"]
+
+    def validate_timestamp(self, value: datetime) -> datetime:
+        if not READING_FIRST <= value <= READING_LAST:
+            raise serializers.ValidationError(
+                f"{value.isoformat()} is outside the times readings can have (1677-09-22 to 2262-04-10 UTC).")
+        return value
 
     def validate(self, attrs):
         if all(attrs.get(p) is None for p in PARAMETERS):
