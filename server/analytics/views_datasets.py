@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from server.api.permissions import DatasetAccess
+from server.api.query import MAX_ID
 
 from . import services
 from .models import CSVDataset
@@ -29,8 +30,8 @@ def _int_param(request, name: str, default: int | None = None) -> int | None:
         value = int(raw)
     except ValueError:
         value = -1
-    if value < 1:
-        raise ValueError(f"'{name}' must be a positive whole number.")
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"'{name}' must be a whole number from 1 to {MAX_ID}.")
     return value
 
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import engine
-from server.api.query import given
+from server.api.query import MAX_ID, given
 from server.equipment.models import STATUSES, Equipment
 
 from .models import CSVDataset, Status
@@ -23,8 +23,8 @@ def _dataset_id(raw: str | None, name: str) -> int:
         value = int(raw or "")
     except ValueError:
         value = 0
-    if value < 1:
-        raise ValueError(f"'{name}' must be a dataset id (a positive whole number).")
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"'{name}' must be a dataset id (a whole number from 1 to {MAX_ID}).")
     return value
 
 

@@ -1,9 +1,10 @@
 """Every error the API can answer is in the OpenAPI document, so clients (and schemathesis)
 know a 401 or a 429 is part of the contract, not a surprise: ErrorDocumentingAutoSchema (the
-schema class in settings) adds each operation's error codes with the one `Error` body. The schema is generated without
-warnings (`spectacular --validate --fail-on-warn`): the extensions below describe classes the
-generator cannot read on its own; `load_extensions` (a preprocessing hook) imports this module
-before any view is read, which is what registers them."""
+schema class in settings) adds each operation's error codes with the one `Error` body
+(server.api.errors.ErrorSerializer). The schema is generated without warnings
+(`spectacular --validate --fail-on-warn`): the extensions below describe classes the generator
+cannot read on its own; `load_extensions` (a preprocessing hook) imports this module before any
+view is read, which is what registers them."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,6 +15,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 
 from server.api.errors import ErrorSerializer
+from server.api.query import MAX_ID
 
 
 class CachedBasicScheme(BasicScheme):
@@ -104,12 +106,12 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         return responses
 
 
-# Integer parameters that name a dataset or a count: the server answers 400 below 1.
+# Integer parameters that name a row or a count: the server answers 400 below 1 or above MAX_ID.
 _POSITIVE_INTS = {"id", "a", "b", "dataset", "limit", "equipment_id", "page", "page_size"}
 _NON_NEGATIVE_INTS = {"since"}       # a sync cursor: 0 is the start
 
 
-def document_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+def document_integer_bounds(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     """Postprocessing hook: the lower bounds the views enforce on integer parameters."""
     for item in result.get("paths", {}).values():
         for operation in item.values():
@@ -120,7 +122,7 @@ def document_error_responses(result: dict[str, Any], generator, request, public)
                 if schema.get("type") != "integer":
                     continue
                 if param.get("name") in _POSITIVE_INTS:
-                    schema["minimum"] = 1
+                    schema.update(minimum=1, maximum=MAX_ID)
                 elif param.get("name") in _NON_NEGATIVE_INTS:
-                    schema["minimum"] = 0
+                    schema.update(minimum=0, maximum=MAX_ID)
     return result

@@ -12,7 +12,9 @@ import re
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-_WHOLE = re.compile(r"[0-9]{1,18}")
+from .query import MAX_ID
+
+_WHOLE = re.compile(r"[0-9]{1,19}")
 
 
 def _whole_number(request, name: str, meaning: str) -> int | None:
@@ -20,7 +22,7 @@ def _whole_number(request, name: str, meaning: str) -> int | None:
     if raw is None:
         return None
     value = int(raw.strip()) if _WHOLE.fullmatch(raw.strip()) else 0
-    if value < 1:
+    if not 1 <= value <= MAX_ID:
         raise ValidationError({"detail": f"'{name}' must be a whole number from 1 ({meaning}), not {raw[:40]!r}."})
     return value
 

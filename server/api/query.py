@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from rest_framework.exceptions import ValidationError
 
+MAX_ID = 2**63 - 1      # the largest id a database row can have (64-bit); larger ones are refused,
+                        # as SQLite cannot even compare them (OverflowError, a 500, on a foreign key)
+
 
 def bad(name: str, message: str) -> ValidationError:
     """400 {"detail": "'name' message"}, the shape of every query-parameter error."""

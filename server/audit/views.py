@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 
 from server.api.pagination import AuditPagination
-from server.api.query import given
+from server.api.query import MAX_ID, given
 from server.users.models import Role, role_of
 
 from .models import Action, AuditEntry
@@ -76,7 +76,8 @@ class AuditLogView(generics.ListAPIView):
         p = self.request.query_params
         user = (p.get("user") or "").strip()
         if user:
-            qs = qs.filter(Q(user_id=int(user)) | Q(username=user)) if user.isdigit() else qs.filter(username=user)
+            by_id = user.isdigit() and int(user) <= MAX_ID
+            qs = qs.filter(Q(user_id=int(user)) | Q(username=user)) if by_id else qs.filter(username=user)
         model = (p.get("model") or "").strip().lower()
         if model:
             qs = qs.filter(model=model) if "." in model else qs.filter(model__endswith="." + model)

@@ -180,7 +180,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "server.api.openapi.document_error_responses",
+        "server.api.openapi.document_integer_bounds",
     ],
 }
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.utils.dateparse import parse_date, parse_datetime
 
-from server.api.query import bad, given
+from server.api.query import MAX_ID, bad, given
 
 from .models import STATUSES
 
@@ -70,6 +70,6 @@ def positive_int(raw: str | None, name: str, meaning: str = "an equipment id") -
         value = int((raw or "").strip())
     except ValueError:
         value = 0
-    if value < 1:
-        raise bad(name, f"must be a positive whole number ({meaning}).")
+    if not 1 <= value <= MAX_ID:
+        raise bad(name, f"must be a whole number from 1 to {MAX_ID} ({meaning}).")
     return value

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from engine.formula import neutralise
 from engine.readings import ACTIVE
 from engine.trends import bucket, data_points
+from server.api.query import MAX_ID
 from server.api.throttles import ScopedThrottle
 
 from . import params
@@ -170,7 +171,7 @@ def _ids(raw: str | None) -> list[int]:
             value = int(p)
         except ValueError:
             value = 0
-        if value < 1:
+        if not 1 <= value <= MAX_ID:
             raise params.bad("equipment_ids", "must be equipment ids separated by commas, e.g. 1,2,3.")
         if value not in out:
             out.append(value)
