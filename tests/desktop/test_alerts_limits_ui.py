@@ -224,6 +224,19 @@ def test_limits_dialog_is_edited_in_its_table_with_the_keyboard(qtbot, store):
         [("Valve", "temperature", "85", "90")]
 
 
+def test_limits_dialog_columns_show_their_headers_and_the_scope_words_whole(qtbot, store):
+    """"Deadband" and "On-delay (s)" were clipped and "Equipment type" elided at the default size."""
+    from chemviz_desktop.ui.dialogs.limits_dialog import LimitsDialog
+    dialog = LimitsDialog(str(store.path))
+    qtbot.addWidget(dialog)
+    table, fm = dialog.table, dialog.table.fontMetrics()
+    header = table.horizontalHeader().fontMetrics()
+    for c in range(dialog.model.columnCount()):
+        text = str(dialog.model.headerData(c, Qt.Horizontal))
+        assert table.columnWidth(c) >= header.horizontalAdvance(text) + 12, text
+    assert table.columnWidth(0) >= fm.horizontalAdvance("Equipment type") + 12
+
+
 def test_control_chart_lists_rule_4_at_point_18_only_with_cpk(qtbot, store):
     from chemviz_desktop.ui.control_chart import ControlChart
     # points 1-10 alternate 10, 9; 11-18 are 10.1; 19, 20 are 9, 10. Mean 9.74, MR-bar 12.2/19, sigma MR-bar/1.128

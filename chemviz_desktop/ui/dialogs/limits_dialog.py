@@ -31,7 +31,7 @@ from PyQt5.QtWidgets import (
 from chemviz_desktop.core import monitoring
 from chemviz_desktop.core.errors import describe
 from chemviz_desktop.ui.models.rows_model import ChoiceDelegate, Column, RowsModel
-from chemviz_desktop.ui.widgets import MessageBar, styled_label
+from chemviz_desktop.ui.widgets import MessageBar, fit_columns_to_header, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 from engine.limits import PARAMETERS, SCOPES, Limit, LimitError, name_key, read_limits_csv, write_limits_csv
 
@@ -70,7 +70,7 @@ class LimitsDialog(QDialog):
             if known is not None:
                 self.equipment, self.equipment_type = known
         self.setWindowTitle(f"Limits: {self.equipment}" if self.equipment else "Limits")
-        self.resize(900, 460)
+        self.resize(1000, 460)
         self.runner = TaskRunner(self)
         self.runner.result.connect(self._saved)
         self.runner.error.connect(self._save_failed)
@@ -85,10 +85,12 @@ class LimitsDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
-        self.table.setColumnWidth(0, 130)
-        self.table.setColumnWidth(2, 120)
-        for c in range(3, len(COLUMNS)):
-            self.table.setColumnWidth(c, 80)
+        fit_columns_to_header(self.table, minimum=56)   # "Deadband", "On-delay (s)" were clipped at 80 px
+        fm = self.table.fontMetrics()
+        for c, (_h, key) in enumerate(COLUMNS):    # a choice column fits its longest word ("Equipment type")
+            if key in CHOICES:
+                widest = max(fm.horizontalAdvance(label) for _v, label in CHOICES[key]) + 36
+                self.table.setColumnWidth(c, max(self.table.columnWidth(c), widest))
         self.model.dataChanged.connect(lambda *_a: self._edited())
         delete = QShortcut(QKeySequence(QKeySequence.Delete), self.table)
         delete.setContext(Qt.WidgetShortcut)           # the table's key, not while a cell is being edited
