@@ -239,7 +239,9 @@ def test_a_dataset_deleted_offline_on_the_server_too_is_deleted_there_at_the_nex
     assert mine.uuid not in {i.uuid for i in a.store.list()}
     assert [(o.kind, o.key, o.delete) for o in shared.listing(a.store.db)] == [("dataset", mine.uuid, True)]
     assert mine.uuid in {d["client_id"] for d in b.client.datasets(limit=100)}   # not yet
-    rep = a.sync()
+    whole = SyncEngine(a.store, a.client, "ana").sync()
+    rep = whole.shared
+    assert whole.pulled == ["plant.csv"]           # bob's upload only: the deleted one is not listed as pulled
     assert rep.pushed == 1 and shared.counts(a.store.db)["pending"] == 0
     assert mine.uuid not in {i.uuid for i in a.store.list()}                   # not pulled back
     assert mine.uuid not in {d["client_id"] for d in b.client.datasets(limit=100)}

@@ -311,12 +311,13 @@ class SyncEngine:
                     self._confirm(mine, sid, owner)
                     continue
                 total, accepted, excluded = row_counts(d)
-                self.store.add_server_only(
+                added = self.store.add_server_only(
                     uuid=uid, file_name=d.get("file_name") or f"dataset-{sid}.csv",
                     imported_at=d.get("uploaded_at") or self.now().isoformat(timespec="seconds"),
                     rows_total=total, rows_accepted=accepted, rows_excluded=excluded,
                     content_sha256=str(d.get("content_sha256") or ""), server_id=sid, server_owner=owner)
-                rep.pulled.append(d.get("file_name") or str(sid))
+                if added:      # 0: deleted here, its delete on the server still queued
+                    rep.pulled.append(d.get("file_name") or str(sid))
             self._check_vanished([i for u, i in local.items() if u not in seen], rep)
         except Unreachable:
             rep.offline = True
