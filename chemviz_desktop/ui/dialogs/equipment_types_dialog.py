@@ -5,19 +5,17 @@ from __future__ import annotations
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
-    QAbstractItemView,
     QAction,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from chemviz_desktop.ui.models.rows_model import ChoiceDelegate, Column, RowsModel
+from chemviz_desktop.ui.models.rows_model import Column, editable_table
 from chemviz_desktop.ui.widgets import styled_label
 from engine import schema
 
@@ -31,14 +29,7 @@ class EquipmentTypesDialog(QDialog):
     def __init__(self, aliases: dict[str, str], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Equipment types")
-        self.model = RowsModel(COLUMNS, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setItemDelegate(ChoiceDelegate(COLUMNS, self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked
-                                   | QAbstractItemView.EditKeyPressed | QAbstractItemView.AnyKeyPressed)
-        self.table.verticalHeader().setVisible(False)
+        self.model, self.table = editable_table(COLUMNS, self)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         for spelling, target in sorted(aliases.items(), key=lambda kv: kv[0].casefold()):
             self.model.append({"spelling": spelling, "target": target})

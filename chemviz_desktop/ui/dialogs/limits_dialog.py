@@ -13,7 +13,6 @@ from typing import Any
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -23,14 +22,13 @@ from PyQt5.QtWidgets import (
     QLineEdit,
     QPushButton,
     QShortcut,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from chemviz_desktop.core import monitoring
 from chemviz_desktop.core.errors import describe
-from chemviz_desktop.ui.models.rows_model import ChoiceDelegate, Column, RowsModel
+from chemviz_desktop.ui.models.rows_model import Column, editable_table
 from chemviz_desktop.ui.widgets import MessageBar, fit_columns_to_header, styled_label
 from chemviz_desktop.ui.workers import TaskRunner
 from engine.limits import PARAMETERS, SCOPES, Limit, LimitError, name_key, read_limits_csv, write_limits_csv
@@ -75,14 +73,7 @@ class LimitsDialog(QDialog):
         self.runner.result.connect(self._saved)
         self.runner.error.connect(self._save_failed)
 
-        self.model = RowsModel(TABLE_COLUMNS, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setItemDelegate(ChoiceDelegate(TABLE_COLUMNS, self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked
-                                   | QAbstractItemView.EditKeyPressed | QAbstractItemView.AnyKeyPressed)
-        self.table.verticalHeader().setVisible(False)
+        self.model, self.table = editable_table(TABLE_COLUMNS, self)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         fit_columns_to_header(self.table, minimum=56)   # "Deadband", "On-delay (s)" were clipped at 80 px

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from PyQt5.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QObject, Qt
-from PyQt5.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PyQt5.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 
 @dataclass(frozen=True)
@@ -144,3 +151,17 @@ class ChoiceDelegate(QStyledItemDelegate):
             model.setData(index, editor.currentText().strip(), Qt.EditRole)
         else:
             model.setData(index, editor.currentData(), Qt.EditRole)
+
+
+def editable_table(columns: Sequence[Column], parent: QObject | None = None) -> tuple[RowsModel, QTableView]:
+    """A RowsModel and the view the editing dialogs show it in: rows selected whole, choice
+    cells edited with their delegate, edits started by double-click, F2 or typing."""
+    model = RowsModel(columns, parent)
+    view = QTableView()
+    view.setModel(model)
+    view.setItemDelegate(ChoiceDelegate(columns, view))
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.SelectedClicked
+                         | QAbstractItemView.EditKeyPressed | QAbstractItemView.AnyKeyPressed)
+    view.verticalHeader().setVisible(False)
+    return model, view
