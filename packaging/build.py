@@ -35,7 +35,7 @@ APP_NAME, __version__ = _VERSION["APP_NAME"], _VERSION["__version__"]
 
 # Top-level packages (module names) or bundle paths that must not be in the build.
 FORBIDDEN_TOP = {"django", "rest_framework", "drf_spectacular", "dj_database_url", "gunicorn", "server",
-                 "psycopg", "psycopg_binary", "celery", "kombu", "billiard", "redis",
+                 "psycopg", "psycopg_binary", "celery", "kombu", "billiard", "redis", "python_multipart",
                  "pytest", "_pytest", "pytestqt", "pytest_django", "hypothesis", "IPython", "tkinter",
                  "_tkinter", "PySide2", "PySide6", "PyQt6", "pypdf", "setuptools", "pkg_resources"}
 FORBIDDEN_PATTERNS = [

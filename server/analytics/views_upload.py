@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError, Throttled
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +26,7 @@ from server.imports.serializers import accepted_body
 
 from . import services, upload_guard
 from .serializers import UploadErrorSerializer, UploadRequestSerializer, upload_response
+from .upload_parser import StreamingMultiPartParser
 
 MULTIPART_SLACK = 1024 * 1024     # room for multipart boundaries and small form fields
 DRAIN_LIMIT = 64 * 1024 * 1024    # read (and drop) at most this much of a refused body
@@ -109,7 +110,7 @@ def _queued(request, upload: UploadedFile, file_name: str, client_id, taken_at) 
 
 class UploadView(APIView):
     permission_classes = [IsAuthenticated, CanUpload]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [StreamingMultiPartParser, FormParser]
     throttle_classes = [ScopedThrottle]
     throttle_scope = "upload"
 

@@ -118,8 +118,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # non-file form/JSON fields
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024    # larger files spool to a temp file
 # spooled uploads on the media's disk, so a queued upload is moved into storage, never copied
 FILE_UPLOAD_TEMP_DIR = str(private_dir(SERVER_DIR / "upload-tmp"))
-FILE_UPLOAD_HANDLERS = ["server.analytics.upload_handlers.MemoryUpload",     # Django's two, reading
-                        "server.analytics.upload_handlers.TemporaryUpload"]  # 1 MiB at a time
+# the upload view parses multipart with server.analytics.upload_parser (1 MiB reads, no copies),
+# feeding Django's default upload handlers (memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, else temp file)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 CHEMVIZ_KEEP_PER_USER = max(1, int(os.environ.get("CHEMVIZ_KEEP_PER_USER", 5)))
