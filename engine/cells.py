@@ -7,6 +7,7 @@ buffers, never a Python call per cell and never a full copy of a column.
 - `key_hashes`: a 64-bit hash per cell of its case-folded bytes. Equal keys always hash equal;
   callers settle equal hashes on the exact strings, so a collision can neither create nor hide
   a duplicate.
+- `take` / `take_rows`: some cells of a column (rows of a table) chunk by chunk.
 """
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .read import combine
+from .workers import memory_pool
 
 SLICE_CELLS = 1 << 16          # cells per piece: temporaries stay small whatever the chunking
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -39,6 +42,41 @@ _HIGH = np.uint64(0x8080808080808080)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _ODD = np.uint64(0xFF51AFD7ED558CCD)
 _KEEP = np.array([0] + [(1 << (8 * k)) - 1 for k in range(1, 8)] + [0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
+
+
+def take(col: pa.Array | pa.ChunkedArray, at: np.ndarray) -> pa.Array:
+    """`col.take(at)` as one array, taken chunk by chunk. Arrow's take on a chunked array first
+    joins every chunk into one copy of the whole column: picking the 2 % odd cells of a 5M-row
+    column of numbers cost 45 MB and a full copy, the few blank-line candidates of a table 128 MB."""
+    at = np.asarray(at, dtype=np.int64)
+    n = len(col)
+    if len(at) and (int(at.min()) < 0 or int(at.max()) >= n):
+        raise IndexError(f"row index out of range for {n} rows")
+    if not isinstance(col, pa.ChunkedArray) or col.num_chunks == 1:
+        arr = col if not isinstance(col, pa.ChunkedArray) else col.chunk(0)
+        return pc.take(arr, pa.array(at), memory_pool=memory_pool())
+    if not len(at):
+        return pa.array([], col.type) if not pa.types.is_dictionary(col.type) else combine(col.slice(0, 0))
+    order = None
+    if len(at) > 1 and bool((at[1:] < at[:-1]).any()):
+        order = np.argsort(at, kind="stable")
+        at = at[order]
+    bounds = np.zeros(col.num_chunks + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in col.chunks], out=bounds[1:])
+    cut = np.searchsorted(at, bounds)
+    parts = [pc.take(chunk, pa.array(at[cut[k]:cut[k + 1]] - bounds[k]), memory_pool=memory_pool())
+             for k, chunk in enumerate(col.chunks) if cut[k + 1] > cut[k]]
+    out = pa.concat_arrays(parts, memory_pool=memory_pool())
+    if order is not None:     # back to the order asked for
+        back = np.empty(len(order), dtype=np.int64)
+        back[order] = np.arange(len(order), dtype=np.int64)
+        out = pc.take(out, pa.array(back), memory_pool=memory_pool())
+    return out
+
+
+def take_rows(t: pa.Table, at: np.ndarray) -> pa.Table:
+    """`t.take(at)`, column by column with `take` (no joined copy of the whole table)."""
+    return pa.Table.from_arrays([take(c, at) for c in t.columns], schema=t.schema)
 
 
 def usable(col: pa.Array | pa.ChunkedArray) -> bool:

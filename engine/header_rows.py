@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import schema
+from .cells import take_rows
 from .columns import ColumnMap
 from .report import Issue
 from .units import Unit
@@ -39,7 +40,7 @@ def find_header_rows(t: pa.Table, row_numbers: np.ndarray, positions: np.ndarray
     first_sig = cmap.signature()
     found: list[tuple[int, ColumnMap, list[str]]] = []       # (position, its map, its cells)
     maps: dict[tuple[str, ...], ColumnMap | None] = {}
-    cand = t.take(pa.array(positions[:MAX_CANDIDATES])).to_pylist()
+    cand = take_rows(t, positions[:MAX_CANDIDATES]).to_pylist()
     for pos, row in zip(positions[:MAX_CANDIDATES], cand, strict=True):
         cells = tuple("" if v is None else str(v) for v in row.values())
         if cells not in maps:

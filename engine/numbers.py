@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import is_ascii, plain_number_mask, slices, usable
-from .read import combine
+from .cells import is_ascii, plain_number_mask, slices, take, usable
+from .read import combine, release_memory
 
 _S = r"^[+-]?"
 _EXP = r"([eE][+-]?\d+)?"
@@ -67,6 +67,15 @@ def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Num
     return _parse_as(_one(text), "," if decimal_comma else ".", decide=True)
 
 
+def parse_numbers_released(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Numbers:
+    """`parse_numbers` on a worker thread of a large table, then its scratch memory goes back to
+    the system at once: glibc and mimalloc keep what a worker freed in that thread's heap until a
+    trim, and the three columns' leftovers stacked up under the next step."""
+    parsed = parse_numbers(cells, decimal_comma)
+    release_memory()
+    return parsed
+
+
 def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array) -> Numbers | None:
     """The point-decimal reading of `_parse_as` (and of the one-cast path before it) in one pass:
     plain numbers (most cells) are cast straight from the column's buffers, the regular
@@ -79,7 +88,7 @@ def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array) -> Numbers | None:
     none = np.zeros(n, dtype=bool)
     if not len(rest_at):
         return Numbers(values, none, none, none)
-    sub = _one(cells.take(pa.array(rest_at, pa.int64())))
+    sub = _one(take(cells, rest_at))
     text = pc.ascii_trim_whitespace(sub) if _ascii(sub) else pc.utf8_trim_whitespace(sub)
     try:  # every cell is a number to Arrow: the one-cast reading, as for a clean column
         values[rest_at] = _np_float(pc.cast(text, pa.float64()))

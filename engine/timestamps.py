@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import usable
+from .cells import take, usable
 from .iso_times import fixed_iso_ns
 
 _ZONED = r"(?:Z|[+-]\d{2}:?\d{2})$"
@@ -82,7 +82,7 @@ def _matches(text: pa.Array, pattern: str, fixed: tuple[np.ndarray, np.ndarray] 
     out = np.zeros(len(text), dtype=bool)
     rest = np.flatnonzero(~fixed[1])
     if len(rest):
-        out[rest] = _mask(pc.match_substring_regex(text.take(pa.array(rest, pa.int64())), pattern))
+        out[rest] = _mask(pc.match_substring_regex(take(text, rest), pattern))
     return out
 
 
@@ -116,7 +116,7 @@ def _naive_iso(text: pa.Array, fixed: tuple[np.ndarray, np.ndarray] | None = Non
         ns, ok = fixed
         rest = np.flatnonzero(~ok)
         try:
-            part = _pandas_iso(text.take(pa.array(rest, pa.int64()))) if len(rest) else None
+            part = _pandas_iso(take(text, rest)) if len(rest) else None
         except (ValueError, TypeError):   # (mixed zones): the whole column is read as before
             return _pandas_iso(text)
         if part is None or part.dtype == np.dtype("M8[ns]"):   # else: zoned cells too, read as before
@@ -186,7 +186,7 @@ def parse_times(values: object, tz: str | None = None) -> ParsedTimes:
     n = len(text)
     empty = _mask(pc.equal(text, ""))
     filled = np.flatnonzero(~empty)
-    sample = text.take(pa.array(filled[:200])).to_pylist() if len(filled) else []
+    sample = take(text, filled[:200]).to_pylist() if len(filled) else []
     if sample and all(_NUMBER.match(v) for v in sample):   # cheap test before converting every cell
         nums = pd.to_numeric(pd.Series(text.to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(dtype=float)
         if not np.isnan(nums[~empty]).any():
