@@ -13,6 +13,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES, DATA_UPLOAD_MAX_MEMORY_SIZE (all non-file fields t
 that breaks them, or is not a complete multipart body, is a ParseError (400), never a 500."""
 from __future__ import annotations
 
+import codecs
 from typing import Any
 
 from django.conf import settings
@@ -71,8 +72,6 @@ class StreamingMultiPartParser(BaseParser):
                     break
                 remaining -= len(chunk)
                 parser.write(chunk)
-                if reading.stopped:
-                    break
             parser.finalize()
         except MultipartParseError as exc:
             reading.discard()
@@ -83,7 +82,7 @@ class StreamingMultiPartParser(BaseParser):
         except StopUpload:
             reading.discard()
             raise ParseError("Multipart form parse error - the upload was stopped.") from None
-        if not reading.ended and not reading.stopped:
+        if not reading.ended:
             reading.discard()
             raise ParseError("Multipart form parse error - the body ended before the closing boundary.")
         return DataAndFiles(reading.data, reading.files)
@@ -102,7 +101,6 @@ class _Reading:
         self.file_count = 0
         self.field_bytes = 0
         self.ended = False
-        self.stopped = False
         self.handlers = list(request.upload_handlers)
         self.open_files: list[Any] = []
         for handler in self.handlers:
@@ -146,6 +144,11 @@ class _Reading:
         part.content_type = ctype.decode("latin-1")
         if b"charset" in ctype_options:
             part.charset = ctype_options[b"charset"].decode("latin-1")
+            try:
+                codecs.lookup(part.charset)
+            except LookupError:
+                raise ParseError(f"Multipart form parse error - unknown charset {part.charset[:40]!r} "
+                                 f"in part {part.name[:40]!r}.") from None
         if b"filename" not in options:
             self.fields += 1
             if self.fields > settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:

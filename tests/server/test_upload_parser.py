@@ -98,6 +98,13 @@ def test_an_empty_file_input_is_no_file():
     assert "file" not in files and fields["client_id"] == "x"
 
 
+def test_an_unknown_charset_is_a_parse_error_not_a_crash():
+    raw = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"client_id\"\r\n"
+           f"Content-Type: text/plain; charset=no-such-charset\r\n\r\nabc\r\n--{BOUNDARY}--\r\n").encode()
+    with pytest.raises(ParseError, match="unknown charset"):
+        parse(raw)
+
+
 def test_a_part_without_a_form_data_name_is_refused():
     raw = (f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nhello\r\n--{BOUNDARY}--\r\n").encode()
     with pytest.raises(ParseError, match="no form-data name"):
