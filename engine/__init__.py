@@ -13,7 +13,7 @@ _LAZY = {
     "compare_statistics": "compare", "neutralise": "formula", "neutralise_frame": "formula",
     "LoadResult": "loading", "load": "loading", "workbook_sheets": "loading", "Issue": "report", "Report": "report",
     "ImportOptions": "options", "header_signature": "options", "parse_mapping": "options",
-    "SheetPreview": "workbook", "ReadError": "read", "PRESSURE_MODES": "units",
+    "SheetPreview": "workbook", "ReadError": "encoding", "PRESSURE_MODES": "units",
     "compute_statistics": "stats", "filter_by_type": "stats",
     "Cancelled": "progress", "Progress": "progress", "ProgressState": "progress", "Scaled": "progress",
     "quiet": "progress", "APP_NAME": "version", "__version__": "version",
@@ -38,11 +38,11 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # what type checkers and editors see
     from .compare import compare_statistics
+    from .encoding import ReadError
     from .formula import neutralise, neutralise_frame
     from .loading import LoadResult, load, workbook_sheets
     from .options import ImportOptions, header_signature, parse_mapping
     from .progress import Cancelled, Progress, ProgressState, Scaled, quiet
-    from .read import ReadError
     from .readings import normalise_status, running_mask
     from .report import Issue, Report
     from .stats import compute_statistics, filter_by_type

@@ -12,10 +12,11 @@ import pandas as pd
 
 from . import schema
 from .columns import ColumnMap, map_columns
+from .encoding import ReadError, decode_text
 from .frames import clean_rows
 from .options import ImportOptions
 from .progress import Progress, quiet
-from .read import _EOL, DELIMITER_NAMES, RawTable, ReadError, Sniffed, decode_text, parse, release_memory, sniff
+from .read import _EOL, DELIMITER_NAMES, RawTable, Sniffed, parse, release_memory, sniff
 from .report import DEFAULT_MAX_ISSUES, Issue, Report
 from .stats import compute_statistics
 from .validate import validate

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from . import cells, schema
 from .columns import ColumnMap
+from .duplicates import find_duplicate_readings, find_duplicates
 from .header_rows import find_header_rows
 from .limits import name_key
 from .numbers import parse_numbers, parse_numbers_released
@@ -194,9 +195,9 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     dup_job: Future[tuple[np.ndarray | None, Any]]
     dup_pool = pool_for(n, _POOL)
     if times is not None:
-        dup_job = dup_pool.submit(_find_duplicate_readings, name, name_empty, times, rows)
+        dup_job = dup_pool.submit(find_duplicate_readings, name, name_empty, times, rows)
     else:
-        dup_job = dup_pool.submit(_find_duplicates, name, name_empty, rows)
+        dup_job = dup_pool.submit(find_duplicates, name, name_empty, rows)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
         fv = numeric[schema.FLOWRATE]
@@ -311,48 +312,6 @@ def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.Chunk
     return frame
 
 
-def _find_duplicates(name: pa.ChunkedArray, name_empty: np.ndarray,
-                     rows: np.ndarray) -> tuple[np.ndarray | None, Callable[[int], int] | None]:
-    """Rows whose (trimmed, case-folded) name appeared earlier, and a lookup of that earlier row.
-    A 32-bit hash of each name, sorted, finds the names that may repeat (usually a few percent);
-    only those are compared as exact strings, so a hash collision can neither create nor hide a
-    duplicate."""
-    n = len(name_empty)
-    if not cells.usable(name):
-        return _duplicates_exact(name, name_empty, rows, np.arange(n))
-    ascii_only = _is_ascii(name)
-    key = name if ascii_only else pc.utf8_lower(name)
-    maybe = cells.colliding(cells.key_hashes(key, ascii_fold=ascii_only, half=True), ~name_empty)
-    if not maybe.any():
-        return None, None
-    return _duplicates_exact(name, name_empty, rows, np.flatnonzero(maybe))
-
-
-def _duplicates_exact(name: pa.ChunkedArray, name_empty: np.ndarray, rows: np.ndarray, among: np.ndarray
-                      ) -> tuple[np.ndarray | None, Callable[[int], int] | None]:
-    """Duplicates among the rows `among` (in file order; they hold every row whose name repeats),
-    by the exact case-folded names."""
-    n = len(name_empty)
-    sub = cells.take(name, among)
-    key = pc.ascii_lower(sub) if _is_ascii(sub) else pc.utf8_lower(sub)
-    enc = pc.dictionary_encode(_one_chunk(key))  # dictionary order = first seen
-    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    empty = name_empty[among]
-    codes[empty] = -1
-    running = np.maximum.accumulate(np.concatenate(([-1], codes)))[:-1]
-    first = codes > running
-    dup_sub = ~first & ~empty
-    if not dup_sub.any():
-        return None, None
-    dup = np.zeros(n, dtype=bool)
-    dup[among[dup_sub]] = True
-    first_pos = np.full(len(enc.dictionary), -1, dtype=np.int64)
-    first_pos[codes[first]] = among[first]
-    code_of = np.full(n, -1, dtype=np.int64)
-    code_of[among] = codes
-    return dup, lambda i: int(rows[first_pos[code_of[i]]])
-
-
 def _read_times(src: pa.ChunkedArray, raw: RawTable, report: Report, checks: _RowChecks,
                 timezone: str | None) -> ParsedTimes:
     """Parse the Timestamp column once (one convention for the column), flag the cells that are
@@ -418,45 +377,6 @@ def _time_series_types(name: pa.ChunkedArray, types: pa.DictionaryArray | None, 
                            f"{where}: {len(unassigned)} equipment ({listed(unassigned)}) are grouped as "
                            f"'{schema.UNASSIGNED_TYPE}' until a type is set for them.", "warning"))
     return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(categories, pa.string())), notes
-
-
-def _find_duplicate_readings(name: pa.ChunkedArray, name_empty: np.ndarray, times: ParsedTimes, rows: np.ndarray
-                             ) -> tuple[np.ndarray | None, Any]:
-    """Rows whose equipment (trimmed, case-folded name) already has a reading at the same time,
-    and a lookup of the first such row. Rows without a usable time are left out (already errors).
-    A 64-bit hash of (name, time), sorted, finds the readings that may repeat; only those are
-    compared exactly."""
-    n = len(name_empty)
-    stamp = times.utc.asi8
-    usable = ~name_empty & ~times.bad & ~times.ambiguous
-    if cells.usable(name):
-        ascii_only = _is_ascii(name)
-        h = cells.key_hashes(name if ascii_only else pc.utf8_lower(name), ascii_fold=ascii_only)
-        with np.errstate(over="ignore"):
-            h ^= cells.mix(stamp.view(np.uint64).copy())
-        maybe = cells.colliding(h, usable)
-        del h
-        if not maybe.any():
-            return None, None
-        idx = np.flatnonzero(maybe)
-    else:
-        idx = np.flatnonzero(usable)
-    sub = cells.take(name, idx)
-    key = pc.ascii_lower(sub) if _is_ascii(sub) else pc.utf8_lower(sub)
-    codes = pc.dictionary_encode(_one_chunk(key)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    local = np.lexsort((idx, stamp[idx], codes))   # by equipment, time, then file order
-    order = idx[local]
-    c, st = codes[local], stamp[order]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = (c[1:] != c[:-1]) | (st[1:] != st[:-1])
-    if new.all():
-        return None, None
-    start = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
-    dup = np.zeros(n, dtype=bool)
-    dup[order[~new]] = True
-    first = np.full(n, -1, dtype=np.int64)
-    first[order] = order[start]
-    return dup, lambda i: int(rows[first[i]])
 
 
 def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None

@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pyarrow as pa
 
-from .read import RawTable, ReadError, _unique_headers
+from .encoding import ReadError
+from .read import RawTable, _unique_headers
 
 PREVIEW_ROWS = 30          # rows shown by the desktop's sheet picker, and searched for the header
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
