@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, StopFutureHandlers, StopUpload
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, DataAndFiles
@@ -73,9 +73,12 @@ class StreamingMultiPartParser(BaseParser):
                 remaining -= len(chunk)
                 parser.write(chunk)
             parser.finalize()
-        except MultipartParseError as exc:
+        except FormParserError as exc:
             reading.discard()
             raise ParseError(f"Multipart form parse error - {exc}") from None
+        except OSError:     # the client went away mid-body (a server that streams it to us)
+            reading.discard()
+            raise ParseError("Multipart form parse error - the upload was cut off.") from None
         except ParseError:
             reading.discard()
             raise

@@ -129,3 +129,20 @@ def test_the_upload_view_answers_a_broken_body_with_400(client_for):
                                        content_type=f"multipart/form-data; boundary={BOUNDARY}")
     assert r.status_code == 400 and "multipart" in r.json()["detail"]
     assert not CSVDataset.objects.exists()
+
+
+def test_a_client_gone_mid_body_is_a_parse_error_and_leaves_no_temp_file(settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    raw = body([("file", tricky_bytes(3 * READ_BYTES), "plant.csv")])
+    ctype = f"multipart/form-data; boundary={BOUNDARY}"
+    request = RequestFactory().generic("POST", "/upload/", raw, content_type=ctype)
+
+    class CutOff(io.BytesIO):
+        def read(self, size=-1):
+            if self.tell() > READ_BYTES:      # the connection drops after a megabyte or so
+                raise OSError("connection reset by peer")
+            return super().read(size)
+
+    with pytest.raises(ParseError, match="cut off"):
+        StreamingMultiPartParser().parse(CutOff(raw), ctype, {"request": request})
+    assert os.listdir(tmp_path) == []
