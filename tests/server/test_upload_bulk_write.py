@@ -141,3 +141,15 @@ def test_an_upload_spooled_to_a_temporary_file_is_stored_byte_for_byte(client_fo
     again = upload(eve, CLEAN_CSV, fields={"client_id": cid})
     assert again.status_code == 200 and again.json()["created"] is False
     assert upload(eve, PARTLY_BAD_CSV, fields={"client_id": cid}).status_code == 409
+
+
+def test_postgresql_leaves_room_on_equipment_pages_for_in_place_updates():
+    # every upload rewrites its equipment's current values; with free room on the page
+    # PostgreSQL updates in place without index writes (migration equipment 0002)
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (fillfactor is a PostgreSQL table setting); CI runs it with CHEMVIZ_TEST_DB")
+    with connection.cursor() as cur:
+        cur.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [Equipment._meta.db_table])
+        options = cur.fetchone()[0] or []
+    assert "fillfactor=70" in options
