@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from server.api.throttles import ScopedThrottle
 
 from . import params
 from .models import PARAMETERS, Equipment, ParameterHistory
+from .serializers import READING_FIRST, READING_LAST
 from .views import filtered_equipment
 
 INTERVALS = ("hourly", "daily", "weekly", "raw")   # the seed's three, plus every reading as it is
@@ -111,12 +112,20 @@ def _sqlite(sql: str, args: list) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(us), np.concatenate(values)
 
 
+_TRENDS_END = READING_LAST + timedelta(days=1)     # exclusive: READING_LAST itself is a reading's time
+
+
 def readings_frame(equipment: Equipment, parameter: str, start=None, end=None,
                    running_only: bool = True) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """One equipment's readings of one parameter in start <= t < end (running ones only unless
     told otherwise: an Offline reading of 0.0 is not a flow of zero, the desktop's rule), read
     as columns straight from the database (no model instance, no datetime per reading): a
-    trend over millions of readings costs the transfer and engine.trends' vectorised work."""
+    trend over millions of readings costs the transfer and engine.trends' vectorised work.
+    Only times the API accepts for a reading count (READING_FIRST..READING_LAST): readings stored
+    before that range was enforced (one from the year 339) made every trend of their equipment
+    a 500; they stay in the equipment's history."""
+    start = READING_FIRST if start is None or start < READING_FIRST else start
+    end = _TRENDS_END if end is None or end > _TRENDS_END else end
     if connection.vendor == "postgresql":
         us, values = _postgres(equipment.pk, parameter, start, end, running_only)
     elif connection.vendor == "sqlite":

@@ -10,7 +10,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from srv_helpers import API, upload
 
-from server.equipment.models import Equipment
+from server.equipment.models import Equipment, ParameterHistory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +140,22 @@ def test_a_reading_time_trends_cannot_compute_with_is_refused(schema, client_for
     assert c.post(url, {"pressure": 5, "timestamp": "1999-01-01T00:00:00Z"}, format="json").status_code == 201
     r = c.get(API + f"analytics/trends/?equipment_id={made['id']}&parameter=pressure&all_status=true")
     assert r.status_code == 200 and len(r.json()["data_points"]) == 1
+
+
+def test_a_reading_stored_before_the_time_range_was_enforced_does_not_break_trends(client_for):
+    # a server that took the year 339 before the check above still holds such readings: every
+    # trend of that equipment was a 500 (pandas cannot hold the time); they stay in its history
+    from datetime import UTC, datetime
+    c = client_for("engineer")
+    made = c.post(API + "equipment/", {"equipment_name": "P-5", "equipment_type": "Pump"}, format="json").json()
+    eq = Equipment.objects.get(pk=made["id"])
+    ParameterHistory.objects.create(equipment=eq, timestamp=datetime(339, 6, 22, 8, 39, tzinfo=UTC), pressure=5.0)
+    ParameterHistory.objects.create(equipment=eq, timestamp=datetime(1999, 1, 1, tzinfo=UTC), pressure=6.0)
+    for interval in ("raw", "hourly", "daily", "weekly"):
+        r = c.get(API + f"analytics/trends/?equipment_id={eq.pk}&parameter=pressure&interval={interval}")
+        assert r.status_code == 200, (interval, r.content[:200])
+        assert [p["value"] for p in r.json()["data_points"]] == [6.0]
+    assert c.get(API + f"equipment/{eq.pk}/history/").json()["count"] == 2
 
 
 @pytest.mark.parametrize("query", [
