@@ -27,6 +27,7 @@ from rest_framework.parsers import BaseParser, DataAndFiles
 
 READ_BYTES = 1024 * 1024          # one read of the request body (the server buffered it already)
 MAX_PART_HEADER_BYTES = 16 * 1024  # one header line of a part (Content-Disposition with a long name)
+MAX_PART_HEADERS = 8               # Content-Disposition and Content-Type are all a form part needs
 
 
 class _Part:
@@ -63,7 +64,8 @@ class StreamingMultiPartParser(BaseParser):
         except ValueError:
             length = 0
         reading = _Reading(request, length)
-        parser = MultipartParser(boundary, reading.callbacks(), max_header_size=MAX_PART_HEADER_BYTES)
+        parser = MultipartParser(boundary, reading.callbacks(), max_header_size=MAX_PART_HEADER_BYTES,
+                                 max_header_count=MAX_PART_HEADERS)
         try:
             remaining = length
             while remaining > 0:
@@ -95,8 +97,6 @@ class _Reading:
     """The callbacks python-multipart calls while one body is parsed, and what they built."""
 
     def __init__(self, request, length: int) -> None:
-        self.request = request
-        self.length = length
         self.data = QueryDict(mutable=True)
         self.files = MultiValueDict()
         self.part: _Part | None = None
@@ -130,8 +130,6 @@ class _Reading:
     def header_end(self) -> None:
         part = self.part
         assert part is not None
-        if len(part.headers) >= 8:
-            raise ParseError("Multipart form parse error - too many headers in one part.")
         part.headers.append((bytes(part.field).lower(), bytes(part.value)))
         part.field, part.value = bytearray(), bytearray()
 
@@ -223,8 +221,7 @@ class _Reading:
     def end(self) -> None:
         self.ended = True
         for handler in self.handlers:
-            if hasattr(handler, "upload_complete"):
-                handler.upload_complete()
+            handler.upload_complete()
 
     def discard(self) -> None:
         """A refused body leaves no temporary files behind."""

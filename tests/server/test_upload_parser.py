@@ -146,3 +146,11 @@ def test_a_client_gone_mid_body_is_a_parse_error_and_leaves_no_temp_file(setting
     with pytest.raises(ParseError, match="cut off"):
         StreamingMultiPartParser().parse(CutOff(raw), ctype, {"request": request})
     assert os.listdir(tmp_path) == []
+
+
+def test_a_part_with_too_many_headers_is_refused():
+    extra = "".join(f"X-Extra-{i}: {i}\r\n" for i in range(9))
+    raw = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"client_id\"\r\n{extra}\r\nabc\r\n"
+           f"--{BOUNDARY}--\r\n").encode()
+    with pytest.raises(ParseError, match="(?i)header"):
+        parse(raw)
