@@ -12,12 +12,13 @@ buffers, never a Python call per cell and never a full copy of a column.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .native import kernels
 from .read import combine
 from .workers import memory_pool
 
@@ -186,6 +187,56 @@ def plain_number_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return out
 
 
+def plain_numbers(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(float64 values, mask) of the plain cells of a `usable` column (`plain_number_mask`); the
+    values of the other cells are left as garbage for the caller. The compiled kernel reads each
+    cell once; without it, the mask and then Arrow's cast of the masked column (same values: both
+    round correctly)."""
+    native = kernels()
+    if native is None:
+        plain = plain_number_mask(col)
+        return _cast_where(col, plain), plain
+    n = len(col)
+    values = np.empty(n, dtype=np.float64)
+    plain = np.empty(n, dtype=bool)
+    ffi, lib = native.ffi, native.lib
+    at = 0
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        k = len(chunk)
+        if k:
+            offsets, data = _pointers(ffi, chunk)
+            lib.plain_numbers(offsets, data, k, ffi.from_buffer("double[]", values[at:at + k]),
+                              ffi.from_buffer("uint8_t[]", plain[at:at + k].view(np.uint8)))
+        at += k
+    return values, plain
+
+
+def _pointers(ffi: Any, chunk: pa.Array) -> tuple[Any, Any]:
+    """C pointers to a string array's offsets (from its first cell) and data buffer."""
+    _, off_buf, data_buf = chunk.buffers()
+    return (ffi.cast("int32_t *", off_buf.address + 4 * chunk.offset),
+            ffi.cast("uint8_t *", data_buf.address if data_buf is not None else 0))
+
+
+def _cast_where(col: pa.Array | pa.ChunkedArray, ok: np.ndarray) -> np.ndarray:
+    """float64 of the cells where `ok` (the others are left as garbage for the caller), cast
+    from the column's own buffers with `ok` as their validity: no copy of the text."""
+    values = np.empty(len(col), dtype=np.float64)
+    at = 0
+    for piece in _slices(col):
+        k = len(piece)
+        if k:
+            bits = np.packbits(np.concatenate([np.zeros(piece.offset, dtype=bool), ok[at:at + k]]),
+                               bitorder="little")
+            _, off_buf, data_buf = piece.buffers()
+            masked = pa.Array.from_buffers(pa.string(), k, [pa.py_buffer(bits), off_buf, data_buf],
+                                           offset=piece.offset)
+            got = pc.cast(masked, pa.float64())
+            values[at:at + k] = np.frombuffer(got.buffers()[1], dtype=np.float64, count=k, offset=got.offset * 8)
+        at += k
+    return values
+
+
 def mix(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser (a bijection) of a uint64 array, in place."""
     h ^= h >> np.uint64(33)
@@ -237,6 +288,19 @@ def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool, half: bool = F
     for ASCII columns only) hash equal. `half`: the top 32 bits only, as uint32 (half the memory
     and a faster sort, for callers that settle every shared hash on the exact strings anyway)."""
     out = np.empty(len(col), dtype=np.uint32 if half else np.uint64)
+    native = kernels()
+    if native is not None:
+        ffi, lib = native.ffi, native.lib
+        at = 0
+        for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+            k = len(chunk)
+            if k:
+                offsets, data = _pointers(ffi, chunk)
+                target = ffi.from_buffer("uint32_t[]" if half else "uint64_t[]", out[at:at + k])
+                lib.key_hashes(offsets, data, k, int(ascii_fold), ffi.NULL if half else target,
+                               target if half else ffi.NULL)
+            at += k
+        return out
     at = 0
     with np.errstate(over="ignore"):
         for arr in _slices(col):

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import is_ascii, plain_number_mask, slices, take, usable
+from .cells import is_ascii, plain_numbers, take, usable
 from .read import combine, release_memory
 
 _S = r"^[+-]?"
@@ -82,8 +82,7 @@ def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array) -> Numbers | None:
     expressions only see the other cells. Returns None when those cells need the whole column
     (thousands separators, decimal-comma cells), which the full path then reads."""
     n = len(cells)
-    plain = plain_number_mask(cells)
-    values = _cast_where(cells, plain)
+    values, plain = plain_numbers(cells)
     rest_at = np.flatnonzero(~plain)
     none = np.zeros(n, dtype=bool)
     if not len(rest_at):
@@ -111,25 +110,6 @@ def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array) -> Numbers | None:
     bad = np.zeros(n, dtype=bool)
     bad[rest_at[odd]] = True
     return Numbers(values, empty, bad, np.zeros(n, dtype=bool), ".", None)
-
-
-def _cast_where(cells: pa.ChunkedArray | pa.Array, ok: np.ndarray) -> np.ndarray:
-    """float64 of the cells where `ok` (the others are left as garbage for the caller), cast
-    from the column's own buffers with `ok` as their validity: no copy of the text."""
-    values = np.empty(len(cells), dtype=np.float64)
-    at = 0
-    for piece in slices(cells):
-        k = len(piece)
-        if k:
-            bits = np.packbits(np.concatenate([np.zeros(piece.offset, dtype=bool), ok[at:at + k]]),
-                               bitorder="little")
-            _, off_buf, data_buf = piece.buffers()
-            masked = pa.Array.from_buffers(pa.string(), k, [pa.py_buffer(bits), off_buf, data_buf],
-                                           offset=piece.offset)
-            got = pc.cast(masked, pa.float64())
-            values[at:at + k] = np.frombuffer(got.buffers()[1], dtype=np.float64, count=k, offset=got.offset * 8)
-        at += k
-    return values
 
 
 _VALID = {".": _PLAIN + "|" + _SPECIAL, ",": _INTEGER + "|" + _COMMA_DECIMAL + "|" + _SPECIAL}

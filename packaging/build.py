@@ -8,7 +8,8 @@
 Checks after every build (exit 1 if one fails):
   * contents: nothing from FORBIDDEN (Django, the server, test tools, unused Qt/Arrow parts) in
     the executable's archive or next to it, and everything in REQUIRED is there;
-  * `ChemViz --bundle-check`: pyarrow csv/compute/parquet/dataset work, no damaged library;
+  * `ChemViz --bundle-check`: pyarrow csv/compute/parquet/dataset work, the engine's compiled
+    kernels load, no damaged library;
   * `ChemViz --smoke-test <sample> --screenshot <png>` offscreen exits 0 and writes the PNG.
 """
 from __future__ import annotations
@@ -48,7 +49,7 @@ FORBIDDEN_PATTERNS = [
     r"^matplotlib\.backends\.backend_(tk\w*|gtk\w*|wx\w*|macosx|webagg\w*|nbagg|cairo|qtcairo)$",
     r"(^|/)tests?/.*\.py$",
 ]
-REQUIRED = ["chemviz_desktop.ui.app", "chemviz_desktop.ui.main_window", "engine", "cli.engine_commands",
+REQUIRED = ["chemviz_desktop.ui.app", "chemviz_desktop.ui.main_window", "engine", "engine.native._kernels", "cli.engine_commands",
             "cli.sync_commands", "pyarrow.csv", "pyarrow.compute", "pyarrow.parquet", "pyarrow.dataset",
             "matplotlib.backends.backend_qt5agg", "matplotlib.backends.backend_pdf",
             "matplotlib.backends.backend_svg", "chemviz_desktop/resources/sample_equipment.csv",
@@ -80,6 +81,8 @@ def build(dist: Path, work: Path, onefile: bool, clean: bool) -> float:
     if clean:
         cmd.append("--clean")
     cmd += ["--"] + (["--onefile"] if onefile else [])
+    # the engine's compiled kernels go into the executable: build them (a failure stops here)
+    subprocess.run([sys.executable, "-m", "engine.native.build", "--require"], cwd=ROOT, check=True)
     log(" ".join(cmd))
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True)

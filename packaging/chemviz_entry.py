@@ -47,12 +47,16 @@ def bundle_check() -> int:
     if problem:
         print(f"error: bundle check: {problem}", file=sys.stderr)
         return 1
+    from engine import native
+    if native.kernels() is None:
+        print("error: bundle check: the engine's compiled kernels are not in the executable", file=sys.stderr)
+        return 1
     broken = loader_problems()
     if broken:
         for line in broken:
             print(f"error: bundle check: {line}", file=sys.stderr)
         return 1
-    print(f"bundle check passed: pyarrow {pa.__version__} csv/compute/parquet/dataset, exports, "
+    print(f"bundle check passed: pyarrow {pa.__version__} csv/compute/parquet/dataset, engine kernels, exports, "
           f"frozen={getattr(sys, 'frozen', False)}")
     return 0
 

@@ -1,0 +1,68 @@
+"""Compile the engine's C kernels (kernels.c) into `engine/native/_kernels*.so|pyd` with cffi:
+`python -m engine.native.build`. The engine works without them (its numpy path gives the same
+results, slower), so a machine without a C compiler is told so and carries on; `--require`
+makes a failed build an error (CI and the executable's build)."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from cffi import FFI
+
+from . import source_digest
+
+HERE = Path(__file__).resolve().parent
+MODULE = "engine.native._kernels"
+CDEF = """
+const char *kernels_source(void);
+int64_t plain_numbers(const int32_t *offsets, const uint8_t *data, int64_t n, double *out, uint8_t *plain);
+void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold, uint64_t *out64, uint32_t *out32);
+"""
+
+
+def builder() -> FFI:
+    """The cffi builder of the kernels' module (API mode: a real extension, no compiler at run time)."""
+    ffi = FFI()
+    ffi.cdef(CDEF)
+    # -O2 without -ffast-math: the division must stay one correctly rounded IEEE operation.
+    args = [] if sys.platform == "win32" else ["-O2", "-std=c99"]
+    source = (HERE / "kernels.c").read_bytes()
+    stamp = f'const char *kernels_source(void) {{ return "{source_digest(source)}"; }}\n'
+    ffi.set_source(MODULE, source.decode("utf-8") + stamp, extra_compile_args=args)
+    return ffi
+
+
+def build(require: bool = False) -> Path | None:
+    """Compile in a scratch folder and put the module beside this file; None if that failed."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="chemviz-kernels-") as tmp:
+            built = Path(builder().compile(tmpdir=tmp, verbose=False))
+            target = HERE / built.name
+            for old in HERE.glob("_kernels*"):
+                if old.suffix in (".so", ".pyd", ".dylib"):
+                    old.unlink()
+            shutil.copy2(built, target)
+            return target
+    except Exception as exc:  # noqa: BLE001 - any build failure means "use the numpy path"
+        print(f"engine kernels not built ({type(exc).__name__}: {exc}); the engine uses its numpy path, "
+              "which gives the same results more slowly.", file=sys.stderr)
+        if require:
+            raise SystemExit(1) from exc
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--require", action="store_true", help="fail (exit 1) when the kernels cannot be built")
+    opts = ap.parse_args(argv)
+    built = build(opts.require)
+    if built is not None:
+        print(f"engine kernels built: {built.relative_to(HERE.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+/* ChemViz engine kernels: one pass in C over the bytes of an Arrow string array where the numpy
+ * path needs several (engine/native/__init__.py says when they are used). Each returns exactly
+ * what the numpy path gives; the tests compare the two on random and real cells. */
+#include <stdint.h>
+#include <string.h>
+
+/* (the build appends kernels_source(): this file's digest, checked when the module is loaded) */
+
+/* 10**k for k <= 15, exact in a double. */
+static const double POW10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+/* Cells matching -?[0-9]*\.?[0-9]* with at least one digit and at most 15 bytes ("plain"
+ * numbers, see engine.cells.plain_number_mask): plain[i] = 1 and out[i] = the value, else
+ * plain[i] = 0 and out[i] = 0. At most 15 digits make a mantissa below 2**53 and the divisor is a
+ * power of ten below 2**53, both exact, so one IEEE division gives the correctly rounded value:
+ * what Arrow's string -> float64 cast gives. A minus zero stays -0.0, as Arrow reads it.
+ * offsets: the array's n + 1 offsets (from its own offset on); data: its data buffer.
+ * Returns the number of plain cells. */
+int64_t plain_numbers(const int32_t *offsets, const uint8_t *data, int64_t n,
+                      double *out, uint8_t *plain)
+{
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *p = data + offsets[i];
+        int32_t len = offsets[i + 1] - offsets[i];
+        int ok = 0;
+        double v = 0.0;
+        if (len > 0 && len <= 15) {
+            int32_t j = p[0] == '-';
+            uint64_t m = 0;
+            int digits = 0, dot = 0, scale = 0;
+            ok = 1;
+            for (; j < len; j++) {
+                uint8_t c = p[j];
+                if (c >= '0' && c <= '9') {
+                    m = m * 10 + (uint64_t)(c - '0');
+                    digits++;
+                    scale += dot;
+                } else if (c == '.' && !dot) {
+                    dot = 1;
+                } else {
+                    ok = 0;
+                    break;
+                }
+            }
+            ok = ok && digits > 0;
+            if (ok) {
+                v = (double)m / POW10[scale];
+                if (p[0] == '-')
+                    v = -v;
+            }
+        }
+        out[i] = v;
+        plain[i] = (uint8_t)ok;
+        count += ok;
+    }
+    return count;
+}
+
+/* A 64-bit hash of each cell's bytes (engine.cells.key_hashes): cells with equal bytes, after
+ * ASCII upper case is folded to lower case when `fold` (ASCII columns only), hash equal. The
+ * callers settle every shared hash on the exact strings, so only equal-in, equal-out matters.
+ * Writes out64[i] when out64 is not NULL, else the top 32 bits to out32[i]. */
+static uint64_t fold_ascii(uint64_t w)
+{
+    uint64_t up = (w + 0x3F3F3F3F3F3F3F3FULL) & ~(w + 0x2525252525252525ULL) & 0x8080808080808080ULL;
+    return w | (up >> 2);
+}
+
+void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold,
+                uint64_t *out64, uint32_t *out32)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *p = data + offsets[i];
+        int32_t len = offsets[i + 1] - offsets[i];
+        uint64_t h = (uint64_t)len * 0x9E3779B97F4A7C15ULL;
+        for (int32_t j = 0; j < len; j += 8) {
+            uint64_t w = 0;
+            if (len - j >= 8)
+                memcpy(&w, p + j, 8);       /* (native byte order: only equality matters) */
+            else
+                memcpy(&w, p + j, (size_t)(len - j));
+            if (fold)
+                w = fold_ascii(w);
+            h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+            h ^= h >> 32;
+        }
+        h ^= h >> 33;
+        h *= 0xC4CEB93FE53B5A3FULL;
+        h ^= h >> 33;
+        if (out64)
+            out64[i] = h;
+        else
+            out32[i] = (uint32_t)(h >> 32);
+    }
+}

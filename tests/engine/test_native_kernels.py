@@ -1,0 +1,162 @@
+"""The compiled kernels give exactly what the numpy path gives (which stays the reference and the
+fallback on machines without a compiler), and a build that does not match its source is not used."""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import cells, load, native
+from engine.native import build as native_build
+
+KERNELS = native.kernels()
+needs_kernels = pytest.mark.skipif(KERNELS is None, reason="engine kernels not built (python -m engine.native.build)")
+
+
+def _both(col: pa.Array | pa.ChunkedArray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    before = native.set_kernels(KERNELS)
+    try:
+        fast = cells.plain_numbers(col)
+        native.set_kernels(None)
+        slow = cells.plain_numbers(col)
+    finally:
+        native.set_kernels(before)
+    return fast, slow
+
+
+def _same(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    (v1, p1), (v2, p2) = _both(col)
+    assert p1.tolist() == p2.tolist()
+    # bit for bit (-0.0 stays -0.0), on the plain cells; the others are the caller's to fill
+    assert v1[p1].view(np.int64).tolist() == v2[p2].view(np.int64).tolist()
+    return p1
+
+
+def test_ci_builds_the_kernels():
+    """CI sets CHEMVIZ_REQUIRE_KERNELS=1: there the kernel path must be the one under test."""
+    if os.environ.get("CHEMVIZ_REQUIRE_KERNELS") == "1":
+        assert KERNELS is not None
+
+
+@needs_kernels
+def test_plain_numbers_kernel_equals_numpy_path_on_edge_cells():
+    edge = ["0", "-0", "-0.0", ".5", "-.5", "5.", "-5.", "-", ".", "-.", "", "00012", "1.2.3", "--1", "+1",
+            "1e3", " 1", "1 ", "999999999999999", "9999999999999999", "-99999999999999", "0.000000000000001",
+            "123456789012.34", "0.1", "0.3", "2.675", "1.005", "4.35", "9007199254740993", "١٢", "1,5",
+            "nan", "inf", "12\x00", "７"]
+    plain = _same(pa.array(edge))
+    assert plain.sum() == 16
+    # sliced arrays (an offset into the buffers) and chunked columns read the right cells
+    _same(pa.array(edge).slice(3, 20))
+    _same(pa.chunked_array([pa.array(edge[:7]), pa.array([], pa.string()), pa.array(edge[7:]).slice(1)]))
+
+
+@needs_kernels
+def test_plain_numbers_kernel_equals_numpy_path_on_random_cells():
+    rng = np.random.default_rng(11)
+    alphabet = list("0123456789") * 4 + list(".-+eE ,x")
+    cells_ = ["".join(rng.choice(alphabet, int(rng.integers(0, 18)))) for _ in range(60_000)]
+    assert _same(pa.chunked_array([pa.array(cells_[:25_000]), pa.array(cells_[25_000:])])).sum() > 10_000
+
+
+@needs_kernels
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.from_regex(re.compile(r"-?[0-9]{0,9}\.?[0-9]{0,9}", re.ASCII), fullmatch=True)
+                | st.text(max_size=16), max_size=40))
+def test_plain_numbers_kernel_equals_numpy_path_property(cells_: list[str]):
+    _same(pa.array(cells_, pa.string()))
+
+
+@needs_kernels
+def test_load_gives_the_same_result_with_and_without_kernels(tmp_path):
+    rows = ["Equipment Name,Type,Flowrate,Pressure,Temperature"]
+    rng = np.random.default_rng(3)
+    odd = ["n/a", "ERR", "12.3.4", "", "-0", "1e3", "1,234.5", " 7 "]
+    for i in range(3000):
+        cell = [f"{rng.normal(100, 30):.{i % 6}f}" for _ in range(3)]
+        if i % 37 == 0:
+            cell[i % 3] = odd[i % len(odd)]
+        rows.append(f"P-{i},Pump,{cell[0]},{cell[1]},{cell[2]}")
+    path = tmp_path / "mixed.csv"
+    path.write_text("\n".join(rows) + "\n")
+    before = native.set_kernels(KERNELS)
+    try:
+        fast = load(path)
+        native.set_kernels(None)
+        slow = load(path)
+    finally:
+        native.set_kernels(before)
+    assert fast.statistics == slow.statistics
+    assert [i.message for i in fast.report.issues] == [i.message for i in slow.report.issues]
+    assert fast.frame.equals(slow.frame)
+
+
+def test_a_build_from_other_source_is_not_used(tmp_path, monkeypatch):
+    """An out-of-date module (kernels.c edited, not rebuilt) must not change results: it is refused."""
+    if KERNELS is None:
+        pytest.skip("engine kernels not built")
+    monkeypatch.setattr(native, "_SOURCE", tmp_path / "kernels.c")
+    (tmp_path / "kernels.c").write_text("/* edited */")
+    assert native._load() is None
+
+
+def test_the_switch_forces_the_numpy_path(monkeypatch):
+    monkeypatch.setenv("CHEMVIZ_ENGINE_KERNELS", "0")
+    assert native._load() is None
+
+
+def test_the_build_reports_a_missing_compiler_and_carries_on(monkeypatch, capsys):
+    """No compiler: a clear line and the numpy path, or exit 1 with --require (CI, the executable)."""
+    def broken() -> None:
+        raise RuntimeError("no C compiler found")
+    monkeypatch.setattr(native_build, "builder", broken)
+    assert native_build.build() is None
+    assert "numpy path" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        native_build.build(require=True)
+
+
+@needs_kernels
+@pytest.mark.parametrize("half", [False, True])
+def test_key_hashes_kernel_keeps_equal_keys_equal(half: bool):
+    """Names that are the same after case folding hash the same (else a duplicate would be missed),
+    with the kernel as with the numpy path, whatever their length and chunking."""
+    rng = np.random.default_rng(5)
+    base = ["".join(rng.choice(list("abcxyzP-0123"), int(rng.integers(0, 40)))) for _ in range(3000)]
+    names = base + [b.upper() for b in base] + [b.title() for b in base]
+    col = pa.chunked_array([pa.array(names[:4000]), pa.array(names[4000:]).slice(0)])
+    before = native.set_kernels(KERNELS)
+    try:
+        h = cells.key_hashes(col, ascii_fold=True, half=half)
+    finally:
+        native.set_kernels(before)
+    assert h.dtype == (np.uint32 if half else np.uint64)
+    n = len(base)
+    assert (h[:n] == h[n:2 * n]).all() and (h[:n] == h[2 * n:]).all()
+    # and different keys mostly differ (a hash that says "maybe" for all would be slow, not wrong)
+    assert len(np.unique(h[:n])) >= len(set(base)) - 2
+
+
+@needs_kernels
+def test_duplicates_are_the_same_with_and_without_kernels():
+    from engine.duplicates import find_duplicates
+    rng = np.random.default_rng(9)
+    names = [f"P-{int(i)}" for i in rng.integers(0, 40_000, 60_000)]
+    names[100] = names[7].lower()
+    col = pa.chunked_array([pa.array(names[:30_000]), pa.array(names[30_000:])])
+    empty = np.zeros(len(names), dtype=bool)
+    rows = np.arange(len(names)) + 2
+    before = native.set_kernels(KERNELS)
+    try:
+        fast, first_fast = find_duplicates(col, empty, rows)
+        native.set_kernels(None)
+        slow, first_slow = find_duplicates(col, empty, rows)
+    finally:
+        native.set_kernels(before)
+    assert fast is not None and fast.tolist() == slow.tolist()
+    assert [first_fast(int(i)) for i in np.flatnonzero(fast)] == [first_slow(int(i)) for i in np.flatnonzero(slow)]
