@@ -37,61 +37,130 @@ def iqr_fence(q1: float, q3: float) -> tuple[float, float]:
     return q1 - 1.5 * iqr, q3 + 1.5 * iqr
 
 
-def _quantiles(sorted_values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
-    """Linear-interpolated quantiles of an already sorted array (numpy's default method)."""
-    n = len(sorted_values)
+QUARTILES = (0.25, 0.5, 0.75)
+
+
+def _positions(n: int, qs: tuple[float, ...]) -> list[int]:
+    """The sorted positions `_quantiles` reads for `qs` in n values: floor(q*(n-1)) and the next."""
+    lows = [int(np.floor(q * (n - 1))) for q in qs]
+    return sorted({k for lo in lows for k in (lo, min(lo + 1, n - 1))})
+
+
+def _quantiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """Linear-interpolated quantiles (numpy's default method) of an array that is sorted, or at
+    least holds its sorted values at `_positions(len(values), qs)` (see `_partitioned`)."""
+    n = len(values)
     out = []
     for q in qs:
         pos = q * (n - 1)
         lo = int(np.floor(pos))
         hi = min(lo + 1, n - 1)
-        out.append(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
+        out.append(values[lo] + (values[hi] - values[lo]) * (pos - lo))
     return out
 
 
-def _describe(values: np.ndarray, rows: np.ndarray, key: str, out: dict[str, Any]) -> np.ndarray:
-    """Figures of one type's values into `out`; returns the values sorted."""
+def _partitioned(values: np.ndarray, positions: list[int]) -> np.ndarray:
+    """A copy of NaN-free `values` with, at each of the sorted distinct `positions`, the value a sort
+    puts there, no greater values before it and no smaller after: O(n) selection (introselect)
+    instead of an O(n log n) sort. A position at either end of the part left to place is found by
+    argmin/argmax, which numpy does in one vectorized pass, where `partition` is several times slower."""
+    p = values.copy()
+
+    def place(part: np.ndarray, ks: list[int]) -> None:
+        if not ks:
+            return
+        i = len(ks) // 2
+        k = ks[i]
+        if k in (0, len(part) - 1):
+            j = int(part.argmin() if k == 0 else part.argmax())
+            part[k], part[j] = part[j], part[k]
+        else:
+            part.partition(k)
+        place(part[:k], ks[:i])
+        place(part[k + 1:], [x - k - 1 for x in ks[i + 1:]])
+
+    place(p, positions)
+    return p
+
+
+def _mixed_zeros(values: np.ndarray) -> bool:
+    """Whether `values` holds both -0.0 and 0.0: equal to every comparison, so a sort and a selection
+    may put a different one of them at the same position, and `_r` keeps the sign (-0.0 in JSON)."""
+    negative = np.signbit(values[values == 0])
+    return bool(negative.any() and not negative.all())
+
+
+Figures = tuple[Any, Any, Any, Any, Any, Any, Any]   # min, max, q1, median, q3, whisker low, whisker high
+
+
+def _figures_sorted(values: np.ndarray) -> Figures:
+    """The figures from a full sort: exact for any values (NaN sorted last, signed zeros in
+    np.sort's order); what `_figures_selected` falls back on."""
     s = np.sort(values)
-    q1, med, q3 = _quantiles(s, (0.25, 0.5, 0.75))
+    q1, med, q3 = _quantiles(s, QUARTILES)
+    lo, hi = iqr_fence(q1, q3)
+    # The whiskers: the first and last sorted values inside the fence, found by bisection.
+    first, end = int(np.searchsorted(s, lo, "left")), int(np.searchsorted(s, hi, "right"))
+    inside = end > first and not (np.isnan(lo) or np.isnan(hi))   # a NaN fence holds nothing
+    return s[0], s[-1], q1, med, q3, s[first] if inside else q1, s[end - 1] if inside else q3
+
+
+def _figures_selected(values: np.ndarray) -> Figures | None:
+    """The figures `_figures_sorted` gives, bit for bit, in O(n): the quartiles' order statistics
+    by selection, the whiskers (smallest value >= the low fence, largest <= the high fence) by
+    masked min/max. None where they could differ: with NaN, or where the min, max or a whisker is
+    a zero beside zeros of the other sign (which of them lands where is up to the algorithm; an
+    interpolated quantile of zeros is 0.0 whatever their signs, as -0.0 + 0.0 is 0.0)."""
+    low = values.min()
+    if np.isnan(low):
+        return None
+    high, n = values.max(), len(values)
+    positions = _positions(n, QUARTILES)
+    p = _partitioned(values, positions)
+    q1, med, q3 = _quantiles(p, QUARTILES)
+    lo, hi = iqr_fence(q1, q3)
+    whislo, whishi = q1, q3   # a NaN fence holds nothing
+    if not (np.isnan(lo) or np.isnan(hi)):
+        # The smallest value >= lo is among the a+1 smallest when the a-th is >= lo (else search
+        # them all); likewise the largest value <= hi among those from the b-th up.
+        a, b = positions[0], positions[-1]
+        head = p[:a + 1] if p[a] >= lo else p
+        tail = p[b:] if p[b] <= hi else p
+        least = np.min(head, where=head >= lo, initial=np.inf)
+        most = np.max(tail, where=tail <= hi, initial=-np.inf)
+        if least <= most:   # else no value lies inside the fence
+            whislo, whishi = least, most
+    if any(x == 0 for x in (low, high, whislo, whishi)) and _mixed_zeros(values):
+        return None
+    return low, high, q1, med, q3, whislo, whishi
+
+
+def _describe(values: np.ndarray, rows: np.ndarray, key: str, out: dict[str, Any]) -> None:
+    """Figures of one type's values into `out`."""
+    low, high, q1, med, q3, whislo, whishi = _figures_selected(values) or _figures_sorted(values)
     out[f"avg_{key}"] = _r(values.mean())
-    out[f"min_{key}"] = _r(s[0])
-    out[f"max_{key}"] = _r(s[-1])
+    out[f"min_{key}"] = _r(low)
+    out[f"max_{key}"] = _r(high)
     out[f"std_{key}"] = _r(values.std(ddof=1)) if len(values) > 1 else None
     out[f"median_{key}"] = _r(med)
     out[f"q1_{key}"] = _r(q1)
     out[f"q3_{key}"] = _r(q3)
+    out[f"whislo_{key}"] = _r(whislo)
+    out[f"whishi_{key}"] = _r(whishi)
     lo, hi = iqr_fence(q1, q3)
     mask = (values < lo) | (values > hi)
-    # The whiskers: the first and last sorted values inside the fence, found by bisection.
-    first, end = int(np.searchsorted(s, lo, "left")), int(np.searchsorted(s, hi, "right"))
-    inside = end > first and not (np.isnan(lo) or np.isnan(hi))   # a NaN fence holds nothing
-    out[f"whislo_{key}"] = _r(s[first]) if inside else _r(q1)
-    out[f"whishi_{key}"] = _r(s[end - 1]) if inside else _r(q3)
-    out.setdefault("outliers", {})[key] = {"count": int(mask.sum()),
-                                           "rows": rows[mask][:MAX_OUTLIER_ROWS].tolist()}
-    return s
+    count = int(np.count_nonzero(mask))
+    out.setdefault("outliers", {})[key] = {
+        "count": count, "rows": rows[np.flatnonzero(mask)[:MAX_OUTLIER_ROWS]].tolist() if count else []}
 
 
-MAX_RUNS = 64   # sorted runs searched for an order statistic; more types: one sort of the column
-
-
-def _select(runs: list[np.ndarray], k: int) -> np.float64:
-    """The k-th smallest (0-based) value of the union of sorted runs without NaN: the value at
-    position k of their merged sort, found by bisection (each step halves the widest run's window
-    around the answer) instead of sorting the whole column again."""
-    lo = [0] * len(runs)
-    hi = [len(r) for r in runs]
-    while True:
-        j = max(range(len(runs)), key=lambda i: hi[i] - lo[i])
-        pivot = runs[j][(lo[j] + hi[j]) // 2]
-        below = [int(np.searchsorted(r, pivot, "left")) for r in runs]
-        upto = [int(np.searchsorted(r, pivot, "right")) for r in runs]
-        if sum(below) <= k < sum(upto):
-            return pivot
-        if k < sum(below):
-            hi = [min(h, b) for h, b in zip(hi, below, strict=True)]
-        else:
-            lo = [max(a, u) for a, u in zip(lo, upto, strict=True)]
+def _median(v: np.ndarray) -> float:
+    """The median of a gathered column as a sort of it gives it: by selection, or with NaN by a
+    sort (a copy: the types' jobs may still read v). Signed zeros cannot change it (see
+    `_figures_selected`)."""
+    if np.isnan(v.min()):
+        return _quantiles(np.sort(v), (0.5,))[0]
+    return _quantiles(_partitioned(v, _positions(len(v), (0.5,))), (0.5,))[0]
 
 
 def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -100,6 +169,39 @@ def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[str]]:
         return types.cat.codes.to_numpy(), [str(c) for c in types.cat.categories]
     codes, uniques = pd.factorize(types, sort=False)
     return codes, [str(u) for u in uniques]
+
+
+def _overall_figures(v: np.ndarray, key: str) -> dict[str, Any]:
+    """Overall figures of one parameter's gathered values (every kept row, with a type or not)."""
+    out: dict[str, Any] = {f"avg_{key}": _r(v.mean()) if len(v) else None}
+    if len(v):
+        out.update({f"min_{key}": _r(v.min()), f"max_{key}": _r(v.max()),
+                    f"std_{key}": _r(v.std(ddof=1)) if len(v) > 1 else None,
+                    f"median_{key}": _r(_median(v))})
+    return out
+
+
+def _type_figures(v: np.ndarray, rows: np.ndarray, key: str, spans: list[tuple[str, int, int]]
+                  ) -> list[dict[str, Any]]:
+    """Figures of one parameter for the types whose rows are `v[lo:hi]` for (name, lo, hi) in spans."""
+    parts: list[dict[str, Any]] = []
+    for _name, lo, hi in spans:
+        parts.append({})
+        _describe(v[lo:hi], rows[lo:hi], key, parts[-1])
+    return parts
+
+
+def _pieces(spans: list[tuple[str, int, int]], parts: int) -> list[list[tuple[str, int, int]]]:
+    """`spans` cut into up to `parts` runs of about equal rows (a type is never cut)."""
+    total = sum(hi - lo for _name, lo, hi in spans)
+    pieces: list[list[tuple[str, int, int]]] = [[]]
+    done = 0
+    for span in spans:
+        if pieces[-1] and done >= total * len(pieces) / parts:
+            pieces.append([])
+        pieces[-1].append(span)
+        done += span[2] - span[1]
+    return pieces
 
 
 def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, running_only: bool = True
@@ -124,56 +226,36 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
         keep = None  # nothing excluded: skip copying every column through a mask
 
     codes, names = _type_codes(frame[schema.TYPE])
-    codes = codes if keep is None else codes[keep]
-    n = len(codes)
     small = codes.astype(np.int16 if len(names) < 32000 else np.int64)
-    order = np.argsort(small, kind="stable")  # radix sort on small ints
-    bounds = np.searchsorted(small[order], np.arange(len(names) + 1))
-    del small, codes
-    pick = order if keep is None else np.flatnonzero(keep)[order]   # frame rows, grouped by type
-    sorted_rows = (frame[schema.ROW].to_numpy()[pick] if schema.ROW in frame.columns
-                   else np.arange(2, len(frame) + 2)[order])   # (as before: positions among the kept rows)
-    del order
+    del codes
+    if keep is not None:   # rows left out: a code after every type's, so grouped last and cut off
+        small = np.where(keep, small, small.dtype.type(len(names)))
+    counts = np.bincount(small + 1, minlength=len(names) + 2)   # rows without a type (-1) first
+    bounds = np.cumsum(counts)[:len(names) + 1]   # where each type's rows start once grouped
+    n = int(bounds[-1])
+    pick = np.argsort(small, kind="stable")[:n]   # kept frame rows grouped by type (radix sort)
+    del small
     present = [(name, bounds[code], bounds[code + 1]) for code, name in enumerate(names)
                if bounds[code + 1] > bounds[code]]
 
-    def one_column(column: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """Per-type and overall figures of one parameter; numpy releases the GIL, so the three
-        parameters run side by side on a multi-core machine. One gathered copy of the column
-        per parameter, sorted in place for the overall median once nothing else needs its order."""
-        key = schema.STAT_KEY[column]
-        v = np.asarray(frame[column].to_numpy()[pick], dtype=np.float64)
-        overall: dict[str, Any] = {f"avg_{key}": _r(v.mean()) if n else None}
-        select = False
-        if n:
-            low, high = v.min(), v.max()
-            overall.update({f"min_{key}": _r(low), f"max_{key}": _r(high),
-                            f"std_{key}": _r(v.std(ddof=1)) if n > 1 else None})
-            # The median from the types' sorted runs: exact whenever equal values are the same
-            # bits, i.e. no NaN (it makes min NaN) and no -0.0 beside 0.0; else one sort, as before.
-            select = (len(present) < MAX_RUNS and not np.isnan(low)
-                      and not (low <= 0 <= high and (np.signbit(v) & (v == 0)).any()))
-        per_type = []
-        for _name, lo, hi in present:
-            part: dict[str, Any] = {}
-            s = _describe(v[lo:hi], sorted_rows[lo:hi], key, part)
-            if select:
-                v[lo:hi] = s   # nothing needs this type's file order any more
-            per_type.append(part)
-        if n and select:
-            first = int(bounds[0])   # rows without a type (code -1): in the figures, in no type
-            v[:first].sort()
-            runs = ([v[:first]] if first else []) + [v[lo:hi] for _name, lo, hi in present]
-            pos = 0.5 * (n - 1)
-            at = int(np.floor(pos))
-            a, b = _select(runs, at), _select(runs, min(at + 1, n - 1))
-            overall[f"median_{key}"] = _r(a + (b - a) * (pos - at))
-        elif n:
-            v.sort()   # what np.sort(v) gives: the same values in the same order, without a copy
-            overall[f"median_{key}"] = _r(_quantiles(v, (0.5,))[0])
-        return per_type, overall
-
-    results = list(pool_for(len(frame), _POOL).map(one_column, schema.NUMERIC_COLUMNS))
+    # Numpy releases the GIL, so the work runs on the worker threads in two rounds: gather each
+    # parameter (and the row numbers) in type order; then figure each parameter overall and its
+    # types in pieces of about equal rows, so that three parameters keep two threads busy alike.
+    pool = pool_for(len(frame), _POOL)
+    has_rows = schema.ROW in frame.columns
+    gathered = list(pool.map(lambda c: frame[c].to_numpy()[pick],
+                             [*schema.NUMERIC_COLUMNS, *([schema.ROW] if has_rows else [])]))
+    if has_rows:
+        sorted_rows = gathered.pop()
+    else:   # (as before: 2 + positions among the kept rows)
+        sorted_rows = pick + 2 if keep is None else np.cumsum(keep)[pick] + 1
+    columns = [(schema.STAT_KEY[c], np.asarray(v, dtype=np.float64))
+               for c, v in zip(schema.NUMERIC_COLUMNS, gathered, strict=True)]
+    overall_jobs = [pool.submit(_overall_figures, v, key) for key, v in columns]
+    type_jobs = [[pool.submit(_type_figures, v, sorted_rows, key, piece) for piece in _pieces(present, parts=2)]
+                 for key, v in columns]
+    results = [([part for job in jobs for part in job.result()], o.result())
+               for o, jobs in zip(overall_jobs, type_jobs, strict=True)]
     by_type: dict[str, Any] = {}
     for i, (name, lo, hi) in enumerate(present):
         entry: dict[str, Any] = {"count": int(hi - lo)}

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from engine import schema
-from engine.stats import MAX_RUNS, _quantiles, compute_statistics
+from engine.stats import _quantiles, compute_statistics
 
 
 def _frame(values: np.ndarray, types: list[str | None]) -> pd.DataFrame:
@@ -34,7 +34,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-@pytest.mark.parametrize("n_types", [1, 2, 7, MAX_RUNS + 3])
+@pytest.mark.parametrize("n_types", [1, 2, 7, 67])
 def test_overall_median_is_the_sorted_columns(case, n_types):
     rng = np.random.default_rng(n_types)
     for n in (1, 2, 3, 10, 101, 1000):
