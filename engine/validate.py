@@ -39,6 +39,7 @@ _NUMBERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-numbers"
 # (5M dirty rows: peak 751 -> 657 MB, and no slower); below it the trim and the pages faulted in
 # again cost more than they save (1M: +45 ms, 7 %, for 16 MB).
 RELEASE_MIN_ROWS = 2_000_000
+EARLY_DUPLICATES_MAX_ROWS = RELEASE_MIN_ROWS
 
 
 def _cell(table_col: pa.ChunkedArray, i: int) -> str:
@@ -107,6 +108,12 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     del first_col
     name_empty = _empty_text(name)
     time_series = cmap.time_series
+    # Below RELEASE_MIN_ROWS the duplicate check of a snapshot runs beside the number parsing (its
+    # hashes and sort would add to the peak of a bigger table, so there it waits for the table to go).
+    dup_pool = pool_for(n, _POOL)
+    dup_job: Future[tuple[np.ndarray | None, Any]] | None = None
+    if not time_series and n < EARLY_DUPLICATES_MAX_ROWS:
+        dup_job = dup_pool.submit(find_duplicates, name, name_empty, rows)
     if schema.TYPE in cmap.canonical:
         types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
     else:
@@ -192,11 +199,9 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     # Duplicates after the table is gone (their hashes and sort would otherwise add to its peak:
     # found beside the number parsing they cost 5M dirty rows ~50 MB more for no time measured on
     # a busy machine), beside the value checks below.
-    dup_job: Future[tuple[np.ndarray | None, Any]]
-    dup_pool = pool_for(n, _POOL)
     if times is not None:
         dup_job = dup_pool.submit(find_duplicate_readings, name, name_empty, times, rows)
-    else:
+    elif dup_job is None:
         dup_job = dup_pool.submit(find_duplicates, name, name_empty, rows)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
