@@ -27,7 +27,8 @@ def decode_to_utf8(data: bytes) -> tuple[bytes, str]:
 
 def decode_text(data: bytes) -> tuple[bytes, str, list[int]]:
     """UTF-8 bytes, the encoding's name, and the lines (1-based) that were repaired: a UTF-8 file
-    with a few Windows-1252 lines keeps its UTF-8 and only those lines are re-read."""
+    with a few Windows-1252 lines keeps its UTF-8 and only those lines are re-read. The bytes
+    returned are always valid UTF-8 (the CSV parser relies on it and does not check again)."""
     if data.startswith(b"\xef\xbb\xbf"):
         body = data[3:]
         if body.isascii() or _valid_utf8(body):

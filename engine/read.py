@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .encoding import SNIFF_BYTES, ReadError, decode_text, transcode_legacy
+from .encoding import SNIFF_BYTES, ReadError, decode_text
 from .workers import memory_pool
 
 DELIMITERS = ",;\t|"
@@ -187,12 +187,7 @@ def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
     parser (the fast path for clean files); if any cell is not a plain number the file is parsed
     again with those columns as text, and validation then names the bad cells. Columns in
     `dict_columns` (few distinct values, e.g. Type) come back dictionary-encoded."""
-    utf8, encoding = s.utf8, s.encoding
-    try:
-        table, ragged = _parse_text_or_floats(utf8, s, float_columns, dict_columns)
-    except _InvalidUtf8:
-        utf8, encoding = transcode_legacy(utf8)
-        table, ragged = _parse_text_or_floats(utf8, s, float_columns, dict_columns)
+    table, ragged = _parse_text_or_floats(s.utf8, s, float_columns, dict_columns)
     n_records = table.num_rows + len(ragged)
     rows = np.arange(2, n_records + 2, dtype=np.int64)
     if ragged:
@@ -200,7 +195,7 @@ def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
     rows += s.lead_lines
     ragged = [(r + s.lead_lines, e, a) for r, e, a in ragged]
     return RawTable(headers=list(s.headers), table=table, row_numbers=rows, ragged=ragged,
-                    encoding=encoding, delimiter=s.delimiter, decimal_comma=s.decimal_comma)
+                    encoding=s.encoding, delimiter=s.delimiter, decimal_comma=s.decimal_comma)
 
 
 def read_table(data: bytes) -> RawTable:
@@ -211,7 +206,7 @@ def read_table(data: bytes) -> RawTable:
 def _parse_text_or_floats(utf8: bytes, s: Sniffed, float_columns: frozenset[int],
                           dict_columns: frozenset[int]) -> tuple[pa.Table, list[tuple[int, int, int]]]:
     types = {i: _DICT for i in dict_columns}
-    start = s.data_offset if utf8 is s.utf8 else _record_end(utf8, s.offset)[1]
+    start = s.data_offset
     if start >= len(utf8):  # a header and nothing else
         names = [f"c{i}" for i in range(len(s.headers))]
         return pa.table({n: pa.array([], pa.string()) for n in names}), []
@@ -239,7 +234,7 @@ def _head_has_text_numbers(utf8: bytes, start: int, s: Sniffed, floats: dict[int
         _parse(utf8, start, s.headers, s.delimiter, column_types=floats, end=cut)
     except _NotPlainNumbers:
         return True
-    except (ReadError, _InvalidUtf8):
+    except ReadError:
         pass
     return False
 
@@ -248,10 +243,6 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 
 
 class _NotPlainNumbers(Exception):
-    pass
-
-
-class _InvalidUtf8(Exception):
     pass
 
 
@@ -290,16 +281,16 @@ def _parse(utf8: bytes, offset: int, headers: list[str], delimiter: str,
                                            block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            # check_utf8=False: `decode_text` already made the bytes valid UTF-8 (each way out of
+            # it is checked or re-encoded), so Arrow's second check only cost time (1M rows: 15 ms)
             convert_options=pacsv.ConvertOptions(column_types={n: (column_types or {}).get(i, pa.string())
                                                                for i, n in enumerate(names)},
                                                  strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False),
+                                                 quoted_strings_can_be_null=False, check_utf8=False),
             memory_pool=_POOL,
         )
     except pa.ArrowInvalid as exc:
         msg = str(exc)
-        if "UTF8" in msg or "UTF-8" in msg:
-            raise _InvalidUtf8() from exc
         if column_types and "conversion error" in msg.lower():
             raise _NotPlainNumbers() from exc
         if ("straddling" in msg or "block" in msg.lower()) and block_size < len(utf8) + 1:
