@@ -49,7 +49,7 @@ FORBIDDEN_PATTERNS = [
     r"^matplotlib\.backends\.backend_(tk\w*|gtk\w*|wx\w*|macosx|webagg\w*|nbagg|cairo|qtcairo)$",
     r"(^|/)tests?/.*\.py$",
 ]
-REQUIRED = ["chemviz_desktop.ui.app", "chemviz_desktop.ui.main_window", "engine", "engine.native._kernels", "cli.engine_commands",
+REQUIRED = ["chemviz_desktop.ui.app", "chemviz_desktop.ui.main_window", "engine", "cli.engine_commands",
             "cli.sync_commands", "pyarrow.csv", "pyarrow.compute", "pyarrow.parquet", "pyarrow.dataset",
             "matplotlib.backends.backend_qt5agg", "matplotlib.backends.backend_pdf",
             "matplotlib.backends.backend_svg", "chemviz_desktop/resources/sample_equipment.csv",

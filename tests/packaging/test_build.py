@@ -67,7 +67,7 @@ def test_built_executable_has_the_engine_arrow_parts_and_no_server(built, tmp_pa
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CHEMVIZ_DATA_DIR=str(tmp_path / "data"))
     r = subprocess.run([str(built), "--bundle-check"], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, f"exit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}"
-    assert "csv/compute/parquet/dataset, exports" in r.stdout and "frozen=True" in r.stdout
+    assert "csv/compute/parquet/dataset, engine kernels, exports" in r.stdout and "frozen=True" in r.stdout
     internal = built.parent / "_internal"
     for name in ("django", "rest_framework", "server", "pytest", "_pytest", "hypothesis", "tkinter"):
         assert not (internal / name).exists(), f"{name} was bundled"
