@@ -98,15 +98,16 @@ def is_ascii(col: pa.Array | pa.ChunkedArray) -> bool:
     return True
 
 
-def lengths(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Bytes in each cell of a `usable` column."""
-    out = np.empty(len(col), dtype=np.int64)
+def empty_cells(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Cells of a `usable` column with no bytes: equal neighbouring offsets, compared in place (no
+    array of lengths: at 5M rows that was 60 MB of fresh memory for one mask)."""
+    out = np.empty(len(col), dtype=bool)
     at = 0
     for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
         n = len(chunk)
         if n:
-            out[at:at + n] = np.diff(np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=n + 1,
-                                                   offset=chunk.offset * 4))
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=n + 1, offset=chunk.offset * 4)
+            np.equal(offsets[1:], offsets[:-1], out=out[at:at + n])
         at += n
     return out
 

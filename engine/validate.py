@@ -39,6 +39,8 @@ _NUMBERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-numbers"
 # (5M dirty rows: peak 751 -> 657 MB, and no slower); below it the trim and the pages faulted in
 # again cost more than they save (1M: +45 ms, 7 %, for 16 MB).
 RELEASE_MIN_ROWS = 2_000_000
+# Below this many rows a snapshot's duplicate check runs beside the number parsing (1M: ~3-25 ms
+# sooner done); from it, after the table is gone (memory).
 EARLY_DUPLICATES_MAX_ROWS = RELEASE_MIN_ROWS
 
 
@@ -108,8 +110,7 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     del first_col
     name_empty = _empty_text(name)
     time_series = cmap.time_series
-    # Below RELEASE_MIN_ROWS the duplicate check of a snapshot runs beside the number parsing (its
-    # hashes and sort would add to the peak of a bigger table, so there it waits for the table to go).
+    # (EARLY_DUPLICATES_MAX_ROWS: a snapshot's duplicate check may start now, beside the numbers)
     dup_pool = pool_for(n, _POOL)
     dup_job: Future[tuple[np.ndarray | None, Any]] | None = None
     if not time_series and n < EARLY_DUPLICATES_MAX_ROWS:
@@ -196,9 +197,9 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     headers, ragged = raw.headers, len(raw.ragged)
     del t, cols, src, raw, parsed, values, empty, bad, conflict, as_read
     release_memory()
-    # Duplicates after the table is gone (their hashes and sort would otherwise add to its peak:
-    # found beside the number parsing they cost 5M dirty rows ~50 MB more for no time measured on
-    # a busy machine), beside the value checks below.
+    # From 2M rows (and in a time series, which needs the times) duplicates come after the table
+    # is gone (their hashes and sort would otherwise add to its peak: found beside the number
+    # parsing they cost 5M dirty rows ~50 MB more for no time measured), beside the value checks.
     if times is not None:
         dup_job = dup_pool.submit(find_duplicate_readings, name, name_empty, times, rows)
     elif dup_job is None:
@@ -433,7 +434,7 @@ def _empty_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def _empty_text(trimmed: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Cells of a trimmed text column that hold nothing (nulls do not count, as with `pc.equal`)."""
     if cells.usable(trimmed):
-        return cells.lengths(trimmed) == 0
+        return cells.empty_cells(trimmed)
     return _np_bool(pc.equal(trimmed, ""))
 
 
