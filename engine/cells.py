@@ -205,15 +205,16 @@ def plain_numbers(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
     for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
         k = len(chunk)
         if k:
-            offsets, data = _pointers(ffi, chunk)
+            offsets, data = pointers(ffi, chunk)
             lib.plain_numbers(offsets, data, k, ffi.from_buffer("double[]", values[at:at + k]),
                               ffi.from_buffer("uint8_t[]", plain[at:at + k].view(np.uint8)))
         at += k
     return values, plain
 
 
-def _pointers(ffi: Any, chunk: pa.Array) -> tuple[Any, Any]:
-    """C pointers to a string array's offsets (from its first cell) and data buffer."""
+def pointers(ffi: Any, chunk: pa.Array) -> tuple[Any, Any]:
+    """C pointers to a string array's offsets (from its first cell) and data buffer, for the
+    kernels (`engine.native`)."""
     _, off_buf, data_buf = chunk.buffers()
     return (ffi.cast("int32_t *", off_buf.address + 4 * chunk.offset),
             ffi.cast("uint8_t *", data_buf.address if data_buf is not None else 0))
@@ -296,7 +297,7 @@ def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool, half: bool = F
         for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
             k = len(chunk)
             if k:
-                offsets, data = _pointers(ffi, chunk)
+                offsets, data = pointers(ffi, chunk)
                 target = ffi.from_buffer("uint32_t[]" if half else "uint64_t[]", out[at:at + k])
                 lib.key_hashes(offsets, data, k, int(ascii_fold), ffi.NULL if half else target,
                                target if half else ffi.NULL)

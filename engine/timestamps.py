@@ -15,8 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import take, usable
+from .cells import has_edge_space, is_ascii, take, usable
 from .iso_times import fixed_iso_ns
+from .read import combine
 
 _ZONED = r"(?:Z|[+-]\d{2}:?\d{2})$"
 _SLASHED = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
@@ -56,6 +57,11 @@ def _localize(naive: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray]:
 def _as_text(values: object) -> pa.Array:
     """The cells as one trimmed Arrow string array ("" for empty): the regex work below runs in
     Arrow's C++ kernels, never a Python call per cell."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)) and pa.types.is_string(values.type):
+        # the reader's own column: no round trip through one Python string per cell (1M: 60 ms)
+        return _trimmed(combine(values))
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = values.to_pandas()
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
     arr: pa.Array | pa.ChunkedArray | None = None
     if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
@@ -67,7 +73,16 @@ def _as_text(values: object) -> pa.Array:
         arr = pa.array(series.astype("string"), type=pa.string(), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return pc.utf8_trim_whitespace(arr.fill_null(""))
+    return _trimmed(arr)
+
+
+def _trimmed(arr: pa.Array) -> pa.Array:
+    """Cells without surrounding whitespace, "" for none; an ASCII column with nothing to trim is
+    returned as it is (no copy)."""
+    arr = arr.fill_null("") if arr.null_count else arr
+    if usable(arr) and is_ascii(arr) and not has_edge_space(arr):
+        return arr
+    return pc.utf8_trim_whitespace(arr)
 
 
 def _mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -106,8 +121,16 @@ def _naive_iso(text: pa.Array, fixed: tuple[np.ndarray, np.ndarray] | None = Non
     if fixed is not None and fixed[1].all():
         return pd.Series(fixed[0].view("M8[ns]"))
     try:
-        arr = pc.cast(text, pa.timestamp("ns"))
-        return pd.Series(arr.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
+        if fixed is None:
+            arr = pc.cast(text, pa.timestamp("ns"))
+            return pd.Series(arr.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
+        # Arrow reads the fixed cells as they were read: asking it for the others alone gives
+        # what a cast of the whole column gives, without parsing it all again (1M readings: 35 ms)
+        rest = np.flatnonzero(~fixed[1])
+        part = pc.cast(take(text, rest), pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        out = fixed[0].view("M8[ns]").copy()
+        out[rest] = part.astype("datetime64[ns]")
+        return pd.Series(out)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     if fixed is None and usable(text):
@@ -243,8 +266,9 @@ def parse_cells(values: object, tz: str | None = None, workbook: bool = False) -
     (read as local time of the zone). In a workbook, numbers in Excel's date range are Excel
     serial dates (a cell formatted as a number); elsewhere numbers are Unix seconds."""
     zone = tz or local_zone()
-    series = pd.Series(values, dtype="object") if not isinstance(values, pd.Series) else values
     if workbook:
+        series = (values.to_pandas() if isinstance(values, (pa.Array, pa.ChunkedArray))
+                  else values if isinstance(values, pd.Series) else pd.Series(values, dtype="object"))
         nums = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
         serial = (nums >= EXCEL_SERIAL_MIN) & (nums <= EXCEL_SERIAL_MAX)
         text = series.astype("string").str.strip()
@@ -255,5 +279,6 @@ def parse_cells(values: object, tz: str | None = None, workbook: bool = False) -
             iso = pd.Series(_excel_serials(np.where(serial, nums, np.nan), "UTC").utc.tz_localize(None)
                             .strftime("%Y-%m-%d %H:%M:%S"), dtype="object")
             series = series.astype("object").where(~serial, iso.to_numpy())
-    parsed = parse_times(series, tz=zone)
+        values = series
+    parsed = parse_times(values, tz=zone)
     return parsed, parsed.naive if parsed.convention != "Unix seconds" else False

@@ -325,7 +325,7 @@ def _read_times(src: pa.ChunkedArray, raw: RawTable, report: Report, checks: _Ro
     report how the times were read."""
     rows = checks.rows
     zone = timezone or local_zone()
-    times, naive = parse_cells(src.to_pandas(), zone, raw.workbook)
+    times, naive = parse_cells(src, zone, raw.workbook)
     empty = _empty_mask(src)
     checks.flag(empty, "missing_value", schema.TIMESTAMP, "error",
                 lambda i: f"Row {rows[i]}: the timestamp is empty.")

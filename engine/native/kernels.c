@@ -95,3 +95,55 @@ void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold
             out32[i] = (uint32_t)(h >> 32);
     }
 }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int month_days(int64_t y, int64_t m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return days[m - 1];
+}
+
+static int two(const uint8_t *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+
+/* Cells written exactly `YYYY-MM-DD HH:MM:SS` (or with a `T`) with a real date and time in the
+ * years 1700-2200 (engine.iso_times.fixed_iso_ns): ok[i] = 1 and ns[i] = nanoseconds since 1970
+ * as naive time, else ok[i] = 0 and ns[i] = 0. Returns the number read. */
+int64_t fixed_iso_times(const int32_t *offsets, const uint8_t *data, int64_t n, int64_t *ns, uint8_t *ok)
+{
+    static const int digit_at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *p = data + offsets[i];
+        int good = offsets[i + 1] - offsets[i] == 19;
+        int64_t v = 0;
+        if (good)
+            good = p[4] == '-' && p[7] == '-' && (p[10] == ' ' || p[10] == 'T') && p[13] == ':' && p[16] == ':';
+        for (int k = 0; good && k < 14; k++)
+            good = p[digit_at[k]] >= '0' && p[digit_at[k]] <= '9';
+        if (good) {
+            int64_t year = two(p) * 100 + two(p + 2), month = two(p + 5), day = two(p + 8);
+            int64_t hour = two(p + 11), minute = two(p + 14), second = two(p + 17);
+            good = year >= 1700 && year <= 2200 && month >= 1 && month <= 12 && day >= 1
+                   && day <= month_days(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+            if (good)
+                v = (((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second)
+                    * 1000000000LL;
+        }
+        ns[i] = v;
+        ok[i] = (uint8_t)good;
+        count += good;
+    }
+    return count;
+}

@@ -160,3 +160,42 @@ def test_duplicates_are_the_same_with_and_without_kernels():
         native.set_kernels(before)
     assert fast is not None and fast.tolist() == slow.tolist()
     assert [first_fast(int(i)) for i in np.flatnonzero(fast)] == [first_slow(int(i)) for i in np.flatnonzero(slow)]
+
+
+def _iso_both(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    from engine.iso_times import fixed_iso_ns
+    before = native.set_kernels(KERNELS)
+    try:
+        fast = fixed_iso_ns(col)
+        native.set_kernels(None)
+        slow = fixed_iso_ns(col)
+    finally:
+        native.set_kernels(before)
+    assert fast[1].tolist() == slow[1].tolist()
+    assert fast[0][fast[1]].tolist() == slow[0][slow[1]].tolist()
+    return fast
+
+
+@needs_kernels
+def test_fixed_iso_times_kernel_equals_numpy_path():
+    """Leap days (1900 no, 2000 yes), the year range's ends, a `T`, and near misses (a wrong
+    separator, a letter for a digit, 24:00, a day 31 in a 30-day month, one byte too many)."""
+    cells_ = ["2024-02-29 12:00:00", "2023-02-29 12:00:00", "1900-02-29 00:00:00", "2000-02-29 00:00:00",
+              "1700-01-01 00:00:00", "1699-12-31 23:59:59", "2200-12-31 23:59:59", "2201-01-01 00:00:00",
+              "2024-06-01T08:30:15", "2024-06-01t08:30:15", "2024/06/01 08:30:15", "2024-06-01 24:00:00",
+              "2024-06-31 10:00:00", "2024-13-01 10:00:00", "2024-00-10 10:00:00", "2024-06-00 10:00:00",
+              "2024-06-01 10:60:00", "2024-06-01 10:00:60", "2024-06-01 10:00:00Z", "2024-06-01 10:00:0",
+              "2O24-06-01 10:00:00", "2024-06-01  0:00:00", "", "2024-06-01 10:00:00.5", "١٩٩٩-06-01 10:00"]
+    fast = _iso_both(pa.array(cells_))
+    assert fast[1].tolist() == [True, False, False, True, True, False, True, False, True] + [False] * 16
+    _iso_both(pa.chunked_array([pa.array(cells_[:9]), pa.array(cells_[9:]).slice(2)]))
+
+
+@needs_kernels
+def test_fixed_iso_times_kernel_equals_numpy_path_on_random_times():
+    rng = np.random.default_rng(4)
+    stamps = rng.integers(np.datetime64("1690-01-01").astype(np.int64), np.datetime64("2210-01-01").astype(np.int64),
+                          20_000).astype("M8[D]").astype("M8[s]") + rng.integers(0, 86_400, 20_000).astype("m8[s]")
+    text = [str(s).replace("T", " " if i % 3 else "T") for i, s in enumerate(stamps)]
+    fast = _iso_both(pa.array(text))
+    assert 0.5 < fast[1].mean() < 1
