@@ -300,8 +300,8 @@ def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.Chunk
         data[column] = pa.array(numeric[column])
     if times is not None:
         data[schema.TIMESTAMP] = pa.array(times.utc, pa.timestamp("ns", tz="UTC"))
-    if status is not None:
-        data[schema.STATUS] = pa.array(status, pa.string())
+    if status is not None:   # (a place in the column order: the values are set below)
+        data[schema.STATUS] = pa.nulls(len(status))
     for idx in cmap.extras:
         label = headers[idx]
         if label in data or label in schema.META_COLUMNS:
