@@ -197,27 +197,30 @@ def plain_numbers(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
     if native is None:
         plain = plain_number_mask(col)
         return _cast_where(col, plain), plain
-    n = len(col)
-    values = np.empty(n, dtype=np.float64)
-    plain = np.empty(n, dtype=bool)
-    ffi, lib = native.ffi, native.lib
+    values = np.empty(len(col), dtype=np.float64)
+    plain = np.empty(len(col), dtype=bool)
+    run_kernel(native, "plain_numbers", col, [values, plain])
+    return values, plain
+
+
+_C_TYPES = {np.dtype(np.float64): "double[]", np.dtype(np.bool_): "uint8_t[]", np.dtype(np.int64): "int64_t[]",
+            np.dtype(np.uint32): "uint32_t[]", np.dtype(np.uint64): "uint64_t[]"}
+
+
+def run_kernel(native: Any, name: str, col: pa.Array | pa.ChunkedArray, outputs: list[np.ndarray],
+               *args: int) -> None:
+    """Kernel `name` of `engine.native` over each chunk of a `usable` string column, as
+    name(offsets, data, cells, *args, *the chunk's rows of each output)."""
+    ffi, kernel = native.ffi, getattr(native.lib, name)
     at = 0
     for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
         k = len(chunk)
         if k:
-            offsets, data = pointers(ffi, chunk)
-            lib.plain_numbers(offsets, data, k, ffi.from_buffer("double[]", values[at:at + k]),
-                              ffi.from_buffer("uint8_t[]", plain[at:at + k].view(np.uint8)))
+            _, off_buf, data_buf = chunk.buffers()
+            offsets = ffi.cast("int32_t *", off_buf.address + 4 * chunk.offset)
+            data = ffi.cast("uint8_t *", data_buf.address if data_buf is not None else 0)
+            kernel(offsets, data, k, *args, *(ffi.from_buffer(_C_TYPES[o.dtype], o[at:at + k]) for o in outputs))
         at += k
-    return values, plain
-
-
-def pointers(ffi: Any, chunk: pa.Array) -> tuple[Any, Any]:
-    """C pointers to a string array's offsets (from its first cell) and data buffer, for the
-    kernels (`engine.native`)."""
-    _, off_buf, data_buf = chunk.buffers()
-    return (ffi.cast("int32_t *", off_buf.address + 4 * chunk.offset),
-            ffi.cast("uint8_t *", data_buf.address if data_buf is not None else 0))
 
 
 def _cast_where(col: pa.Array | pa.ChunkedArray, ok: np.ndarray) -> np.ndarray:
@@ -292,16 +295,7 @@ def key_hashes(col: pa.Array | pa.ChunkedArray, ascii_fold: bool, half: bool = F
     out = np.empty(len(col), dtype=np.uint32 if half else np.uint64)
     native = kernels()
     if native is not None:
-        ffi, lib = native.ffi, native.lib
-        at = 0
-        for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
-            k = len(chunk)
-            if k:
-                offsets, data = pointers(ffi, chunk)
-                target = ffi.from_buffer("uint32_t[]" if half else "uint64_t[]", out[at:at + k])
-                lib.key_hashes(offsets, data, k, int(ascii_fold), ffi.NULL if half else target,
-                               target if half else ffi.NULL)
-            at += k
+        run_kernel(native, "key_hashes", col, [out], int(ascii_fold), int(half))
         return out
     at = 0
     with np.errstate(over="ignore"):

@@ -7,12 +7,10 @@ nanoseconds since 1970) are read here; every other cell is left to the general p
 is read differently."""
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyarrow as pa
 
-from .cells import buffers, pointers, slices
+from .cells import buffers, run_kernel, slices
 from .native import kernels
 
 WIDTH = 19                                            # YYYY-MM-DD HH:MM:SS
@@ -24,10 +22,11 @@ def fixed_iso_ns(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
     """(nanoseconds since 1970 as naive time, mask of the cells read) of a plain string column
     without nulls; cells not read hold 0."""
     native = kernels()
-    if native is not None:   # the same reading in one pass per cell
-        return _fixed_iso_native(native, text)
     ns = np.zeros(len(text), dtype=np.int64)
     ok = np.zeros(len(text), dtype=bool)
+    if native is not None:   # the same reading in one pass per cell
+        run_kernel(native, "fixed_iso_times", text, [ns, ok])
+        return ns, ok
     at = 0
     for piece in slices(text):
         k = len(piece)
@@ -40,20 +39,6 @@ def fixed_iso_ns(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
                 got, good = _read(fixed.buffers()[1], fixed.offset, len(fixed))
                 ns[at + cand[good]] = got[good]
                 ok[at + cand[good]] = True
-        at += k
-    return ns, ok
-
-
-def _fixed_iso_native(native: Any, text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    ns = np.empty(len(text), dtype=np.int64)
-    ok = np.empty(len(text), dtype=bool)
-    ffi, at = native.ffi, 0
-    for chunk in (text.chunks if isinstance(text, pa.ChunkedArray) else [text]):
-        k = len(chunk)
-        if k:
-            offsets, data = pointers(ffi, chunk)
-            native.lib.fixed_iso_times(offsets, data, k, ffi.from_buffer("int64_t[]", ns[at:at + k]),
-                                       ffi.from_buffer("uint8_t[]", ok[at:at + k].view(np.uint8)))
         at += k
     return ns, ok
 

@@ -19,7 +19,7 @@ MODULE = "engine.native._kernels"
 CDEF = """
 const char *kernels_source(void);
 int64_t plain_numbers(const int32_t *offsets, const uint8_t *data, int64_t n, double *out, uint8_t *plain);
-void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold, uint64_t *out64, uint32_t *out32);
+void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold, int half, void *out);
 int64_t fixed_iso_times(const int32_t *offsets, const uint8_t *data, int64_t n, int64_t *ns, uint8_t *ok);
 """
 

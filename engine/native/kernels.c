@@ -61,15 +61,14 @@ int64_t plain_numbers(const int32_t *offsets, const uint8_t *data, int64_t n,
 /* A 64-bit hash of each cell's bytes (engine.cells.key_hashes): cells with equal bytes, after
  * ASCII upper case is folded to lower case when `fold` (ASCII columns only), hash equal. The
  * callers settle every shared hash on the exact strings, so only equal-in, equal-out matters.
- * Writes out64[i] when out64 is not NULL, else the top 32 bits to out32[i]. */
+ * `out` holds uint64 hashes, or with `half` their top 32 bits as uint32. */
 static uint64_t fold_ascii(uint64_t w)
 {
     uint64_t up = (w + 0x3F3F3F3F3F3F3F3FULL) & ~(w + 0x2525252525252525ULL) & 0x8080808080808080ULL;
     return w | (up >> 2);
 }
 
-void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold,
-                uint64_t *out64, uint32_t *out32)
+void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold, int half, void *out)
 {
     for (int64_t i = 0; i < n; i++) {
         const uint8_t *p = data + offsets[i];
@@ -89,10 +88,10 @@ void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold
         h ^= h >> 33;
         h *= 0xC4CEB93FE53B5A3FULL;
         h ^= h >> 33;
-        if (out64)
-            out64[i] = h;
+        if (half)
+            ((uint32_t *)out)[i] = (uint32_t)(h >> 32);
         else
-            out32[i] = (uint32_t)(h >> 32);
+            ((uint64_t *)out)[i] = h;
     }
 }
 

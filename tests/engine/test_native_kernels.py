@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Callable, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -15,22 +16,23 @@ from engine import cells, load, native
 from engine.native import build as native_build
 
 KERNELS = native.kernels()
+T = TypeVar("T")
 needs_kernels = pytest.mark.skipif(KERNELS is None, reason="engine kernels not built (python -m engine.native.build)")
 
 
-def _both(col: pa.Array | pa.ChunkedArray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def _both_ways(work: Callable[[], T]) -> tuple[T, T]:
+    """`work()` with the kernels, then on the numpy path."""
     before = native.set_kernels(KERNELS)
     try:
-        fast = cells.plain_numbers(col)
+        fast = work()
         native.set_kernels(None)
-        slow = cells.plain_numbers(col)
+        return fast, work()
     finally:
         native.set_kernels(before)
-    return fast, slow
 
 
 def _same(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    (v1, p1), (v2, p2) = _both(col)
+    (v1, p1), (v2, p2) = _both_ways(lambda: cells.plain_numbers(col))
     assert p1.tolist() == p2.tolist()
     # bit for bit (-0.0 stays -0.0), on the plain cells; the others are the caller's to fill
     assert v1[p1].view(np.int64).tolist() == v2[p2].view(np.int64).tolist()
@@ -84,13 +86,7 @@ def test_load_gives_the_same_result_with_and_without_kernels(tmp_path):
         rows.append(f"P-{i},Pump,{cell[0]},{cell[1]},{cell[2]}")
     path = tmp_path / "mixed.csv"
     path.write_text("\n".join(rows) + "\n")
-    before = native.set_kernels(KERNELS)
-    try:
-        fast = load(path)
-        native.set_kernels(None)
-        slow = load(path)
-    finally:
-        native.set_kernels(before)
+    fast, slow = _both_ways(lambda: load(path))
     assert fast.statistics == slow.statistics
     assert [i.message for i in fast.report.issues] == [i.message for i in slow.report.issues]
     assert fast.frame.equals(slow.frame)
@@ -130,11 +126,7 @@ def test_key_hashes_kernel_keeps_equal_keys_equal(half: bool):
     base = ["".join(rng.choice(list("abcxyzP-0123"), int(rng.integers(0, 40)))) for _ in range(3000)]
     names = base + [b.upper() for b in base] + [b.title() for b in base]
     col = pa.chunked_array([pa.array(names[:4000]), pa.array(names[4000:]).slice(0)])
-    before = native.set_kernels(KERNELS)
-    try:
-        h = cells.key_hashes(col, ascii_fold=True, half=half)
-    finally:
-        native.set_kernels(before)
+    h = cells.key_hashes(col, ascii_fold=True, half=half)   # (the kernels are in use: needs_kernels)
     assert h.dtype == (np.uint32 if half else np.uint64)
     n = len(base)
     assert (h[:n] == h[n:2 * n]).all() and (h[:n] == h[2 * n:]).all()
@@ -151,26 +143,14 @@ def test_duplicates_are_the_same_with_and_without_kernels():
     col = pa.chunked_array([pa.array(names[:30_000]), pa.array(names[30_000:])])
     empty = np.zeros(len(names), dtype=bool)
     rows = np.arange(len(names)) + 2
-    before = native.set_kernels(KERNELS)
-    try:
-        fast, first_fast = find_duplicates(col, empty, rows)
-        native.set_kernels(None)
-        slow, first_slow = find_duplicates(col, empty, rows)
-    finally:
-        native.set_kernels(before)
+    (fast, first_fast), (slow, first_slow) = _both_ways(lambda: find_duplicates(col, empty, rows))
     assert fast is not None and fast.tolist() == slow.tolist()
     assert [first_fast(int(i)) for i in np.flatnonzero(fast)] == [first_slow(int(i)) for i in np.flatnonzero(slow)]
 
 
 def _iso_both(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     from engine.iso_times import fixed_iso_ns
-    before = native.set_kernels(KERNELS)
-    try:
-        fast = fixed_iso_ns(col)
-        native.set_kernels(None)
-        slow = fixed_iso_ns(col)
-    finally:
-        native.set_kernels(before)
+    fast, slow = _both_ways(lambda: fixed_iso_ns(col))
     assert fast[1].tolist() == slow[1].tolist()
     assert fast[0][fast[1]].tolist() == slow[0][slow[1]].tolist()
     return fast
