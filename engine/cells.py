@@ -114,18 +114,23 @@ def empty_cells(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[ord(c) for c in " \t\n\v\f\r"]] = True     # what pc.ascii_trim_whitespace removes
+_UTF8_SPACE = _ASCII_SPACE.copy()
+_UTF8_SPACE[0x1C:0x20] = True     # pc.utf8_trim_whitespace also removes the ASCII separators 1C-1F
 
 
-def has_edge_space(col: pa.Array | pa.ChunkedArray) -> bool:
-    """Some cell of a `usable` column starts or ends with ASCII whitespace (a trim would change
-    it). Reads two bytes per cell: most name columns need no trimmed copy at all."""
+def has_edge_space(col: pa.Array | pa.ChunkedArray, utf8_trim: bool = False) -> bool:
+    """Some cell of a `usable` ASCII column starts or ends with whitespace (a trim would change
+    it): what `pc.ascii_trim_whitespace` removes, or with `utf8_trim` what
+    `pc.utf8_trim_whitespace` removes. Reads two bytes per cell: most name columns need no
+    trimmed copy at all."""
+    space = _UTF8_SPACE if utf8_trim else _ASCII_SPACE
     for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
         if not len(chunk):
             continue
         offsets, data = _buffers(chunk)
         filled = np.flatnonzero(offsets[1:] > offsets[:-1])
-        if len(filled) and (np.take(_ASCII_SPACE, data[offsets[filled]]).any()
-                            or np.take(_ASCII_SPACE, data[offsets[filled + 1] - 1]).any()):
+        if len(filled) and (np.take(space, data[offsets[filled]]).any()
+                            or np.take(space, data[offsets[filled + 1] - 1]).any()):
             return True
     return False
 

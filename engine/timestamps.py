@@ -80,7 +80,7 @@ def _trimmed(arr: pa.Array) -> pa.Array:
     """Cells without surrounding whitespace, "" for none; an ASCII column with nothing to trim is
     returned as it is (no copy)."""
     arr = arr.fill_null("") if arr.null_count else arr
-    if usable(arr) and is_ascii(arr) and not has_edge_space(arr):
+    if usable(arr) and is_ascii(arr) and not has_edge_space(arr, utf8_trim=True):
         return arr
     return pc.utf8_trim_whitespace(arr)
 

@@ -201,3 +201,13 @@ def test_loaded_frame_is_what_the_store_records(tmp_path):
     ok = res.clean()
     assert str(ok[schema.TIMESTAMP].dtype) == "datetime64[ns, UTC]"
     assert ok[schema.STATUS].to_numpy(dtype=object).tolist() == ["active", None]
+
+
+def test_times_with_ascii_separators_around_them_read_as_before(tmp_path):
+    """Arrow's UTF-8 trim also removes the ASCII separators 1C-1F: a time written between them
+    is still a time (the no-trim shortcut for clean time columns must not skip them)."""
+    path = tmp_path / "ts.csv"
+    path.write_text("Timestamp,Equipment Name,Type,Flowrate,Pressure,Temperature\n"
+                    "\x1f2024-03-01 10:00:00\x1c,P-1,Pump,1,2,3\n2024-03-01 11:00:00,P-1,Pump,1,2,3\n")
+    result = engine.load(path, timezone="UTC")
+    assert result.accepted and result.report.rows_accepted == 2
