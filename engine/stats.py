@@ -181,10 +181,11 @@ def _overall_figures(v: np.ndarray, key: str) -> dict[str, Any]:
     return out
 
 
-def _median_after(v: np.ndarray, key: str, types: list[Future[list[dict[str, Any]]]]) -> dict[str, Any]:
-    """The overall median, reordering v, once the jobs of the types that read v are done (queued
-    before this job, first in, first out: running or done, never waiting on it)."""
-    for job in types:
+def _median_after(v: np.ndarray, key: str, readers: list[Future[Any]]) -> dict[str, Any]:
+    """The overall median, reordering v, once the jobs that read v (its overall figures and its
+    types: a sum over a column being reordered could change in its last bits) are done. They
+    were queued before this job, first in, first out: running or done, never waiting on it."""
+    for job in readers:
         job.result()
     return {f"median_{key}": _r(_median_in_place(v))} if len(v) else {}
 
@@ -260,7 +261,7 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
     overalls: list[Future[dict[str, Any]]] = []
     types: list[list[Future[list[dict[str, Any]]]]] = []
     medians: list[Future[dict[str, Any]]] = []
-    waiting: list[tuple[np.ndarray, str, list[Future[list[dict[str, Any]]]]]] = []
+    waiting: list[tuple[np.ndarray, str, list[Future[Any]]]] = []
     for i, column in enumerate(schema.NUMERIC_COLUMNS):
         if i >= 2:
             medians[i - 2].result()   # that copy is gone before the next is made
@@ -270,7 +271,7 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
         types.append([pool.submit(_type_figures, v, sorted_rows, key, piece) for piece in pieces])
         if waiting:
             medians.append(pool.submit(_median_after, *waiting.pop()))
-        waiting.append((v, key, types[-1]))
+        waiting.append((v, key, [overalls[-1], *types[-1]]))   # every job that reads v
         del v
     medians.append(pool.submit(_median_after, *waiting.pop()))
     results = [([part for job in t for part in job.result()], o.result() | m.result())

@@ -166,3 +166,37 @@ def test_selection_is_used_for_ordinary_readings():
     rng = np.random.default_rng(0)
     for n in (1, 2, 3, 4, 5, 100, 10_001):
         assert _figures_selected(rng.normal(100, 30, n).round(2)) is not None
+
+
+def test_a_median_never_reorders_a_column_while_its_overall_figures_read_it(monkeypatch):
+    """The median selects in place on the gathered copy; the job that sums that copy (mean, std)
+    must be done first, however the two workers are scheduled. Here the first parameter's overall
+    figures are held back while the other worker runs ahead to that parameter's median."""
+    import threading
+    import time
+
+    import pandas as pd
+
+    from engine import stats
+    from engine.workers import PARALLEL_MIN_ROWS
+    rng = np.random.default_rng(2)
+    n = PARALLEL_MIN_ROWS + 1000   # the worker threads, not the calling thread
+    frame = pd.DataFrame({"Equipment Name": np.arange(n).astype(str),
+                          "Type": pd.Categorical(rng.choice(["Pump", "Valve", "Reactor"], n)),
+                          "Flowrate": rng.normal(100, 20, n), "Pressure": rng.normal(5, 1, n),
+                          "Temperature": rng.normal(80, 10, n)})
+    real = stats._overall_figures
+    reordered: list[bool] = []
+    first = threading.Event()
+
+    def held_back(v: np.ndarray, key: str) -> dict:
+        if not first.is_set():
+            first.set()
+            before = v.copy()
+            time.sleep(0.5)
+            reordered.append(not np.array_equal(v, before))
+        return real(v, key)
+
+    monkeypatch.setattr(stats, "_overall_figures", held_back)
+    stats.compute_statistics(frame)
+    assert reordered == [False]
