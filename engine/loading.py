@@ -194,7 +194,7 @@ def _read_csv(data: bytes, opts: ImportOptions, map_headers: _MapHeaders, result
     checkpoint(0.1, "Parsing CSV")
     numeric = frozenset(cmap.canonical[c] for c in schema.NUMERIC_COLUMNS if c in cmap.canonical)
     raw = parse(sniffed, numeric, frozenset([cmap.canonical[schema.TYPE]]) if schema.TYPE in cmap.canonical
-                else frozenset())
+                else frozenset(), frozenset([cmap.canonical[schema.NAME]]))
     if raw.encoding != "UTF-8" or raw.delimiter != ",":
         sep = DELIMITER_NAMES.get(raw.delimiter, repr(raw.delimiter))
         dec = ", decimal commas" if raw.decimal_comma else ""

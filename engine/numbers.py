@@ -46,15 +46,17 @@ class Numbers:
         return iter((self.values, self.empty, self.bad))
 
 
-def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Numbers:
+def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool,
+                  plain: tuple[np.ndarray, np.ndarray] | None = None) -> Numbers:
     """Parse one column. `decimal_comma` is the file's convention, used only when the column's own
-    cells do not settle it (all integers, or only ambiguous ones such as `1.013`)."""
+    cells do not settle it (all integers, or only ambiguous ones such as `1.013`). `plain`: the
+    column's plain cells as the reader already read them (`RawTable.numbers`), taken over here."""
     if pa.types.is_floating(cells.type):  # already numbers: the parser's fast path
         values = _np_float(cells)
         none = np.zeros(len(values), dtype=bool)
         return Numbers(values, np.isnan(values), none, none)
     if not decimal_comma and usable(cells):
-        fast = _parse_mostly_plain(cells)
+        fast = _parse_mostly_plain(cells, plain)
         if fast is not None:
             return fast
     text = pc.ascii_trim_whitespace(cells) if _ascii(cells) else pc.utf8_trim_whitespace(cells)
@@ -67,22 +69,24 @@ def parse_numbers(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Num
     return _parse_as(_one(text), "," if decimal_comma else ".", decide=True)
 
 
-def parse_numbers_released(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool) -> Numbers:
+def parse_numbers_released(cells: pa.ChunkedArray | pa.Array, decimal_comma: bool,
+                           plain: tuple[np.ndarray, np.ndarray] | None = None) -> Numbers:
     """`parse_numbers` on a worker thread of a large table, then its scratch memory goes back to
     the system at once: glibc and mimalloc keep what a worker freed in that thread's heap until a
     trim, and the three columns' leftovers stacked up under the next step."""
-    parsed = parse_numbers(cells, decimal_comma)
+    parsed = parse_numbers(cells, decimal_comma, plain)
     release_memory()
     return parsed
 
 
-def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array) -> Numbers | None:
+def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array,
+                        read: tuple[np.ndarray, np.ndarray] | None = None) -> Numbers | None:
     """The point-decimal reading of `_parse_as` (and of the one-cast path before it) in one pass:
     plain numbers (most cells) are cast straight from the column's buffers, the regular
     expressions only see the other cells. Returns None when those cells need the whole column
     (thousands separators, decimal-comma cells), which the full path then reads."""
     n = len(cells)
-    values, plain = plain_numbers(cells)
+    values, plain = read if read is not None else plain_numbers(cells)
     rest_at = np.flatnonzero(~plain)
     none = np.zeros(n, dtype=bool)
     if not len(rest_at):

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from . import plain_csv
 from .encoding import SNIFF_BYTES, ReadError, decode_text
 from .workers import memory_pool
 
@@ -35,6 +36,11 @@ class RawTable:
     delimiter: str = ","
     decimal_comma: bool = False
     workbook: bool = False             # read from an Excel workbook (numbers in a time column are day numbers)
+    # column -> (values, mask) of its plain number cells, read with the table (`plain_csv`): what
+    # `cells.plain_numbers` gives for the column, for the rows of `table` as it is
+    numbers: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # columns whose cells are ASCII and trimmed already: what validation's trim would give
+    trimmed: frozenset[int] = frozenset()
 
 
 def release_memory() -> None:
@@ -182,12 +188,21 @@ def _record_end(buf: bytes, start: int, limit: int = 8 << 20) -> tuple[int, int]
 
 
 def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
-          dict_columns: frozenset[int] = frozenset()) -> RawTable:
-    """Parse every row. Columns in `float_columns` are first tried as numbers straight from the
-    parser (the fast path for clean files); if any cell is not a plain number the file is parsed
-    again with those columns as text, and validation then names the bad cells. Columns in
-    `dict_columns` (few distinct values, e.g. Type) come back dictionary-encoded."""
-    table, ragged = _parse_text_or_floats(s.utf8, s, float_columns, dict_columns)
+          dict_columns: frozenset[int] = frozenset(), trim_columns: frozenset[int] = frozenset()) -> RawTable:
+    """Parse every row. Plain CSV (no quotes) is read by `plain_csv`: `float_columns` come with
+    their plain cells already read as numbers, `trim_columns` (the names) come trimmed of ASCII
+    whitespace. Otherwise Arrow's reader: columns in `float_columns` are first tried as numbers
+    straight from the parser (the fast path for clean files); if any cell is not a plain number
+    the file is parsed again with those columns as text, and validation then names the bad
+    cells. Columns in `dict_columns` (few distinct values, e.g. Type) come back
+    dictionary-encoded."""
+    plain = _read_plain(s, float_columns, dict_columns, trim_columns)
+    ragged: list[tuple[int, int, int]]
+    if plain is not None:
+        table, ragged, numbers, trimmed = plain.table, [], plain.numbers, plain.ascii_trimmed
+    else:
+        (table, ragged), numbers = _parse_text_or_floats(s.utf8, s, float_columns, dict_columns), {}
+        trimmed = frozenset()
     n_records = table.num_rows + len(ragged)
     rows = np.arange(2, n_records + 2, dtype=np.int64)
     if ragged:
@@ -195,7 +210,16 @@ def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
     rows += s.lead_lines
     ragged = [(r + s.lead_lines, e, a) for r, e, a in ragged]
     return RawTable(headers=list(s.headers), table=table, row_numbers=rows, ragged=ragged,
-                    encoding=s.encoding, delimiter=s.delimiter, decimal_comma=s.decimal_comma)
+                    encoding=s.encoding, delimiter=s.delimiter, decimal_comma=s.decimal_comma, numbers=numbers,
+                    trimmed=trimmed)
+
+
+def _read_plain(s: Sniffed, float_columns: frozenset[int], dict_columns: frozenset[int],
+                trim_columns: frozenset[int]) -> plain_csv.PlainRead | None:
+    roles = [plain_csv.DICT if i in dict_columns else
+             plain_csv.NUMBER if i in float_columns and not s.decimal_comma else
+             plain_csv.TRIMMED if i in trim_columns else plain_csv.TEXT for i in range(len(s.headers))]
+    return plain_csv.read_plain(s.utf8, s.data_offset, roles, s.delimiter)
 
 
 def read_table(data: bytes) -> RawTable:

@@ -100,9 +100,13 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     parsing: dict[str, Any] = {}
     numbers_pool = pool_for(n, _NUMBERS)
     parse = parse_numbers_released if n >= RELEASE_MIN_ROWS else parse_numbers
+    # (the plain cells the reader already read, while the table has the reader's rows)
+    read_by = {c: raw.numbers.get(cmap.canonical[c]) if t is raw.table else None for c in schema.NUMERIC_COLUMNS}
     if not cmap.time_series:
-        parsing = {c: numbers_pool.submit(parse, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
-    name = first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else _trim(cols[schema.NAME])
+        parsing = {c: numbers_pool.submit(parse, cols[c], raw.decimal_comma, read_by.pop(c))
+                   for c in schema.NUMERIC_COLUMNS}
+    name = (first_col if (first_col is not None and cmap.canonical[schema.NAME] == 0) else
+            cols[schema.NAME] if cmap.canonical[schema.NAME] in raw.trimmed else _trim(cols[schema.NAME]))
     if name is not cols[schema.NAME]:   # a trimmed copy: the table holds it instead of the names as read
         t = t.set_column(cmap.canonical[schema.NAME], t.column_names[cmap.canonical[schema.NAME]], name)
         raw = replace(raw, table=t)     # (the loader handed us the only reference: the old names go)
@@ -123,7 +127,8 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     if time_series:
         times = _read_times(cols[schema.TIMESTAMP], raw, report, checks, timezone)
         release_memory()
-        parsing = {c: numbers_pool.submit(parse, cols[c], raw.decimal_comma) for c in schema.NUMERIC_COLUMNS}
+        parsing = {c: numbers_pool.submit(parse, cols[c], raw.decimal_comma, read_by.pop(c))
+                   for c in schema.NUMERIC_COLUMNS}
     checks.flag(name_empty, "missing_value", schema.NAME, "error",
                 lambda i: f"Row {rows[i]}: the equipment name is empty.")
     if time_series:   # Type is optional in readings over time: the registry's, else Unassigned
@@ -271,7 +276,8 @@ def _drop_blank_rows(raw: RawTable, report: Report) -> tuple[pa.Table, np.ndarra
     first column (reused as the name column when it is one)."""
     t = raw.table
     n = t.num_rows
-    first_col = _trim(t.column(0)) if n and pa.types.is_string(t.column(0).type) else None
+    first_col = ((t.column(0) if 0 in raw.trimmed else _trim(t.column(0))) if n and pa.types.is_string(t.column(0).type)
+                 else None)
     first_empty = np.flatnonzero(_empty_text(first_col) if first_col is not None else _empty_mask(t.column(0)))
     blank = np.zeros(n, dtype=bool)
     if len(first_empty):

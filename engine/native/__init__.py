@@ -1,4 +1,5 @@
-"""The engine's compiled kernels (kernels.c, built by `python -m engine.native.build`), when they
+"""The engine's compiled kernels (kernels.c and the plain-CSV reader csv_reader.c, built by
+`python -m engine.native.build`), when they
 are built and match their source; otherwise None and the engine takes its numpy path, which
 gives the same results more slowly. `CHEMVIZ_ENGINE_KERNELS=0` forces the numpy path (the
 tests and the bench compare the two)."""
@@ -11,13 +12,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-_SOURCE = Path(__file__).with_name("kernels.c")
+# The C sources, in the order the build joins them into one module (csv_reader.c uses kernels.c).
+SOURCES = tuple(Path(__file__).with_name(name) for name in ("kernels.c", "csv_reader.c"))
 _log = logging.getLogger(__name__)
 
 
 def source_digest(text: bytes) -> str:
     """What the build stamps into the module: a build from other source is not used."""
     return hashlib.sha256(text).hexdigest()[:16]
+
+
+def source_text() -> bytes:
+    """The module's C source: SOURCES joined."""
+    return b"\n".join(path.read_bytes() for path in SOURCES)
 
 
 def _load() -> Any | None:
@@ -29,11 +36,11 @@ def _load() -> Any | None:
         return None
     try:
         built_from = module.ffi.string(module.lib.kernels_source()).decode()
-    except AttributeError:      # built from an older kernels.c
+    except AttributeError:      # built from older sources
         built_from = ""
-    if _SOURCE.exists() and built_from != source_digest(_SOURCE.read_bytes()):
+    if all(path.exists() for path in SOURCES) and built_from != source_digest(source_text()):
         # (a frozen executable carries no source: its kernels were built with it)
-        _log.warning("engine kernels are out of date with kernels.c; using the numpy path "
+        _log.warning("engine kernels are out of date with their C sources; using the numpy path "
                      "(rebuild: python -m engine.native.build)")
         return None
     return module

@@ -1,4 +1,4 @@
-"""Compile the engine's C kernels (kernels.c) into `engine/native/_kernels*.so|pyd` with cffi:
+"""Compile the engine's C kernels (kernels.c, csv_reader.c) into `engine/native/_kernels*.so|pyd` with cffi:
 `python -m engine.native.build`. The engine works without them (its numpy path gives the same
 results, slower), so a machine without a C compiler is told so and carries on; `--require`
 makes a failed build an error (CI and the executable's build)."""
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cffi import FFI
 
-from . import source_digest
+from . import source_digest, source_text
 
 HERE = Path(__file__).resolve().parent
 MODULE = "engine.native._kernels"
@@ -21,6 +21,27 @@ const char *kernels_source(void);
 int64_t plain_numbers(const int32_t *offsets, const uint8_t *data, int64_t n, double *out, uint8_t *plain);
 void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold, int half, void *out);
 int64_t fixed_iso_times(const int32_t *offsets, const uint8_t *data, int64_t n, int64_t *ns, uint8_t *ok);
+void group_items(const int16_t *codes, int64_t n, int64_t *next, int64_t skip, const uint64_t *in, uint64_t *out);
+typedef struct {
+    int32_t role;
+    int32_t *offsets;
+    uint8_t *data;
+    int64_t data_cap;
+    int64_t used;
+    double *values;
+    uint8_t *plain;
+    int32_t *codes;
+    int32_t *dict_offsets;
+    uint8_t *dict_data;
+    int32_t *slots;
+    int32_t slot_count;
+    int32_t dict_cap;
+    int32_t dict_count;
+    int32_t non_ascii;
+} csv_column;
+int64_t csv_count_rows(const uint8_t *buf, int64_t len);
+int64_t csv_read_plain(const uint8_t *buf, int64_t len, uint8_t delim, int32_t ncols, csv_column *cols,
+                       int64_t rows);
 """
 
 
@@ -30,7 +51,7 @@ def builder() -> FFI:
     ffi.cdef(CDEF)
     # -O2 without -ffast-math: the division must stay one correctly rounded IEEE operation.
     args = [] if sys.platform == "win32" else ["-O2", "-std=c99"]
-    source = (HERE / "kernels.c").read_bytes()
+    source = source_text()
     stamp = f'const char *kernels_source(void) {{ return "{source_digest(source)}"; }}\n'
     ffi.set_source(MODULE, source.decode("utf-8") + stamp, extra_compile_args=args)
     return ffi

@@ -10,48 +10,125 @@
 static const double POW10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
                                  1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
-/* Cells matching -?[0-9]*\.?[0-9]* with at least one digit and at most 15 bytes ("plain"
- * numbers, see engine.cells.plain_number_mask): plain[i] = 1 and out[i] = the value, else
- * plain[i] = 0 and out[i] = 0. At most 15 digits make a mantissa below 2**53 and the divisor is a
- * power of ten below 2**53, both exact, so one IEEE division gives the correctly rounded value:
- * what Arrow's string -> float64 cast gives. A minus zero stays -0.0, as Arrow reads it.
- * offsets: the array's n + 1 offsets (from its own offset on); data: its data buffer.
- * Returns the number of plain cells. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define LOWS 0x7F7F7F7F7F7F7F7FULL
+
+/* Eight bytes at a time (SWAR): a word loaded in little-endian order, so that the lowest set bit
+ * of a match mask is the first matching byte. */
+static uint64_t load_le(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* The high bit of each byte of w equal to the byte in `pattern` (ONES * byte), exactly. */
+static uint64_t equal_bytes(uint64_t w, uint64_t pattern)
+{
+    uint64_t x = w ^ pattern;
+    return ~(((x & LOWS) + LOWS) | x | LOWS);
+}
+
+static int lowest_byte(uint64_t mask)
+{
+#if defined(_MSC_VER)
+    unsigned long at;
+    _BitScanForward64(&at, mask);
+    return (int)(at >> 3);
+#else
+    return __builtin_ctzll(mask) >> 3;
+#endif
+}
+
+/* plain_value of a cell of 1 to 8 bytes held in w (little-endian; bytes from len on are
+ * ignored), without a branch per byte: the digits, with the point taken out, become one integer
+ * by the multiply-and-shift steps of fast_float's parse_eight_digits_unrolled. */
+static int plain_word(uint64_t w, int len, double *v)
+{
+    int neg = (w & 0xFF) == '-';
+    if (neg) {
+        w >>= 8;
+        len--;
+    }
+    if (len <= 0)
+        return 0;
+    uint64_t keep = len == 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+    w &= keep;
+    if (w & HIGHS)
+        return 0;                                   /* not ASCII */
+    uint64_t above_9 = (w + ONES * (0x80 - 0x3A)) & HIGHS, below_0 = ~(w + ONES * (0x80 - 0x30)) & HIGHS;
+    uint64_t other = (above_9 | below_0) & keep & HIGHS, dots = equal_bytes(w, ONES * '.') & keep;
+    if (other != dots || (dots & (dots - 1)))
+        return 0;                                   /* a byte other than a digit, or a second point */
+    int scale = 0, digits = len;
+    if (dots) {
+        int k = lowest_byte(dots);
+        uint64_t low = w & ((1ULL << (8 * k)) - 1);
+        w = low | (((w >> (8 * k)) >> 8) << (8 * k));
+        digits--;
+        scale = len - 1 - k;
+    }
+    if (!digits)
+        return 0;
+    uint64_t d = (w - (ONES * '0' & ((digits == 8 ? ~0ULL : (1ULL << (8 * digits)) - 1)))) << (8 * (8 - digits));
+    d = d * 10 + (d >> 8);
+    d = (((d & 0x000000FF000000FFULL) * 0x000F424000000064ULL)
+         + (((d >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
+    *v = (double)(uint32_t)d / POW10[scale];
+    if (neg)
+        *v = -*v;
+    return 1;
+}
+
+/* A cell matching -?[0-9]*\.?[0-9]* with at least one digit and at most 15 bytes (a "plain"
+ * number, see engine.cells.plain_number_mask): returns 1 and sets *v to its value, else returns
+ * 0 and sets *v to 0. At most 15 digits make a mantissa below 2**53 and the divisor is a power of
+ * ten below 2**53, both exact, so one IEEE division gives the correctly rounded value: what
+ * Arrow's string -> float64 cast gives. A minus zero stays -0.0, as Arrow reads it. `limit`: the
+ * end of the readable bytes (a cell of up to 8 bytes with 8 readable is read as one word). */
+static inline int plain_value(const uint8_t *p, int64_t len, const uint8_t *limit, double *v)
+{
+    *v = 0.0;
+    if (len <= 0 || len > 15)
+        return 0;
+    if (len <= 8 && limit - p >= 8)
+        return plain_word(load_le(p), (int)len, v);
+    int64_t j = p[0] == '-';
+    uint64_t m = 0;
+    int digits = 0, dot = 0, scale = 0;
+    for (; j < len; j++) {
+        uint8_t c = p[j];
+        if (c >= '0' && c <= '9') {
+            m = m * 10 + (uint64_t)(c - '0');
+            digits++;
+            scale += dot;
+        } else if (c == '.' && !dot) {
+            dot = 1;
+        } else {
+            return 0;
+        }
+    }
+    if (!digits)
+        return 0;
+    *v = (double)m / POW10[scale];
+    if (p[0] == '-')
+        *v = -*v;
+    return 1;
+}
+
+/* plain_value of each cell: plain[i] = 1 and out[i] = the value, else plain[i] = 0 and
+ * out[i] = 0. offsets: the array's n + 1 offsets (from its own offset on); data: its data
+ * buffer. Returns the number of plain cells. */
 int64_t plain_numbers(const int32_t *offsets, const uint8_t *data, int64_t n,
                       double *out, uint8_t *plain)
 {
     int64_t count = 0;
     for (int64_t i = 0; i < n; i++) {
-        const uint8_t *p = data + offsets[i];
-        int32_t len = offsets[i + 1] - offsets[i];
-        int ok = 0;
-        double v = 0.0;
-        if (len > 0 && len <= 15) {
-            int32_t j = p[0] == '-';
-            uint64_t m = 0;
-            int digits = 0, dot = 0, scale = 0;
-            ok = 1;
-            for (; j < len; j++) {
-                uint8_t c = p[j];
-                if (c >= '0' && c <= '9') {
-                    m = m * 10 + (uint64_t)(c - '0');
-                    digits++;
-                    scale += dot;
-                } else if (c == '.' && !dot) {
-                    dot = 1;
-                } else {
-                    ok = 0;
-                    break;
-                }
-            }
-            ok = ok && digits > 0;
-            if (ok) {
-                v = (double)m / POW10[scale];
-                if (p[0] == '-')
-                    v = -v;
-            }
-        }
-        out[i] = v;
+        int ok = plain_value(data + offsets[i], offsets[i + 1] - offsets[i], data + offsets[n], out + i);
         plain[i] = (uint8_t)ok;
         count += ok;
     }
@@ -145,4 +222,17 @@ int64_t fixed_iso_times(const int32_t *offsets, const uint8_t *data, int64_t n, 
         count += good;
     }
     return count;
+}
+
+/* Rows grouped by code, each group in file order (engine.stats): item i (8 bytes: a float64 or an
+ * int64, copied as bits) goes to out[next[codes[i] + 1]++], except the rows whose code + 1 is
+ * `skip` (rows left out). `next` starts as each group's first position in out. One pass in file
+ * order: what a stable argsort of the codes and a gather give, without the index array. */
+void group_items(const int16_t *codes, int64_t n, int64_t *next, int64_t skip, const uint64_t *in, uint64_t *out)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t g = (int64_t)codes[i] + 1;
+        if (g != skip)
+            out[next[g]++] = in[i];
+    }
 }

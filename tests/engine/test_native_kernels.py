@@ -96,7 +96,7 @@ def test_a_build_from_other_source_is_not_used(tmp_path, monkeypatch):
     """An out-of-date module (kernels.c edited, not rebuilt) must not change results: it is refused."""
     if KERNELS is None:
         pytest.skip("engine kernels not built")
-    monkeypatch.setattr(native, "_SOURCE", tmp_path / "kernels.c")
+    monkeypatch.setattr(native, "SOURCES", (tmp_path / "kernels.c",))
     (tmp_path / "kernels.c").write_text("/* edited */")
     assert native._load() is None
 
@@ -179,3 +179,20 @@ def test_fixed_iso_times_kernel_equals_numpy_path_on_random_times():
     text = [str(s).replace("T", " " if i % 3 else "T") for i, s in enumerate(stamps)]
     fast = _iso_both(pa.array(text))
     assert 0.5 < fast[1].mean() < 1
+
+
+@needs_kernels
+def test_grouping_kernel_equals_a_stable_argsort_and_gather():
+    """Statistics group rows by type in file order (rows without a type first, left-out rows cut
+    off): the kernel's one pass gives what the stable argsort and gather give, item for item."""
+    from engine.stats import _grouper
+    rng = np.random.default_rng(8)
+    codes = rng.integers(-1, 7, 50_000).astype(np.int16)        # 6 types, -1 no type, 6 left out
+    counts = np.bincount(codes + 1, minlength=8)
+    n = int(counts[:-1].sum())
+    values = rng.normal(size=50_000)
+    rows = np.arange(50_000, dtype=np.int64) * 3 + 2
+    fast, slow = _both_ways(lambda: _grouper(codes, counts, n))
+    pick = np.argsort(codes, kind="stable")[:n]
+    for x in (values, rows):
+        assert fast(x).tolist() == slow(x).tolist() == x[pick].tolist()
