@@ -39,9 +39,6 @@ _NUMBERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-numbers"
 # (5M dirty rows: peak 751 -> 657 MB, and no slower); below it the trim and the pages faulted in
 # again cost more than they save (1M: +45 ms, 7 %, for 16 MB).
 RELEASE_MIN_ROWS = 2_000_000
-# Below this many rows a snapshot's duplicate check runs beside the number parsing (1M: ~3-25 ms
-# sooner done); from it, after the table is gone (memory).
-EARLY_DUPLICATES_MAX_ROWS = RELEASE_MIN_ROWS
 
 
 def _cell(table_col: pa.ChunkedArray, i: int) -> str:
@@ -114,10 +111,13 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     del first_col
     name_empty = _empty_text(name)
     time_series = cmap.time_series
-    # (EARLY_DUPLICATES_MAX_ROWS: a snapshot's duplicate check may start now, beside the numbers)
+    # A snapshot's duplicate check starts now, beside the numbers and the types: once it waited for
+    # the table to go from 2M rows on (memory), and the main thread waited for it (5M dirty rows:
+    # ~0.1-0.3 s); the numbers read with the table left it room (peak 654 MB either way, 619-634 ->
+    # 639-651 MB when Arrow reads the file)
     dup_pool = pool_for(n, _POOL)
     dup_job: Future[tuple[np.ndarray | None, Any]] | None = None
-    if not time_series and n < EARLY_DUPLICATES_MAX_ROWS:
+    if not time_series:
         dup_job = dup_pool.submit(find_duplicates, name, name_empty, rows)
     if schema.TYPE in cmap.canonical:
         types, type_empty, type_notes = _normalise_types(cols[schema.TYPE], type_aliases)
@@ -202,12 +202,11 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
     headers, ragged = raw.headers, len(raw.ragged)
     del t, cols, src, raw, parsed, values, empty, bad, conflict, as_read
     release_memory()
-    # From 2M rows (and in a time series, which needs the times) duplicates come after the table
-    # is gone (their hashes and sort would otherwise add to its peak: found beside the number
-    # parsing they cost 5M dirty rows ~50 MB more for no time measured), beside the value checks.
+    # In a time series (the check needs the times) duplicates come after the table is gone, beside
+    # the value checks.
     if times is not None:
         dup_job = dup_pool.submit(find_duplicate_readings, name, name_empty, times, rows)
-    elif dup_job is None:
+    elif dup_job is None:   # (a snapshot's started above)
         dup_job = dup_pool.submit(find_duplicates, name, name_empty, rows)
     unit_of = schema.UNITS
     with np.errstate(invalid="ignore"):
