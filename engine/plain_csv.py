@@ -1,6 +1,7 @@
 """The reader for plain CSV: no quote character after the header and a one-byte delimiter, which
 is what almost every export is. One pass of compiled code (engine/native/csv_reader.c) per piece
-of the file, two pieces at a time, gives the table Arrow's reader gives (text columns, Type
+of the file, two pieces at a time (after a quicker one that counts the rows and looks for a
+quote), gives the table Arrow's reader gives (text columns, Type
 dictionary-encoded) and besides: the name column already trimmed, and each number column's plain
 cells already read (what `cells.plain_numbers` would give), so that validation does not read
 those bytes a second time.
@@ -24,6 +25,9 @@ PARALLEL_MIN_BYTES = 4 << 20     # smaller files are read in one piece in the ca
 PIECE_MAX_BYTES = 256 << 20      # a piece's cells must fit int32 offsets; pieces come in pairs
 DICT_CAP = 4096                  # distinct values of a dictionary column per piece (Type: a handful)
 DICT_BYTES = 1 << 20
+SAMPLE_BYTES = 64 << 10          # the head whose cells size each column's buffer
+CAP_SLACK = 64 << 10
+CSV_TOO_LONG = -4                # csv_read_plain: a column's cells did not fit the room given
 _READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-csv")
 _POOL = pa.system_memory_pool()  # as the Arrow reader's tables (read._POOL)
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -36,16 +40,11 @@ class PlainRead:
     ascii_trimmed: frozenset[int]                     # TRIMMED columns all of whose cells are ASCII
 
 
-def eligible(utf8: bytes, start: int, delimiter: str) -> bool:
-    """The bytes after the header hold no quote and the delimiter is one byte."""
-    return len(delimiter.encode()) == 1 and utf8.find(b'"', start) < 0
-
-
 def read_plain(utf8: bytes, start: int, roles: list[int], delimiter: str) -> PlainRead | None:
     """The rows of `utf8[start:]` (after the header), one column per role; None when the file is
     not plain CSV or the kernels are not built (the caller then uses Arrow's reader)."""
     native = kernels()
-    if native is None or not eligible(utf8, start, delimiter) or start >= len(utf8):
+    if native is None or len(delimiter.encode()) != 1 or start >= len(utf8):
         return None
     cuts = _cuts(utf8, start)
     pool = _READERS if len(cuts) > 2 else None
@@ -57,15 +56,26 @@ def read_plain(utf8: bytes, start: int, roles: list[int], delimiter: str) -> Pla
         return int(lib.csv_count_rows(base + a, b - a))
     spans = list(zip(cuts[:-1], cuts[1:], strict=True))
     counts = list(pool.map(count, *zip(*spans, strict=True))) if pool else [count(a, b) for a, b in spans]
+    if min(counts) < 0:       # a quote after the header (counted rows are never negative)
+        return None
     firsts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     rows = int(firsts[-1])
     numbers = {i: (np.empty(rows, np.float64), np.empty(rows, np.uint8)) for i, r in enumerate(roles) if r == NUMBER}
     codes = {i: np.empty(rows, np.int32) for i, r in enumerate(roles) if r == DICT}
 
+    widths = _cell_widths(utf8, start, len(roles), delimiter)
+
     def piece(k: int) -> list[Any] | None:
         a, b = spans[k]
-        return _read_piece(native, base + a, b - a, delimiter, roles, counts[k], int(firsts[k]), numbers, codes)
-    read = list(pool.map(piece, range(len(spans)))) if pool else [piece(k) for k in range(len(spans))]
+        caps = [min(b - a, 2 * int(w * counts[k]) + CAP_SLACK) for w in widths] if widths else None
+        got = _read_piece(native, base + a, b - a, delimiter, roles, counts[k], int(firsts[k]), numbers, codes, caps)
+        if got is _TOO_LONG:      # a column's cells took more than twice the head's share: room for all
+            got = _read_piece(native, base + a, b - a, delimiter, roles, counts[k], int(firsts[k]), numbers, codes)
+        return None if got is _TOO_LONG else got
+    try:
+        read = list(pool.map(piece, range(len(spans)))) if pool else [piece(k) for k in range(len(spans))]
+    except MemoryError:       # (Arrow's reader needs less room: it grows its buffers)
+        return None
     parts = [p for p in read if p is not None]
     if len(parts) < len(read):
         return None
@@ -104,12 +114,32 @@ def _cuts(utf8: bytes, start: int) -> list[int]:
     return cuts
 
 
+def _cell_widths(utf8: bytes, start: int, ncols: int, delimiter: str) -> list[float] | None:
+    """Mean bytes per cell of each column in the first lines after the header (None if none of
+    them has the header's field count): each column's buffer gets room for twice that."""
+    lines = utf8[start:start + SAMPLE_BYTES].split(b"\n")[:-1] if len(utf8) - start > SAMPLE_BYTES else []
+    total = np.zeros(ncols)
+    seen = 0
+    sep = delimiter.encode()
+    for line in lines:
+        cells = line.rstrip(b"\r").split(sep)
+        if len(cells) == ncols:
+            total += [len(c) for c in cells]
+            seen += 1
+    return list(total / seen) if seen >= 16 else None
+
+
+_TOO_LONG = object()
+
+
 def _read_piece(native: Any, buf: Any, size: int, delimiter: str, roles: list[int], rows: int, first: int,
-                numbers: dict[int, tuple[np.ndarray, np.ndarray]], codes: dict[int, np.ndarray]
-                ) -> list[Any] | None:
+                numbers: dict[int, tuple[np.ndarray, np.ndarray]], codes: dict[int, np.ndarray],
+                caps: list[int] | None = None) -> Any:
     """One piece's columns: a string array per text column, the dictionary per dictionary column
     (codes written into `codes[i]`), then the TRIMMED columns with a byte >= 0x80; numbers
-    written into `numbers[i]` at this piece's rows."""
+    written into `numbers[i]` at this piece's rows. `caps`: room for each text column's bytes
+    (default: the whole piece); _TOO_LONG when a column needed more, None when the piece is not
+    plain CSV."""
     ffi, lib = native.ffi, native.lib
     cols = ffi.new("csv_column[]", len(roles))
     keep: list[Any] = []      # what the C structs point into, alive until the call returns
@@ -126,16 +156,20 @@ def _read_piece(native: Any, buf: Any, size: int, delimiter: str, roles: list[in
             keep.append((slots, dict_offsets, dict_data))
             continue
         offsets = pa.allocate_buffer(4 * (rows + 1), memory_pool=_POOL)
-        # room for the whole piece: only the pages written become resident (a resize would copy)
-        data = pa.allocate_buffer(size, memory_pool=_POOL)
+        # (only the pages written become resident; a resize after would copy)
+        room = caps[i] if caps is not None else size
+        data = pa.allocate_buffer(room, memory_pool=_POOL)
         c.offsets = ffi.cast("int32_t *", offsets.address)
-        c.data, c.data_cap = ffi.cast("uint8_t *", data.address), size
+        c.data, c.data_cap = ffi.cast("uint8_t *", data.address), room
         if role == NUMBER:
             values, plain = numbers[i]
             c.values = ffi.from_buffer("double[]", values[first:first + rows])
             c.plain = ffi.from_buffer("uint8_t[]", plain[first:first + rows])
         keep.append((offsets, data))
-    if lib.csv_read_plain(buf, size, ord(delimiter), len(roles), cols, rows) != 0:
+    status = lib.csv_read_plain(buf, size, ord(delimiter), len(roles), cols, rows)
+    if status == CSV_TOO_LONG and caps is not None:
+        return _TOO_LONG
+    if status != 0:
         return None
     out: list[Any] = []
     for i, role in enumerate(roles):

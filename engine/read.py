@@ -280,9 +280,11 @@ _POOL = pa.system_memory_pool()
 def combine(a: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One array of a column's chunks (dictionaries unified), in the engine's pool for this table
     (`workers.memory_pool`): what `ChunkedArray.combine_chunks` gives, but that one ignores the
-    pool it is handed."""
+    pool it is handed. A column of one chunk is that chunk (no copy)."""
     if not isinstance(a, pa.ChunkedArray):
         return a
+    if a.num_chunks == 1:
+        return a.chunk(0)
     return pa.concat_arrays(a.chunks, memory_pool=memory_pool()) if a.num_chunks else a.combine_chunks()
 
 

@@ -12,7 +12,7 @@
  * build (one module). */
 
 enum { CSV_TEXT = 0, CSV_TRIMMED = 1, CSV_DICT = 2, CSV_NUMBER = 3 };
-enum { CSV_RAGGED = -1, CSV_TOO_MANY_CODES = -2, CSV_ROWS_DIFFER = -3, CSV_TOO_LONG = -4 };
+enum { CSV_RAGGED = -1, CSV_TOO_MANY_CODES = -2, CSV_ROWS_DIFFER = -3, CSV_TOO_LONG = -4, CSV_QUOTED = -5 };
 
 typedef struct {
     int32_t role;
@@ -46,16 +46,18 @@ static int64_t bits_set(uint64_t m)
     return (int64_t)((m * ONES) >> 56);
 }
 
-/* Records in buf: line ends (\n, \r\n or a lone \r), plus a last line without one. */
+/* Records in buf: line ends (\n, \r\n or a lone \r), plus a last line without one; or
+ * CSV_QUOTED when buf holds a quote (Arrow's reader then reads the file by its quoting rules). */
 int64_t csv_count_rows(const uint8_t *buf, int64_t len)
 {
-    const uint64_t lf = ONES * '\n', cr = ONES * '\r';
+    const uint64_t lf = ONES * '\n', cr = ONES * '\r', quote = ONES * '"';
     int64_t i = 0, lfs = 0, crs = 0, pairs = 0;
-    uint64_t cr_before = 0;          /* the last byte of the word before was \r */
+    uint64_t cr_before = 0, quotes = 0;    /* the last byte of the word before was \r; a quote seen */
     if (len <= 0)
         return 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t w = load_le(buf + i), at_lf = equal_bytes(w, lf), at_cr = equal_bytes(w, cr);
+        quotes |= first_equal(w, quote);
         lfs += bits_set(at_lf);
         if (at_cr | cr_before) {
             crs += bits_set(at_cr);
@@ -64,10 +66,13 @@ int64_t csv_count_rows(const uint8_t *buf, int64_t len)
         cr_before = at_cr >> 63;
     }
     for (; i < len; i++) {
+        quotes |= buf[i] == '"';
         lfs += buf[i] == '\n';
         crs += buf[i] == '\r';
         pairs += buf[i] == '\n' && (i > 0 ? buf[i - 1] == '\r' : 0);
     }
+    if (quotes)
+        return CSV_QUOTED;
     return lfs + crs - pairs + (buf[len - 1] != '\n' && buf[len - 1] != '\r');
 }
 

@@ -204,3 +204,24 @@ def test_names_trimmed_only_of_ascii_spaces_are_marked_so_only_when_ascii(tmp_pa
     assert plain.frame["Equipment Name"].tolist() == ["P-1", "P-2", "p-1", "É-3"]
     assert plain.frame.equals(arrow.frame)
     assert [i.message for i in plain.report.issues] == [i.message for i in arrow.report.issues]
+
+
+@needs_kernels
+def test_quotes_in_the_header_only_leave_the_rows_plain():
+    text = '"Equipment Name","Type","Flowrate","Pressure","Temperature"\nP-1,Pump,1.5,2,3\nP-2,Valve,2,3,4\n'
+    got = _check_same_as_arrow(text)
+    assert got.table.column(1).chunk(0).dictionary.to_pylist() == ["Pump", "Valve"]
+
+
+@needs_kernels
+def test_a_column_longer_than_its_head_says_is_read_whole(monkeypatch):
+    """Each column's buffer is sized from the first lines (twice their share); a later cell far
+    longer than that (a 300 KB name) makes the piece be read again with room for all of it."""
+    calls = []
+    real = plain_csv._read_piece
+    monkeypatch.setattr(plain_csv, "_read_piece", lambda *a: calls.append(len(a) > 9 and a[9] is not None) or real(*a))
+    rows = [f"P-{i},Pump,{i}.5,2,3" for i in range(3000)]
+    rows.insert(2500, "N" * 300_000 + ",Valve,1,2,3")
+    got = _check_same_as_arrow("\n".join([HEADER] + rows) + "\n")
+    assert got.table.column(0).to_pylist()[2500] == "N" * 300_000
+    assert calls == [True, False]     # sized from the head, then read again with room for the piece
