@@ -236,9 +236,9 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
                               f"{first_row_of(i)}; this row is excluded.")
 
     excluded = checks.reason >= 0
-    codes_used, per_code = np.unique(checks.reason[excluded], return_counts=True)
-    for c, k in zip(codes_used, per_code, strict=True):
-        report.excluded_reasons[_REASON_CODES[c]] += int(k)
+    per_code = np.bincount(checks.reason[excluded], minlength=len(_REASON_CODES))
+    for c in np.flatnonzero(per_code):
+        report.excluded_reasons[_REASON_CODES[c]] += int(per_code[c])
     if ragged:
         report.excluded_reasons["wrong_field_count"] += ragged
     with np.errstate(invalid="ignore"):
@@ -259,10 +259,13 @@ def validate(raw: RawTable, cmap: ColumnMap, report: Report, type_aliases: dict[
         report.add(Issue(None, None, "no_valid_rows",
                          f"None of the {report.rows_total} data rows can be used ({top}).", "error"))
     elif schema.TEMPERATURE not in cmap.units:
-        accepted_t = numeric[schema.TEMPERATURE][~excluded]
-        if len(accepted_t) >= 3 and accepted_t.min() >= KELVIN_SUSPECT_MIN:
+        # (no copy of the accepted temperatures: their bounds read in place; accepted ones are finite)
+        tv, accepted = numeric[schema.TEMPERATURE], ~excluded
+        t_min = np.min(tv, where=accepted, initial=np.inf)
+        if report.rows_accepted >= 3 and t_min >= KELVIN_SUSPECT_MIN:
+            t_max = np.max(tv, where=accepted, initial=-np.inf)
             report.add(Issue(None, schema.TEMPERATURE, "temperature_maybe_kelvin",
-                             f"Every temperature is between {accepted_t.min():g} and {accepted_t.max():g} °C. "
+                             f"Every temperature is between {t_min:g} and {t_max:g} °C. "
                              f"If these are kelvin, rename the header to 'Temperature (K)' and import again.",
                              "warning"))
 

@@ -3,6 +3,9 @@
  * what the numpy path gives; the tests compare the two on random and real cells. */
 #include <stdint.h>
 #include <string.h>
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
 
 /* (the build appends kernels_source(): this file's digest, checked when the module is loaded) */
 
