@@ -193,8 +193,10 @@ def _read_csv(data: bytes, opts: ImportOptions, map_headers: _MapHeaders, result
         return None, cmap
     checkpoint(0.1, "Parsing CSV")
     numeric = frozenset(cmap.canonical[c] for c in schema.NUMERIC_COLUMNS if c in cmap.canonical)
+    # A time series' numbers are read after its times (whose parsing is its memory peak): read with
+    # the table, their values would be held through it (10M readings: peak 2,226 -> 2,484 MB, no faster)
     raw = parse(sniffed, numeric, frozenset([cmap.canonical[schema.TYPE]]) if schema.TYPE in cmap.canonical
-                else frozenset(), frozenset([cmap.canonical[schema.NAME]]))
+                else frozenset(), frozenset([cmap.canonical[schema.NAME]]), read_numbers=not cmap.time_series)
     if raw.encoding != "UTF-8" or raw.delimiter != ",":
         sep = DELIMITER_NAMES.get(raw.delimiter, repr(raw.delimiter))
         dec = ", decimal commas" if raw.decimal_comma else ""
