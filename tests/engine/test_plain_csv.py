@@ -103,7 +103,7 @@ def test_pieces_read_in_parallel_give_one_table_in_file_order(monkeypatch):
     types = ["Pump", "Valve", "Reactor", "Heat Exchanger", "Compressor", "HX", "pump"]
     rows = [f"P-{i},{types[(i * i) % len(types)] if i > 30 else 'Valve'},{i / 7:.3f},{i},{i % 9}"
             for i in range(400)]
-    for eol in ("\n", "\r\n"):
+    for eol in ("\n", "\r\n", "\r"):
         text = eol.join([HEADER] + rows) + eol
         s = _sniffed(text)
         assert len(plain_csv._cuts(s.utf8, s.data_offset)) > 10
