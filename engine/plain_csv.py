@@ -1,10 +1,9 @@
 """The reader for plain CSV: no quote character after the header and a one-byte delimiter, which
 is what almost every export is. One pass of compiled code (engine/native/csv_reader.c) per piece
 of the file, two pieces at a time (after a quicker one that counts the rows and looks for a
-quote), gives the table Arrow's reader gives (text columns, Type
-dictionary-encoded) and besides: the name column already trimmed, and each number column's plain
-cells already read (what `cells.plain_numbers` would give), so that validation does not read
-those bytes a second time.
+quote), gives the table Arrow's reader gives (text columns, Type dictionary-encoded) and besides:
+the name column already trimmed, and each number column's plain cells already read (what
+`cells.plain_numbers` would give), so that validation does not read those bytes a second time.
 
 Anything it does not take (a quote, a row with another field count, an empty line, hundreds of
 type spellings, no compiled kernels) returns None and `read` parses with Arrow, as always; the
@@ -100,7 +99,8 @@ def _cuts(utf8: bytes, start: int) -> list[int]:
     cuts = [start]
     for k in range(1, pieces):
         at = max(cuts[-1], start + size * k // pieces)
-        nl, cr = utf8.find(b"\n", at), utf8.find(b"\r", at)
+        nl = utf8.find(b"\n", at)
+        cr = utf8.find(b"\r", at, nl if nl >= 0 else len(utf8))   # (only up to that \n: no scan to the end)
         ends = [e for e in (nl, cr) if e >= 0]
         if not ends:
             break

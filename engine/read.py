@@ -190,13 +190,15 @@ def _record_end(buf: bytes, start: int, limit: int = 8 << 20) -> tuple[int, int]
 def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
           dict_columns: frozenset[int] = frozenset(), trim_columns: frozenset[int] = frozenset(),
           read_numbers: bool = True) -> RawTable:
-    """Parse every row. Plain CSV (no quotes) is read by `plain_csv`: with `read_numbers`,
-    `float_columns` come with their plain cells already read as numbers; `trim_columns` (the
-    names) come trimmed of ASCII whitespace. Otherwise Arrow's reader: columns in `float_columns` are first tried as numbers
-    straight from the parser (the fast path for clean files); if any cell is not a plain number
-    the file is parsed again with those columns as text, and validation then names the bad
-    cells. Columns in `dict_columns` (few distinct values, e.g. Type) come back
-    dictionary-encoded."""
+    """Parse every row. Columns in `dict_columns` (few distinct values, e.g. Type) come back
+    dictionary-encoded.
+
+    Plain CSV (no quotes) is read by `plain_csv`: with `read_numbers`, `float_columns` come with
+    their plain cells already read as numbers (`RawTable.numbers`); `trim_columns` (the names)
+    come trimmed of ASCII whitespace. Otherwise Arrow's reader: columns in `float_columns` are
+    first tried as numbers straight from the parser (the fast path for clean files); if any cell
+    is not a plain number the file is parsed again with those columns as text, and validation
+    then names the bad cells."""
     plain = _read_plain(s, float_columns if read_numbers else frozenset(), dict_columns, trim_columns)
     ragged: list[tuple[int, int, int]]
     if plain is not None:

@@ -1,8 +1,8 @@
 """The engine's compiled kernels (kernels.c and the plain-CSV reader csv_reader.c, built by
-`python -m engine.native.build`), when they
-are built and match their source; otherwise None and the engine takes its numpy path, which
-gives the same results more slowly. `CHEMVIZ_ENGINE_KERNELS=0` forces the numpy path (the
-tests and the bench compare the two)."""
+`python -m engine.native.build`), when they are built and match their source; otherwise None and
+the engine takes its numpy path (and Arrow's CSV reader), which gives the same results more
+slowly. `CHEMVIZ_ENGINE_KERNELS=0` forces the numpy path (the tests and the bench compare the
+two)."""
 from __future__ import annotations
 
 import hashlib

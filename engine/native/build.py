@@ -1,5 +1,5 @@
-"""Compile the engine's C kernels (kernels.c, csv_reader.c) into `engine/native/_kernels*.so|pyd` with cffi:
-`python -m engine.native.build`. The engine works without them (its numpy path gives the same
+"""Compile the engine's C kernels (kernels.c, csv_reader.c) into `engine/native/_kernels*.so|pyd`
+with cffi: `python -m engine.native.build`. The engine works without them (its numpy path gives the same
 results, slower), so a machine without a C compiler is told so and carries on; `--require`
 makes a failed build an error (CI and the executable's build)."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-/* ChemViz engine: the reader for plain CSV (no quote character anywhere, one-byte delimiter),
+/* ChemViz engine: the reader for plain CSV (no quote after the header, a one-byte delimiter),
  * which is what almost every export is. One pass over the bytes gives each column in the form
  * the engine reads it next, where Arrow's reader gives text that is then read again:
  *   CSV_TEXT     the cells as written (an Arrow string array's offsets and bytes);
