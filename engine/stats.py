@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .cells import count_codes
 from .frames import accepted_mask, accepted_rows
 from .native import kernels
 from .readings import running_mask
@@ -264,7 +265,7 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
     del codes
     if keep is not None:   # rows left out: a code after every type's, so grouped last and cut off
         small = np.where(keep, small, small.dtype.type(len(names)))
-    counts = np.bincount(small + 1, minlength=len(names) + 2)   # rows without a type (-1) first
+    counts = count_codes(small, len(names) + 2, shift=1)   # rows without a type (-1) first
     bounds = np.cumsum(counts)[:len(names) + 1]   # where each type's rows start once grouped
     n = int(bounds[-1])
     grouped = _grouper(small, counts, n)          # kept frame rows grouped by type, in file order

@@ -407,7 +407,7 @@ def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None
     # One display form per type: the first spelling seen wins ("storage tank", "Storage_Tank").
     first_form: dict[str, str] = {}
     mapped = [first_form.setdefault(schema.type_key(m), m) if m else "" for m in mapped]
-    counts = np.bincount(indices, minlength=len(raw_values))
+    counts = cells.count_codes(indices, len(raw_values))
     notes: list[Issue] = []
     renamed: dict[str, list[str]] = {}
     for raw, disp, c in zip(raw_values, mapped, counts, strict=True):
@@ -426,7 +426,8 @@ def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None
     position = {c: i for i, c in enumerate(categories)}
     remap = np.array([position[m] for m in mapped], dtype=np.int32)
     codes = remap[indices] if len(remap) else np.zeros(0, np.int32)
-    empty = np.array([m == "" for m in mapped], dtype=bool)[indices] if len(remap) else np.zeros(0, bool)
+    # (the empty cells by one compare of the codes, not a gather through a per-spelling mask)
+    empty = codes == position[""] if "" in position else np.zeros(len(codes), bool)
     return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())), empty, notes
 
 

@@ -22,6 +22,7 @@ int64_t plain_numbers(const int32_t *offsets, const uint8_t *data, int64_t n, do
 void key_hashes(const int32_t *offsets, const uint8_t *data, int64_t n, int fold, int half, void *out);
 int64_t fixed_iso_times(const int32_t *offsets, const uint8_t *data, int64_t n, int64_t *ns, uint8_t *ok);
 void group_items(const int16_t *codes, int64_t n, int64_t *next, int64_t skip, const uint64_t *in, uint64_t *out);
+int64_t count_codes(const void *codes, int32_t width, int64_t n, int64_t shift, int64_t k, int64_t *counts);
 typedef struct {
     int32_t role;
     int32_t *offsets;

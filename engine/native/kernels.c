@@ -239,3 +239,31 @@ void group_items(const int16_t *codes, int64_t n, int64_t *next, int64_t skip, c
             out[next[g]++] = in[i];
     }
 }
+
+/* np.bincount(codes + shift, minlength=k) of int16 (width 2) or int32 (width 4) codes, into
+ * counts[0..k) (zeroed first), in one pass with no int64 copy of the codes (what bincount makes
+ * first). Returns 0, or -1 when some code + shift falls outside [0, k): the caller then asks
+ * numpy, which says what is wrong or counts further. */
+int64_t count_codes(const void *codes, int32_t width, int64_t n, int64_t shift, int64_t k, int64_t *counts)
+{
+    for (int64_t c = 0; c < k; c++)
+        counts[c] = 0;
+    if (width == 2) {
+        const int16_t *x = (const int16_t *)codes;
+        for (int64_t i = 0; i < n; i++) {
+            int64_t c = (int64_t)x[i] + shift;
+            if ((uint64_t)c >= (uint64_t)k)
+                return -1;
+            counts[c]++;
+        }
+    } else {
+        const int32_t *x = (const int32_t *)codes;
+        for (int64_t i = 0; i < n; i++) {
+            int64_t c = (int64_t)x[i] + shift;
+            if ((uint64_t)c >= (uint64_t)k)
+                return -1;
+            counts[c]++;
+        }
+    }
+    return 0;
+}

@@ -219,9 +219,45 @@ def test_a_column_longer_than_its_head_says_is_read_whole(monkeypatch):
     longer than that (a 300 KB name) makes the piece be read again with room for all of it."""
     calls = []
     real = plain_csv._read_piece
-    monkeypatch.setattr(plain_csv, "_read_piece", lambda *a: calls.append(len(a) > 9 and a[9] is not None) or real(*a))
+    def piece(*a):    # (the pieces' reads: the head's sample, read to size them, is smaller)
+        if a[2] > plain_csv.SAMPLE_BYTES:
+            calls.append(len(a) > 9 and a[9] is not None)
+        return real(*a)
+    monkeypatch.setattr(plain_csv, "_read_piece", piece)
     rows = [f"P-{i},Pump,{i}.5,2,3" for i in range(3000)]
     rows.insert(2500, "N" * 300_000 + ",Valve,1,2,3")
     got = _check_same_as_arrow("\n".join([HEADER] + rows) + "\n")
     assert got.table.column(0).to_pylist()[2500] == "N" * 300_000
     assert calls == [True, False]     # sized from the head, then read again with room for the piece
+
+
+def _rows_by_python(data: bytes) -> int:
+    """Records as Python's universal line ends split them (a last line without an end counts)."""
+    return len(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")) - data.endswith((b"\n", b"\r"))
+
+
+@needs_kernels
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b",", b"\n", b"\r", b"\r\n", b"1.5"]), max_size=3000),
+       st.integers(min_value=0, max_value=15))
+def test_the_row_count_agrees_with_python_at_any_length_and_offset(parts, skip):
+    """csv_count_rows reads 16 bytes at a time, in runs of 255 blocks, then 8, then 1: a \\r\\n
+    split across any of those edges is one line end, and a quote anywhere is seen."""
+    data = b"".join(parts)[skip:]
+    ffi, lib = native.kernels().ffi, native.kernels().lib
+    if data:
+        assert lib.csv_count_rows(ffi.from_buffer(data), len(data)) == _rows_by_python(data)
+        at = len(data) // 2
+        quoted = data[:at] + b'"' + data[at:]
+        assert lib.csv_count_rows(ffi.from_buffer(quoted), len(quoted)) == plain_csv.CSV_QUOTED
+
+
+@needs_kernels
+def test_the_row_count_of_a_long_crlf_file_across_block_runs():
+    lines = [b"P-%d,Pump,%d.5,2,3" % (i, i) for i in range(20_000)]
+    for end in (b"\n", b"\r\n", b"\r"):
+        data = end.join(lines) + end
+        for cut in (0, 1, 7, 15, 4079, 4080, 4081):
+            piece = data[cut:]
+            got = native.kernels().lib.csv_count_rows(native.kernels().ffi.from_buffer(piece), len(piece))
+            assert got == _rows_by_python(piece), (end, cut)
