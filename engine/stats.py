@@ -20,6 +20,7 @@ __all__ = ["accepted_rows", "compute_statistics", "filter_by_type", "iqr_fence",
 MAX_OUTLIER_ROWS = 100  # per type and parameter; the count is always complete
 DECIMALS = 4
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-stats")
+_HALVES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-group")   # (not _POOL: never queued behind its jobs)
 
 
 def _r(x: float) -> float | None:
@@ -173,11 +174,14 @@ def _type_codes(types: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [str(u) for u in uniques]
 
 
-def _grouper(codes: np.ndarray, counts: np.ndarray, n: int) -> Callable[[np.ndarray], np.ndarray]:
+def _grouper(codes: np.ndarray, counts: np.ndarray, n: int, halves: bool = False
+             ) -> Callable[[np.ndarray], np.ndarray]:
     """x -> the first n items of x grouped by `codes` (+1: a row without a type is -1, left-out
     rows have the last code), each group in file order: x[pick] for pick the stable argsort of
     the codes. With the kernels, one pass per array that puts each item in place (5M rows: no
-    40 MB index array, no sort); else the argsort and a gather."""
+    40 MB index array, no sort); else the argsort and a gather. `halves`: each half of the rows
+    is placed by its own thread (the second half's items of a group go after the first half's),
+    as the first arrays are grouped while the workers have nothing to do yet."""
     native = kernels()
     if native is None or codes.dtype != np.int16:
         pick = np.argsort(codes, kind="stable")[:n]   # (a radix sort)
@@ -185,14 +189,24 @@ def _grouper(codes: np.ndarray, counts: np.ndarray, n: int) -> Callable[[np.ndar
     ffi, lib = native.ffi, native.lib
     starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     left_out = len(counts) - 1
+    half = len(codes) // 2 if halves else len(codes)
+    second = starts + count_codes(codes[:half], len(counts), shift=1) if half < len(codes) else starts
+
+    def place(lo: int, hi: int, first: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
+        lib.group_items(ffi.from_buffer("int16_t[]", codes[lo:hi]), hi - lo, ffi.from_buffer("int64_t[]", first.copy()),
+                        left_out, ffi.from_buffer("uint64_t[]", x[lo:hi]), ffi.from_buffer("uint64_t[]", out))
 
     def grouped(x: np.ndarray) -> np.ndarray:
         if x.dtype.itemsize != 8 or len(x) != len(codes):
             raise ValueError("grouped: 8-byte items, one per row")
         x = np.ascontiguousarray(x)
         out = np.empty(n, dtype=x.dtype)
-        lib.group_items(ffi.from_buffer("int16_t[]", codes), len(codes), ffi.from_buffer("int64_t[]", starts.copy()),
-                        left_out, ffi.from_buffer("uint64_t[]", x), ffi.from_buffer("uint64_t[]", out))
+        if half < len(codes):
+            job = _HALVES.submit(place, half, len(codes), second, x, out)
+            place(0, half, starts, x, out)
+            job.result()
+        else:
+            place(0, len(codes), starts, x, out)
         return out
     return grouped
 
@@ -268,7 +282,8 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
     counts = count_codes(small, len(names) + 2, shift=1)   # rows without a type (-1) first
     bounds = np.cumsum(counts)[:len(names) + 1]   # where each type's rows start once grouped
     n = int(bounds[-1])
-    grouped = _grouper(small, counts, n)          # kept frame rows grouped by type, in file order
+    pool = pool_for(len(frame), _POOL)
+    grouped = _grouper(small, counts, n, halves=pool is _POOL)   # kept frame rows grouped by type, in file order
     del small
     present = [(name, bounds[code], bounds[code + 1]) for code, name in enumerate(names)
                if bounds[code + 1] > bounds[code]]
@@ -278,7 +293,6 @@ def compute_statistics(frame: pd.DataFrame, rows_total: int | None = None, runni
     # which reorders the gathered copy in place once the types are done with it. This thread
     # gathers meanwhile, never more than two copies (all three at once, and a copy for each
     # median: 5M rows peaked 70 MB higher).
-    pool = pool_for(len(frame), _POOL)
     if schema.ROW in frame.columns:
         sorted_rows = grouped(frame[schema.ROW].to_numpy())
     else:   # (as before: 2 + positions among the kept rows)

@@ -192,7 +192,8 @@ def test_grouping_kernel_equals_a_stable_argsort_and_gather():
     n = int(counts[:-1].sum())
     values = rng.normal(size=50_000)
     rows = np.arange(50_000, dtype=np.int64) * 3 + 2
-    fast, slow = _both_ways(lambda: _grouper(codes, counts, n))
     pick = np.argsort(codes, kind="stable")[:n]
-    for x in (values, rows):
-        assert fast(x).tolist() == slow(x).tolist() == x[pick].tolist()
+    for halves in (False, True):   # (halves: each half of the rows placed by its own thread)
+        fast, slow = _both_ways(lambda: _grouper(codes, counts, n, halves=halves))
+        for x in (values, rows):
+            assert fast(x).tolist() == slow(x).tolist() == x[pick].tolist()
