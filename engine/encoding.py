@@ -7,6 +7,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from .native import kernels
+
 SNIFF_BYTES = 64 * 1024     # the head of a file that detection looks at
 
 
@@ -49,17 +51,27 @@ def decode_text(data: bytes) -> tuple[bytes, str, list[int]]:
     kind = identify_binary(data)
     if kind is not None:
         raise ReadError("not_csv", kind)
-    if b"\x00" in data:
+    has_nul, ascii_only = _nul_and_ascii(data)
+    if has_nul:
         raise ReadError("not_text", "The file contains binary data (NUL bytes); it is not a CSV text file.")
     # Pure ASCII is valid UTF-8 and cheap to prove; otherwise decode once to be sure, because
     # Arrow cannot report a ragged row whose text is not valid UTF-8.
-    if data.isascii() or _valid_utf8(data):
+    if ascii_only or _valid_utf8(data):
         return data, "UTF-8", []
     fixed, lines = _repair_lines(data)
     if fixed is None:
         utf8, enc = transcode_legacy(data)
         return utf8, enc, []
     return fixed, "UTF-8", lines
+
+
+def _nul_and_ascii(data: bytes) -> tuple[bool, bool]:
+    """Whether `data` holds a NUL byte, and whether it is all ASCII: one pass with the kernels."""
+    native = kernels()
+    if native is None or not data:
+        return b"\x00" in data, data.isascii()
+    flags = int(native.lib.text_flags(native.ffi.from_buffer(data), len(data)))
+    return bool(flags & 1), not flags & 2
 
 
 def _valid_utf8(data: bytes) -> bool:

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.pandas_compat  # noqa: F401 - (imported by pa.chunked_array on first use: 2.5 ms of the first load)
 
 from .native import kernels
 
@@ -32,6 +31,7 @@ CSV_QUOTED = -5                  # csv_count_rows: a quote in the piece (Arrow r
 _READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine-csv")
 _POOL = pa.system_memory_pool()  # as the Arrow reader's tables (read._POOL)
 _DICT = pa.dictionary(pa.int32(), pa.string())
+pa.array([], pa.string())   # (pyarrow sets up its pandas shim on its first array: 5 ms of the first load, not here)
 
 
 @dataclass
@@ -205,4 +205,5 @@ def _unify(dictionaries: list[pa.Array], codes: np.ndarray, firsts: np.ndarray) 
         part = codes[firsts[k]:firsts[k + 1]]
         if len(remap) and not np.array_equal(remap, np.arange(len(remap))):
             np.take(remap, part, out=part, mode="clip")   # (codes are < len(remap); "raise" copies: 3x slower)
-    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(list(position), pa.string()))
+    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(list(position), pa.string()),
+                                          safe=False)   # (every code was made < len(position): no check pass)

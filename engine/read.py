@@ -210,7 +210,8 @@ def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
     rows = np.arange(2, n_records + 2, dtype=np.int64)
     if ragged:
         rows = np.setdiff1d(rows, np.array([r for r, _, _ in ragged], dtype=np.int64), assume_unique=True)
-    rows += s.lead_lines
+    if s.lead_lines:   # (no pass over every row to add nothing)
+        rows += s.lead_lines
     ragged = [(r + s.lead_lines, e, a) for r, e, a in ragged]
     return RawTable(headers=list(s.headers), table=table, row_numbers=rows, ragged=ragged,
                     encoding=s.encoding, delimiter=s.delimiter, decimal_comma=s.decimal_comma, numbers=numbers,

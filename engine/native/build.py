@@ -41,6 +41,7 @@ typedef struct {
     int32_t non_ascii;
 } csv_column;
 int64_t csv_count_rows(const uint8_t *buf, int64_t len);
+int32_t text_flags(const uint8_t *buf, int64_t len);
 int64_t csv_read_plain(const uint8_t *buf, int64_t len, uint8_t delim, int32_t ncols, csv_column *cols,
                        int64_t rows);
 """

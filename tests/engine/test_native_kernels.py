@@ -197,3 +197,16 @@ def test_grouping_kernel_equals_a_stable_argsort_and_gather():
         fast, slow = _both_ways(lambda: _grouper(codes, counts, n, halves=halves))
         for x in (values, rows):
             assert fast(x).tolist() == slow(x).tolist() == x[pick].tolist()
+
+
+@needs_kernels
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=100).map(lambda b: b.replace(b"\x00", b"a").replace(b"\x80", b"b")),
+       st.integers(min_value=0, max_value=99), st.sampled_from([b"", b"\x00", b"\x80", b"\xff", b"\x00\xc3"]))
+def test_the_text_check_finds_a_nul_or_a_high_byte_anywhere(clean, at, odd):
+    """encoding's first look at a file (a NUL: not text; a byte >= 0x80: its UTF-8 is checked)
+    is the two Python checks it replaces, wherever the byte sits among the 16- and 8-byte steps."""
+    from engine.encoding import _nul_and_ascii
+    data = clean[:at] + odd + clean[at:]
+    fast, slow = _both_ways(lambda: _nul_and_ascii(data))
+    assert fast == slow == (b"\x00" in data, data.isascii())
