@@ -93,12 +93,17 @@ def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array,
         return Numbers(values, none, none, none)
     sub = _one(take(cells, rest_at))
     text = pc.ascii_trim_whitespace(sub) if _ascii(sub) else pc.utf8_trim_whitespace(sub)
-    try:  # every cell is a number to Arrow: the one-cast reading, as for a clean column
-        values[rest_at] = _np_float(pc.cast(text, pa.float64()))
-        return Numbers(values, none, none, none)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
     valid = _np_bool(pc.match_substring_regex(text, _VALID["."]))
+    invalid = np.flatnonzero(~valid)
+    # Every cell a number to Arrow: the one-cast reading, as for a clean column. Not tried when a
+    # cell the pattern refuses is no number to Arrow either (that cast would fail, and a failing
+    # cast reads every cell first: 20k dirty cells, 11 ms)
+    if not len(invalid) or _casts(text.slice(int(invalid[0]), 1)):
+        try:
+            values[rest_at] = _np_float(pc.cast(text, pa.float64()))
+            return Numbers(values, none, none, none)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     empty_sub = _np_bool(pc.equal(text, ""))
     odd = ~valid & ~empty_sub
     if odd.any():
@@ -114,6 +119,15 @@ def _parse_mostly_plain(cells: pa.ChunkedArray | pa.Array,
     bad = np.zeros(n, dtype=bool)
     bad[rest_at[odd]] = True
     return Numbers(values, empty, bad, np.zeros(n, dtype=bool), ".", None)
+
+
+def _casts(text: pa.Array) -> bool:
+    """Whether Arrow reads every cell of `text` as a float64."""
+    try:
+        pc.cast(text, pa.float64())
+        return True
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
 
 
 _VALID = {".": _PLAIN + "|" + _SPECIAL, ",": _INTEGER + "|" + _COMMA_DECIMAL + "|" + _SPECIAL}
