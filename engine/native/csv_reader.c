@@ -5,7 +5,8 @@
  *   CSV_TRIMMED  the same with ASCII whitespace trimmed at both ends (what the engine does to
  *                the names first; Arrow's ascii_trim_whitespace set);
  *   CSV_DICT     dictionary codes in first-seen order (Type: a handful of spellings);
- *   CSV_NUMBER   the text, plus each plain cell's value (plain_value, from kernels.c).
+ *   CSV_NUMBER   the text, plus each plain cell's value (plain_parts, then finish_values a
+ *                few hundred rows at a time; from kernels.c).
  * Anything else (a row with another field count, an empty line, too many distinct codes) makes
  * it return a negative status and engine.plain_csv leaves the file to Arrow's reader, which
  * stays the reference: the tests compare the two table for table. Appended to kernels.c by the
@@ -157,13 +158,27 @@ static int64_t put_text(csv_column *col, int64_t row, const uint8_t *p, int64_t 
     return 0;
 }
 
-static int64_t put_code(csv_column *col, int64_t row, const uint8_t *p, int64_t k)
+/* The bytes p[0, k) from j on, up to 8 of them, as a little-endian word (zero above them): one
+ * load where 8 bytes are readable before `end` (a memcpy of a variable size was a library call
+ * per word: a sixth of the reader's time on a Type column). */
+static uint64_t word_at(const uint8_t *p, int64_t j, int64_t k, const uint8_t *end)
+{
+    int64_t left = k - j;
+    if (end - (p + j) >= 8) {
+        uint64_t w = load_le(p + j);
+        return left >= 8 ? w : w & ((1ULL << (8 * left)) - 1);
+    }
+    uint64_t w = 0;
+    for (int64_t b = 0; b < left && b < 8; b++)
+        w |= (uint64_t)p[j + b] << (8 * b);
+    return w;
+}
+
+static int64_t put_code(csv_column *col, int64_t row, const uint8_t *p, int64_t k, const uint8_t *end)
 {
     uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ULL;
     for (int64_t j = 0; j < k; j += 8) {
-        uint64_t w = 0;
-        memcpy(&w, p + j, k - j >= 8 ? 8 : (size_t)(k - j));
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h = (h ^ word_at(p, j, k, end)) * 0xFF51AFD7ED558CCDULL;
         h ^= h >> 32;
     }
     uint32_t mask = (uint32_t)col->slot_count - 1, at = (uint32_t)h & mask;
@@ -186,6 +201,15 @@ static int64_t put_code(csv_column *col, int64_t row, const uint8_t *p, int64_t 
     col->dict_offsets[++col->dict_count] = (int32_t)col->used;
     col->codes[row] = col->dict_count - 1;
     return 0;
+}
+
+enum { FINISH_ROWS = 512 };     /* rows whose numbers are finished at a time (their values still in L1) */
+
+static void finish_numbers(csv_column *cols, int32_t ncols, int64_t first, int64_t n)
+{
+    for (int32_t c = 0; c < ncols; c++)
+        if (cols[c].role == CSV_NUMBER)
+            finish_values(cols[c].values + first, cols[c].plain + first, n);
 }
 
 /* Reads exactly `rows` records of `ncols` fields each from buf into cols (one per field).
@@ -234,10 +258,10 @@ int64_t csv_read_plain(const uint8_t *buf, int64_t len, uint8_t delim, int32_t n
                 status = put_text(col, row, s, k, end);
                 break;
             case CSV_DICT:
-                status = put_code(col, row, s, k);
+                status = put_code(col, row, s, k, end);
                 break;
             case CSV_NUMBER:
-                col->plain[row] = (uint8_t)plain_value(s, k, end, col->values + row);
+                col->plain[row] = (uint8_t)plain_parts(s, k, end, col->values + row);   /* (finished below) */
                 status = put_text(col, row, s, k, end);
                 break;
             default:
@@ -253,8 +277,13 @@ int64_t csv_read_plain(const uint8_t *buf, int64_t len, uint8_t delim, int32_t n
                 p++;
         }
         row++;
+        if (row % FINISH_ROWS == 0)
+            finish_numbers(cols, ncols, row - FINISH_ROWS, FINISH_ROWS);
     }
-    return row == rows ? 0 : CSV_ROWS_DIFFER;
+    if (row != rows)
+        return CSV_ROWS_DIFFER;
+    finish_numbers(cols, ncols, row - row % FINISH_ROWS, row % FINISH_ROWS);
+    return 0;
 }
 
 /* What engine.encoding asks of a whole file before anything else: bit 1 set when buf holds a NUL
