@@ -317,8 +317,8 @@ def _build_frame(headers: list[str], cmap: ColumnMap, extras: dict[int, pa.Chunk
         data[label] = _large(_one_chunk(extras[idx]))
     data[schema.ROW] = pa.array(rows)
     data[schema.EXCLUDED] = pa.array(excluded)
-    data[schema.REASON] = pa.DictionaryArray.from_arrays(
-        pa.array(np.add(reason, 1, dtype=np.int32)), pa.array([""] + _REASON_CODES))
+    data[schema.REASON] = pa.DictionaryArray.from_arrays(   # (int8, as pandas keeps it; codes 0..len)
+        pa.array(np.add(reason, 1, dtype=np.int8)), pa.array([""] + _REASON_CODES), safe=False)
     # split_blocks: no copy into one 2-D float block (pandas would otherwise consolidate).
     frame = pa.table(data).to_pandas(split_blocks=True, memory_pool=memory_pool())
     if status is not None:   # the seed's values, None (not NaN) where the status was not recognised
@@ -424,11 +424,13 @@ def _normalise_types(typ: pa.ChunkedArray, aliases: dict[str, str] | None = None
     # Categorical: a handful of types over many rows; statistics group on its codes directly.
     categories = sorted(set(mapped))
     position = {c: i for i, c in enumerate(categories)}
-    remap = np.array([position[m] for m in mapped], dtype=np.int32)
-    codes = remap[indices] if len(remap) else np.zeros(0, np.int32)
+    # (int8 codes where they fit: what pandas keeps for a categorical of so few, no copy to it)
+    remap = np.array([position[m] for m in mapped], dtype=np.int8 if len(categories) <= 127 else np.int32)
+    codes = remap[indices] if len(remap) else np.zeros(0, remap.dtype)
     # (the empty cells by one compare of the codes, not a gather through a per-spelling mask)
     empty = codes == position[""] if "" in position else np.zeros(len(codes), bool)
-    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string())), empty, notes
+    return (pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(categories, pa.string()), safe=False),
+            empty, notes)   # (codes come from `position`: no bounds pass)
 
 
 def _empty_mask(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
