@@ -158,22 +158,6 @@ static int64_t put_text(csv_column *col, int64_t row, const uint8_t *p, int64_t 
     return 0;
 }
 
-/* The bytes p[0, k) from j on, up to 8 of them, as a little-endian word (zero above them): one
- * load where 8 bytes are readable before `end` (a memcpy of a variable size was a library call
- * per word: a sixth of the reader's time on a Type column). */
-static uint64_t word_at(const uint8_t *p, int64_t j, int64_t k, const uint8_t *end)
-{
-    int64_t left = k - j;
-    if (end - (p + j) >= 8) {
-        uint64_t w = load_le(p + j);
-        return left >= 8 ? w : w & ((1ULL << (8 * left)) - 1);
-    }
-    uint64_t w = 0;
-    for (int64_t b = 0; b < left && b < 8; b++)
-        w |= (uint64_t)p[j + b] << (8 * b);
-    return w;
-}
-
 static int64_t put_code(csv_column *col, int64_t row, const uint8_t *p, int64_t k, const uint8_t *end)
 {
     uint64_t h = (uint64_t)k * 0x9E3779B97F4A7C15ULL;
