@@ -92,10 +92,18 @@ def is_ascii(col: pa.Array | pa.ChunkedArray) -> bool:
         return bool(pc.all(pc.string_is_ascii(col)).as_py() is not False)
     chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
     for chunk in chunks:
-        _, data = _buffers(chunk)
-        if len(data) and int(data.max()) >= 0x80:
+        if len(chunk) and int(_cell_bytes(chunk).max(initial=0)) >= 0x80:
             return False
     return True
+
+
+def _cell_bytes(arr: pa.Array) -> np.ndarray:
+    """The bytes of a string array's cells, zero-copy, read from its first and last offsets only
+    (`_buffers` also widens every offset: at 5M names, 40 MB written twice to find a high bit)."""
+    _validity, off_buf, data_buf = arr.buffers()
+    lo, hi = (int(np.frombuffer(off_buf, dtype=np.int32, count=1, offset=4 * at)[0])
+              for at in (arr.offset, arr.offset + len(arr)))
+    return np.frombuffer(data_buf, dtype=np.uint8, count=hi - lo, offset=lo) if hi > lo else np.zeros(0, np.uint8)
 
 
 def empty_cells(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -341,6 +349,9 @@ def colliding(h: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
     """Mask of the cells whose hash (uint64 or uint32) another cell (of `among`, a mask, when
     given) shares: one sort, then a bitmap of the shared hashes' top 20 bits so that only a few
     cells are looked up."""
+    native = kernels()
+    if native is not None and h.dtype == np.uint32 and len(h):
+        return _colliding_native(native, h, among)
     if among is None:
         s = np.sort(h)
     else:
@@ -359,6 +370,26 @@ def colliding(h: np.ndarray, among: np.ndarray | None = None) -> np.ndarray:
     pos = np.minimum(np.searchsorted(shared, h[maybe]), len(shared) - 1)
     hit[maybe] = shared[pos] == h[maybe]
     return hit if among is None else hit & among
+
+
+def _colliding_native(native: Any, h: np.ndarray, among: np.ndarray | None) -> np.ndarray:
+    """`colliding` of uint32 hashes with the kernels: the copy of the among-cells before numpy's
+    sort and the marking after it are one pass each, with no temporary the size of the column
+    (5M names: 40-110 -> ~15 ms besides the sort's 34)."""
+    ffi, lib = native.ffi, native.lib
+    h = np.ascontiguousarray(h)
+    mask = ffi.NULL if among is None else ffi.from_buffer("uint8_t[]", np.ascontiguousarray(among).view(np.uint8))
+    s = np.empty(len(h), dtype=np.uint32)
+    m = int(lib.gather_hashes(ffi.from_buffer("uint32_t[]", h), mask, len(h), ffi.from_buffer("uint32_t[]", s)))
+    s = s[:m]
+    s.sort()
+    shared = np.empty(m // 2 + 1, dtype=np.uint32)
+    seen = np.empty(1 << 17, dtype=np.uint8)
+    hit = np.empty(len(h), dtype=bool)
+    lib.mark_shared(ffi.from_buffer("uint32_t[]", s), m, ffi.from_buffer("uint32_t[]", h), mask, len(h),
+                    ffi.from_buffer("uint32_t[]", shared), ffi.from_buffer("uint8_t[]", seen),
+                    ffi.from_buffer("uint8_t[]", hit.view(np.uint8)))
+    return hit
 
 
 def count_codes(codes: np.ndarray, minlength: int, shift: int = 0) -> np.ndarray:

@@ -298,3 +298,50 @@ int64_t count_codes(const void *codes, int32_t width, int64_t n, int64_t shift, 
     }
     return 0;
 }
+
+/* The uint32 hashes h[i] of the cells with among[i] (all when among is NULL), in file order, into
+ * out; returns how many (engine.cells.colliding sorts them next). */
+int64_t gather_hashes(const uint32_t *h, const uint8_t *among, int64_t n, uint32_t *out)
+{
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        out[m] = h[i];
+        m += among == NULL || among[i];
+    }
+    return m;
+}
+
+/* engine.cells.colliding after its sort: hit[i] = 1 when among[i] (all when NULL) and h[i] is
+ * one of the values that occur more than once in sorted[0..m). The shared values are listed once
+ * each in `shared` (room for m / 2 + 1: each takes two sorted places); a bitmap of their top 20
+ * bits (`seen`, 1 << 17 bytes, zeroed here) leaves a bisection of that list to the few cells that
+ * may hold one. Returns the number of cells marked. */
+int64_t mark_shared(const uint32_t *sorted, int64_t m, const uint32_t *h, const uint8_t *among, int64_t n,
+                    uint32_t *shared, uint8_t *seen, uint8_t *hit)
+{
+    int64_t k = 0, marked = 0;
+    for (int64_t j = 1; j < m; j++)
+        if (sorted[j] == sorted[j - 1] && (k == 0 || shared[k - 1] != sorted[j]))
+            shared[k++] = sorted[j];
+    memset(seen, 0, 1 << 17);
+    for (int64_t j = 0; j < k; j++)
+        seen[shared[j] >> 15] |= (uint8_t)(1u << ((shared[j] >> 12) & 7));
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t x = h[i];
+        int in = 0;
+        if ((among == NULL || among[i]) && (seen[x >> 15] >> ((x >> 12) & 7) & 1)) {
+            int64_t lo = 0, hi = k;      /* the first shared value >= x */
+            while (lo < hi) {
+                int64_t mid = lo + (hi - lo) / 2;
+                if (shared[mid] < x)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            in = lo < k && shared[lo] == x;
+        }
+        hit[i] = (uint8_t)in;
+        marked += in;
+    }
+    return marked;
+}

@@ -210,3 +210,22 @@ def test_the_text_check_finds_a_nul_or_a_high_byte_anywhere(clean, at, odd):
     data = clean[:at] + odd + clean[at:]
     fast, slow = _both_ways(lambda: _nul_and_ascii(data))
     assert fast == slow == (b"\x00" in data, data.isascii())
+
+
+@needs_kernels
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=400), st.integers(min_value=1, max_value=50),
+       st.integers(min_value=0, max_value=2**32 - 1), st.booleans())
+def test_colliding_hashes_are_found_alike_with_and_without_the_kernels(values, spread, seed, masked):
+    """The duplicate check's first sieve: a cell is marked when another cell (of `among`) has its
+    hash, and only then; hashes that share the top bits without being equal are not."""
+    rng = np.random.default_rng(seed)
+    h = np.array(values + [v ^ (1 << int(b)) for v, b in zip(values, rng.integers(0, 12, len(values)))]
+                 + list(rng.choice(values, size=min(len(values), spread))) if values else [], dtype=np.uint32)
+    rng.shuffle(h)
+    among = rng.random(len(h)) < 0.7 if masked else None
+    fast, slow = _both_ways(lambda: cells.colliding(h, among))
+    keys = h if among is None else h[among]
+    shared = {int(x) for x, c in zip(*np.unique(keys, return_counts=True)) if c > 1}
+    want = [int(x) in shared and (among is None or bool(among[i])) for i, x in enumerate(h)]
+    assert fast.tolist() == slow.tolist() == want
