@@ -203,7 +203,9 @@ def _unify(dictionaries: list[pa.Array], codes: np.ndarray, firsts: np.ndarray) 
     for k, values in enumerate(dictionaries):
         remap = np.array([position.setdefault(v, len(position)) for v in values.to_pylist()], dtype=np.int32)
         part = codes[firsts[k]:firsts[k + 1]]
-        if len(remap) and not np.array_equal(remap, np.arange(len(remap))):
-            np.take(remap, part, out=part, mode="clip")   # (codes are < len(remap); "raise" copies: 3x slower)
+        if len(remap) and len(part) and not np.array_equal(remap, np.arange(len(remap))):
+            native = kernels()   # (the pieces were read by the kernels: they are there; codes are < len(remap))
+            native.lib.remap_codes(native.ffi.from_buffer("int32_t[]", part), len(part),
+                                   native.ffi.from_buffer("int32_t[]", remap))
     return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(list(position), pa.string()),
                                           safe=False)   # (every code was made < len(position): no check pass)

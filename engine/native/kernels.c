@@ -345,3 +345,12 @@ int64_t mark_shared(const uint32_t *sorted, int64_t m, const uint32_t *h, const 
     }
     return marked;
 }
+
+/* codes[i] = remap[codes[i]] in place, for codes known to lie in [0, k) (engine.plain_csv: a piece's
+ * Type codes renumbered into the file's dictionary; numpy's take into its own input first copies
+ * it, 10 MB of fresh pages at 5M rows). */
+void remap_codes(int32_t *codes, int64_t n, const int32_t *remap)
+{
+    for (int64_t i = 0; i < n; i++)
+        codes[i] = remap[codes[i]];
+}
