@@ -39,6 +39,7 @@ class PlainRead:
     table: pa.Table                                   # columns c0, c1, ... as `read._parse` names them
     numbers: dict[int, tuple[np.ndarray, np.ndarray]]  # NUMBER column -> (values, plain mask)
     ascii_trimmed: frozenset[int]                     # TRIMMED columns all of whose cells are ASCII
+    row_numbers: np.ndarray                           # int64 spreadsheet rows (header = 1, no lead lines)
 
 
 def read_plain(utf8: bytes, start: int, roles: list[int], delimiter: str) -> PlainRead | None:
@@ -63,6 +64,7 @@ def read_plain(utf8: bytes, start: int, roles: list[int], delimiter: str) -> Pla
     rows = int(firsts[-1])
     numbers = {i: (np.empty(rows, np.float64), np.empty(rows, np.uint8)) for i, r in enumerate(roles) if r == NUMBER}
     codes = {i: np.empty(rows, np.int32) for i, r in enumerate(roles) if r == DICT}
+    row_numbers = np.empty(rows, np.int64)   # (filled by the pieces' threads: their pages fault in there)
 
     widths = _cell_widths(native, base, utf8, start, roles, delimiter)
 
@@ -72,7 +74,12 @@ def read_plain(utf8: bytes, start: int, roles: list[int], delimiter: str) -> Pla
         got = _read_piece(native, base + a, b - a, delimiter, roles, counts[k], int(firsts[k]), numbers, codes, caps)
         if got is _TOO_LONG:      # a column's cells took more than twice the head's share: room for all
             got = _read_piece(native, base + a, b - a, delimiter, roles, counts[k], int(firsts[k]), numbers, codes)
-        return None if got is _TOO_LONG else got
+        if got is None or got is _TOO_LONG:
+            return None
+        first = int(firsts[k])
+        if counts[k]:
+            lib.fill_range(ffi.from_buffer("int64_t[]", row_numbers[first:first + counts[k]]), counts[k], first + 2)
+        return got
     try:
         read = list(pool.map(piece, range(len(spans)))) if pool else [piece(k) for k in range(len(spans))]
     except MemoryError:       # (Arrow's reader needs less room: it grows its buffers)
@@ -84,12 +91,12 @@ def read_plain(utf8: bytes, start: int, roles: list[int], delimiter: str) -> Pla
     columns: list[pa.ChunkedArray] = []
     for i, role in enumerate(roles):
         if role == DICT:
-            columns.append(pa.chunked_array([_unify([p[i] for p in parts], codes[i], firsts)], _DICT))
+            columns.append(pa.chunked_array([_unify(native, [p[i] for p in parts], codes[i], firsts)], _DICT))
         else:
             columns.append(pa.chunked_array([p[i] for p in parts if len(p[i])], pa.string()))
     table = pa.table(columns, names=[f"c{i}" for i in range(len(roles))])
     return PlainRead(table, {i: (v, plain.view(bool)) for i, (v, plain) in numbers.items()},
-                     frozenset(i for i, r in enumerate(roles) if r == TRIMMED and i not in non_ascii))
+                     frozenset(i for i, r in enumerate(roles) if r == TRIMMED and i not in non_ascii), row_numbers)
 
 
 def _cuts(utf8: bytes, start: int) -> list[int]:
@@ -196,7 +203,7 @@ def _read_piece(native: Any, buf: Any, size: int, delimiter: str, roles: list[in
     return out
 
 
-def _unify(dictionaries: list[pa.Array], codes: np.ndarray, firsts: np.ndarray) -> pa.DictionaryArray:
+def _unify(native: Any, dictionaries: list[pa.Array], codes: np.ndarray, firsts: np.ndarray) -> pa.DictionaryArray:
     """One dictionary in first-seen order over the pieces (each piece's is in its own order), and
     each piece's codes renumbered into it in place."""
     position: dict[str, int] = {}
@@ -204,8 +211,7 @@ def _unify(dictionaries: list[pa.Array], codes: np.ndarray, firsts: np.ndarray) 
         remap = np.array([position.setdefault(v, len(position)) for v in values.to_pylist()], dtype=np.int32)
         part = codes[firsts[k]:firsts[k + 1]]
         if len(remap) and len(part) and not np.array_equal(remap, np.arange(len(remap))):
-            native = kernels()   # (the pieces were read by the kernels: they are there; codes are < len(remap))
-            native.lib.remap_codes(native.ffi.from_buffer("int32_t[]", part), len(part),
-                                   native.ffi.from_buffer("int32_t[]", remap))
+            ffi = native.ffi   # (codes are < len(remap))
+            native.lib.remap_codes(ffi.from_buffer("int32_t[]", part), len(part), ffi.from_buffer("int32_t[]", remap))
     return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(list(position), pa.string()),
                                           safe=False)   # (every code was made < len(position): no check pass)

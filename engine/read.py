@@ -203,11 +203,11 @@ def parse(s: Sniffed, float_columns: frozenset[int] = frozenset(),
     ragged: list[tuple[int, int, int]]
     if plain is not None:
         table, ragged, numbers, trimmed = plain.table, [], plain.numbers, plain.ascii_trimmed
+        rows = plain.row_numbers
     else:
         (table, ragged), numbers = _parse_text_or_floats(s.utf8, s, float_columns, dict_columns), {}
         trimmed = frozenset()
-    n_records = table.num_rows + len(ragged)
-    rows = np.arange(2, n_records + 2, dtype=np.int64)
+        rows = np.arange(2, table.num_rows + len(ragged) + 2, dtype=np.int64)
     if ragged:
         rows = np.setdiff1d(rows, np.array([r for r, _, _ in ragged], dtype=np.int64), assume_unique=True)
     if s.lead_lines:   # (no pass over every row to add nothing)

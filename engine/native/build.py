@@ -26,6 +26,7 @@ int64_t gather_hashes(const uint32_t *h, const uint8_t *among, int64_t n, uint32
 int64_t mark_shared(const uint32_t *sorted, int64_t m, const uint32_t *h, const uint8_t *among, int64_t n,
                     uint32_t *shared, uint8_t *seen, uint8_t *hit);
 void remap_codes(int32_t *codes, int64_t n, const int32_t *remap);
+void fill_range(int64_t *out, int64_t n, int64_t start);
 int64_t count_codes(const void *codes, int32_t width, int64_t n, int64_t shift, int64_t k, int64_t *counts);
 typedef struct {
     int32_t role;

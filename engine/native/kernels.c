@@ -354,3 +354,10 @@ void remap_codes(int32_t *codes, int64_t n, const int32_t *remap)
     for (int64_t i = 0; i < n; i++)
         codes[i] = remap[codes[i]];
 }
+
+/* out[i] = start + i (a piece's spreadsheet row numbers, written by the thread that read it). */
+void fill_range(int64_t *out, int64_t n, int64_t start)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = start + i;
+}

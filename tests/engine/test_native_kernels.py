@@ -194,7 +194,7 @@ def test_grouping_kernel_equals_a_stable_argsort_and_gather():
     rows = np.arange(50_000, dtype=np.int64) * 3 + 2
     pick = np.argsort(codes, kind="stable")[:n]
     for halves in (False, True):   # (halves: each half of the rows placed by its own thread)
-        fast, slow = _both_ways(lambda: _grouper(codes, counts, n, halves=halves))
+        fast, slow = _both_ways(lambda halves=halves: _grouper(codes, counts, n, halves=halves))
         for x in (values, rows):
             assert fast(x).tolist() == slow(x).tolist() == x[pick].tolist()
 
@@ -220,12 +220,12 @@ def test_colliding_hashes_are_found_alike_with_and_without_the_kernels(values, s
     """The duplicate check's first sieve: a cell is marked when another cell (of `among`) has its
     hash, and only then; hashes that share the top bits without being equal are not."""
     rng = np.random.default_rng(seed)
-    h = np.array(values + [v ^ (1 << int(b)) for v, b in zip(values, rng.integers(0, 12, len(values)))]
+    h = np.array(values + [v ^ (1 << int(b)) for v, b in zip(values, rng.integers(0, 12, len(values)), strict=True)]
                  + list(rng.choice(values, size=min(len(values), spread))) if values else [], dtype=np.uint32)
     rng.shuffle(h)
     among = rng.random(len(h)) < 0.7 if masked else None
     fast, slow = _both_ways(lambda: cells.colliding(h, among))
     keys = h if among is None else h[among]
-    shared = {int(x) for x, c in zip(*np.unique(keys, return_counts=True)) if c > 1}
+    shared = {int(x) for x, c in zip(*np.unique(keys, return_counts=True), strict=True) if c > 1}
     want = [int(x) in shared and (among is None or bool(among[i])) for i, x in enumerate(h)]
     assert fast.tolist() == slow.tolist() == want
