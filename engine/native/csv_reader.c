@@ -272,7 +272,7 @@ int64_t csv_read_plain(const uint8_t *buf, int64_t len, uint8_t delim, int32_t n
 
 /* What engine.encoding asks of a whole file before anything else: bit 1 set when buf holds a NUL
  * byte (not text), bit 2 when it holds a byte >= 0x80 (not ASCII: its UTF-8 is then checked). One
- * pass, where `b"\0" in data` and `data.isascii()` made two (1M rows: 6.7 -> 2 ms). */
+ * pass, where `b"\0" in data` and `data.isascii()` made two (decode_text at 1M rows: 6.8 -> 3.4 ms). */
 int32_t text_flags(const uint8_t *buf, int64_t len)
 {
     int64_t i = 0;
