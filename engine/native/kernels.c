@@ -131,7 +131,7 @@ static inline int plain_value(const uint8_t *p, int64_t len, const uint8_t *limi
 
 /* The second half of plain_value for n cells whose plain_parts were stored in v and r: the
  * divisions, in a loop of their own over a few rows just read (still in cache), where they
- * overlap; in the reader's loop each waited for the one before (1M rows: ~5 ms of the read).
+ * overlap; in the reader's loop each waited for the one before (1M rows: -2.7 ms of CPU).
  * r goes back to 1 (plain) or 0. */
 static void finish_values(double *v, uint8_t *r, int64_t n)
 {
@@ -277,24 +277,15 @@ void group_items(const int16_t *codes, int64_t n, int64_t *next, int64_t skip, c
  * numpy, which says what is wrong or counts further. */
 int64_t count_codes(const void *codes, int32_t width, int64_t n, int64_t shift, int64_t k, int64_t *counts)
 {
+    const int16_t *x16 = (const int16_t *)codes;
+    const int32_t *x32 = (const int32_t *)codes;
     for (int64_t c = 0; c < k; c++)
         counts[c] = 0;
-    if (width == 2) {
-        const int16_t *x = (const int16_t *)codes;
-        for (int64_t i = 0; i < n; i++) {
-            int64_t c = (int64_t)x[i] + shift;
-            if ((uint64_t)c >= (uint64_t)k)
-                return -1;
-            counts[c]++;
-        }
-    } else {
-        const int32_t *x = (const int32_t *)codes;
-        for (int64_t i = 0; i < n; i++) {
-            int64_t c = (int64_t)x[i] + shift;
-            if ((uint64_t)c >= (uint64_t)k)
-                return -1;
-            counts[c]++;
-        }
+    for (int64_t i = 0; i < n; i++) {
+        int64_t c = (width == 2 ? (int64_t)x16[i] : (int64_t)x32[i]) + shift;   /* (a branch always taken alike) */
+        if ((uint64_t)c >= (uint64_t)k)
+            return -1;
+        counts[c]++;
     }
     return 0;
 }
